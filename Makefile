@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+REQUIREMENTS_HASH := $(shell sha1sum requirements.txt | cut -c1-12)
+STAMP := $(VENV)/.installed-$(REQUIREMENTS_HASH)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench install system-deps lint format check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
+
+$(STAMP): requirements.txt | check-python
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+system-deps:
+	./scripts/system-deps.sh
+
+## make run: migrate, load the demo account, serve on http://127.0.0.1:8000
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+test: install system-deps
+	$(BIN)/python -m pytest
+
+## make bench: the benchmarks under bench/ (not part of make test)
+bench: install
+	./scripts/system-deps.sh --bench
+	$(BIN)/python bench/run.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

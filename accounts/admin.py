@@ -1,0 +1,123 @@
+"""Admin for accounts, memberships and tokens (tenant-aware, see admin_base)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.admin_base import TenantAdminMixin, member_account_ids
+from accounts.models import ALL_SCOPES, Account, ApiToken, Membership
+from accounts.services import token_create
+
+admin.site.site_header = "SLA Portal"
+admin.site.site_title = "SLA Portal admin"
+admin.site.index_title = "Operations"
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "timezone", "feature_sla", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=member_account_ids(request))
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or bool(member_account_ids(request))
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        return obj is None or obj.pk in member_account_ids(request)
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        writable = member_account_ids(request, writable=True)
+        return bool(writable) and (obj is None or obj.pk in writable)
+
+    def has_add_permission(self, request):
+        # New tenants are created by platform operators only.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "account", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "account__name"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # An operator may only pick people already in one of their accounts, so the
+            # user list never reveals other tenants' staff.
+            user_ids = Membership.objects.filter(account__in=member_account_ids(request)).values(
+                "user_id"
+            )
+            kwargs["queryset"] = get_user_model().objects.filter(pk__in=user_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in sorted(ALL_SCOPES)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["account", "name", "scopes"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "account", "prefix", "scopes", "is_active", "last_used_at"]
+    readonly_fields = ["prefix", "scopes", "created_by", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke_tokens"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else [*self.readonly_fields, "account"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["account", "name", "scopes"]
+        return ["account", "name", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, secret = token_create(
+            account=form.cleaned_data["account"],
+            name=form.cleaned_data["name"],
+            scopes=list(form.cleaned_data["scopes"]),
+            created_by=request.user,
+        )
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        messages.warning(
+            request,
+            f"Token created. Copy the secret now; it is not shown again: {secret}",
+        )
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke_tokens(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} token(s).")
+
+    @admin.display(boolean=True)
+    def is_active(self, obj):
+        return obj.is_active

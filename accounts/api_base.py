@@ -1,0 +1,51 @@
+"""Base classes for account-scoped API views: the account comes from the token only.
+
+Every queryset starts from `Model.objects.for_account(account)`, so another account's
+object is simply not found (404) and never confirmed to exist.
+"""
+
+from rest_framework import serializers, viewsets
+
+from accounts.context import api_account
+
+
+class AccountScopedMixin:
+    """Gives a view `self.account` and an account-filtered `get_queryset()`."""
+
+    @property
+    def account(self):
+        return api_account(self.request)
+
+    def get_queryset(self):
+        model = self.queryset.model
+        return self.optimize_queryset(model.objects.for_account(self.account))
+
+    def optimize_queryset(self, queryset):
+        """Hook for select_related/prefetch_related; keeps list endpoints to O(1) queries."""
+        return queryset
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["account"] = self.account
+        return context
+
+
+class AccountScopedViewSet(AccountScopedMixin, viewsets.ModelViewSet):
+    """CRUD on one tenant-owned model; create() stamps the request's account."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.save(account=self.account)
+
+
+class AccountScopedReadOnlyViewSet(AccountScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Read-only listing and detail of one tenant-owned model."""
+
+
+class AccountScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key that only accepts objects of the request's account."""
+
+    def get_queryset(self):
+        account = self.context.get("account")
+        return self.queryset.model.objects.for_account(account)

@@ -1,0 +1,1 @@
+"""SLA models (filled in by the engine and ingestion work)."""

@@ -1,0 +1,1 @@
+"""Shared REST API machinery: JSON errors, pagination, the account-scoped base views."""

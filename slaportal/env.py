@@ -1,0 +1,109 @@
+"""Environment helpers for settings: every value has a default and a bad value fails loudly.
+
+A misspelt boolean or a malformed URL must stop the process at start-up with a message that
+names the variable, not surface later as a confusing runtime error.
+"""
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
+    value = (os.environ if environ is None else environ).get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def env_str(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    value = _raw(name, environ)
+    return default if value is None else value
+
+
+def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name}: expected true or false, got {value!r}")
+
+
+def env_int(
+    name: str, default: int, environ: Mapping[str, str] | None = None, minimum: int = 0
+) -> int:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: expected an integer, got {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {number}")
+    return number
+
+
+def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    value = _raw(name, environ)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_database(name: str, default_sqlite_path: str, environ: Mapping[str, str] | None = None):
+    """Parse DATABASE_URL; only PostgreSQL and SQLite are supported."""
+    import dj_database_url
+
+    value = _raw(name, environ)
+    if value is None:
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": default_sqlite_path}
+    scheme = urlparse(value).scheme
+    if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
+        raise ImproperlyConfigured(
+            f"{name}: expected a postgres:// or sqlite:// URL, got scheme {scheme!r}"
+        )
+    try:
+        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+    except Exception as error:  # dj_database_url raises several kinds; all mean "bad URL"
+        raise ImproperlyConfigured(f"{name}: cannot parse {value!r}: {error}") from None
+    if scheme != "sqlite" and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name}: the URL names no database")
+    return config
+
+
+def env_redis_url(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    value = _raw(name, environ)
+    if value is None:
+        return None
+    if urlparse(value).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(f"{name}: expected a redis://, rediss:// or unix:// URL")
+    return value
+
+
+def env_timezone(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = env_str(name, default, environ)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name}: unknown IANA time zone {value!r}") from None
+    return value
+
+
+def env_choice(
+    name: str, default: str, choices: set[str], environ: Mapping[str, str] | None = None
+) -> str:
+    value = env_str(name, default, environ)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}: expected one of {sorted(choices)}, got {value!r}")
+    return value

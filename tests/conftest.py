@@ -1,0 +1,74 @@
+"""Shared fixtures: two accounts and three users, API clients per token."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import AccountFactory, ApiTokenFactory, MembershipFactory, UserFactory
+
+
+@dataclass
+class Tenants:
+    """Account A with its owner and a viewer member; account B with an outsider.
+
+    The outsider belongs to B only and must never see anything of A.
+    """
+
+    a: object
+    b: object
+    owner_a: object
+    member_a: object
+    outsider: object
+    token_a: object
+    token_b: object
+
+
+@pytest.fixture
+def tenants(db) -> Tenants:
+    account_a = AccountFactory(name="Alpha Ltd", slug="alpha")
+    account_b = AccountFactory(name="Beta GmbH", slug="beta")
+    owner_a = UserFactory(username="owner_a")
+    member_a = UserFactory(username="member_a")
+    outsider = UserFactory(username="outsider")
+    MembershipFactory(account=account_a, user=owner_a, role="owner")
+    MembershipFactory(account=account_a, user=member_a, role="viewer")
+    MembershipFactory(account=account_b, user=outsider, role="owner")
+    return Tenants(
+        a=account_a,
+        b=account_b,
+        owner_a=owner_a,
+        member_a=member_a,
+        outsider=outsider,
+        token_a=ApiTokenFactory(account=account_a, name="A all scopes"),
+        token_b=ApiTokenFactory(account=account_b, name="B all scopes"),
+    )
+
+
+def client_for(token=None) -> APIClient:
+    """An API client sending `Authorization: Bearer <secret>` (none if token is None)."""
+    client = APIClient()
+    if token is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+    return client
+
+
+@pytest.fixture
+def api_a(tenants) -> APIClient:
+    return client_for(tenants.token_a)
+
+
+@pytest.fixture
+def api_b(tenants) -> APIClient:
+    return client_for(tenants.token_b)
+
+
+@pytest.fixture
+def anonymous_api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 with 1M rounds costs ~0.3 s per user; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

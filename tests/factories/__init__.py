@@ -1,0 +1,22 @@
+"""factory_boy factories for every model, and FACTORIES: model -> factory.
+
+Generic tests (route walking, admin smoke tests) look factories up here, so every new
+tenant-owned model must add one (a test fails otherwise, naming the model).
+"""
+
+from tests.factories.accounts import (
+    AccountFactory,
+    ApiTokenFactory,
+    MembershipFactory,
+    UserFactory,
+)
+from tests.factories.registry import FACTORIES, factory_for
+
+__all__ = [
+    "FACTORIES",
+    "AccountFactory",
+    "ApiTokenFactory",
+    "MembershipFactory",
+    "UserFactory",
+    "factory_for",
+]

@@ -1,0 +1,40 @@
+"""/health, /ready, the OpenAPI schema and Swagger UI."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_needs_no_auth(client):
+    response = client.get("/health")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_ready_checks_database(client):
+    response = client.get("/ready")
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["database"] == "ok"
+
+
+def test_ready_names_the_failing_part(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["redis"]
+    assert response.json()["checks"]["redis"].startswith("error:")
+
+
+def test_openapi_schema_lists_the_api(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/account" in schema["paths"]
+
+
+def test_swagger_ui_is_self_hosted(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower() and "https://" not in html

@@ -1,0 +1,69 @@
+"""Settings come from the environment; a bad value stops start-up naming the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from slaportal import env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(**variables) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with the given environment."""
+    environment = {key: value for key, value in os.environ.items() if key not in variables}
+    environment.update(variables)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "slaportal.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "false", "SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://localhost"}, "REDIS_URL"),
+        ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT"),
+        ({"SLA_ENABLED": "perhaps"}, "SLA_ENABLED"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"SLA_DEFAULT_TIMEZONE": "Mars/Olympus"}, "SLA_DEFAULT_TIMEZONE"),
+    ],
+)
+def test_bad_values_fail_at_start_naming_the_variable(variables, named):
+    result = _start(**variables)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and f"{named}:" in result.stderr
+
+
+def test_production_start_with_secret_key_works():
+    result = _start(DEBUG="false", SECRET_KEY="a-real-secret-value-for-the-test")
+    assert result.returncode == 0, result.stderr
+
+
+def test_helpers_defaults_and_parsing():
+    assert env.env_bool("X", True, {}) is True
+    assert env.env_bool("X", True, {"X": "off"}) is False
+    assert env.env_int("X", 3, {"X": " 7 "}) == 7
+    assert env.env_list("X", ["a"], {"X": "b, c,"}) == ["b", "c"]
+    assert env.env_database("X", "/tmp/db.sqlite3", {})["ENGINE"].endswith("sqlite3")
+    config = env.env_database("X", "", {"X": "postgres://u@127.0.0.1:5432/sla"})
+    assert config["NAME"] == "sla" and config["ENGINE"].endswith("postgresql")
+    with pytest.raises(ImproperlyConfigured, match="X:"):
+        env.env_int("X", 0, {"X": "-1"})
+    with pytest.raises(ImproperlyConfigured, match="names no database"):
+        env.env_database("X", "", {"X": "postgres://u@host"})
+
+
+def test_time_is_utc(settings):
+    assert settings.TIME_ZONE == "UTC" and settings.USE_TZ is True
