@@ -11,12 +11,38 @@ from tests.factories.accounts import (
     UserFactory,
 )
 from tests.factories.registry import FACTORIES, factory_for
+from tests.factories.sla import (
+    AssignmentRuleFactory,
+    DailyUptimeFactory,
+    DowntimeFactory,
+    IncidentFactory,
+    PeriodResultFactory,
+    RequirementFactory,
+    ServiceFactory,
+    ServiceGroupFactory,
+    SLADefinitionFactory,
+    StatusEventFactory,
+    TimePeriodFactory,
+    UptimeSnapshotFactory,
+)
 
 __all__ = [
     "FACTORIES",
     "AccountFactory",
     "ApiTokenFactory",
+    "AssignmentRuleFactory",
+    "DailyUptimeFactory",
+    "DowntimeFactory",
+    "IncidentFactory",
     "MembershipFactory",
+    "PeriodResultFactory",
+    "RequirementFactory",
+    "SLADefinitionFactory",
+    "ServiceFactory",
+    "ServiceGroupFactory",
+    "StatusEventFactory",
+    "TimePeriodFactory",
+    "UptimeSnapshotFactory",
     "UserFactory",
     "factory_for",
 ]

@@ -1,0 +1,31 @@
+"""Raw status events pushed by agents."""
+
+from django.db import models
+
+from accounts.models import TenantModel
+from sla.models.services import STATE_CHOICES, Service
+
+
+class StatusEvent(TenantModel):
+    """A service's state from `at` until its next event (states normalised: OK/WARN/CRIT/UNKNOWN).
+
+    `dedup_key` makes ingestion idempotent: `id:<agent id>` when the agent gave an id, else
+    `auto:<service id>:<instant>:<state>`; the unique constraint stores each event once.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=STATE_CHOICES)
+    message = models.TextField(blank=True)
+    dedup_key = models.CharField(max_length=300)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["service_id", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "dedup_key"], name="statusevent_dedup")
+        ]
+        indexes = [models.Index(fields=["service", "at"], name="statusevent_service_at")]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.at.isoformat()} {self.state}"

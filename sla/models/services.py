@@ -1,0 +1,81 @@
+"""Services and the SLA groups (service groups) that roll them up."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from accounts.models import TenantModel
+from sla.validators import validate_labels, validate_service_path
+
+STATE_CHOICES = [("OK", "OK"), ("WARN", "WARN"), ("CRIT", "CRIT"), ("UNKNOWN", "UNKNOWN")]
+
+
+class Aggregation(models.TextChoices):
+    WORST = "worst", "worst member state"
+    BEST = "best", "best member state"
+    K_OF_N = "k_of_n", "CRIT when fewer than k members are OK"
+
+
+class ServiceGroup(TenantModel):
+    """An SLA group: a set of services whose state at any instant is derived from its members
+    (worst, best or k-of-n), like a BI aggregation. SLAs can be assigned to groups."""
+
+    name = models.CharField(
+        max_length=200,
+        help_text="Identifier used by service config (slaGroup), e.g. payment-system",
+    )
+    title = models.CharField(max_length=200, blank=True, help_text="Display name")
+    description = models.TextField(blank=True)
+    aggregation = models.CharField(
+        max_length=16, choices=Aggregation.choices, default=Aggregation.WORST
+    )
+    k = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For k_of_n: CRIT when fewer than k members are OK."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="servicegroup_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.name
+
+    def clean(self):
+        super().clean()
+        if self.aggregation == Aggregation.K_OF_N and not self.k:
+            raise ValidationError({"k": "k_of_n aggregation needs k (at least 1)."})
+        if self.aggregation != Aggregation.K_OF_N and self.k:
+            raise ValidationError({"k": "k is only used with k_of_n aggregation."})
+
+
+class Service(TenantModel):
+    """A monitored service, identified per account by its path (e.g. `payment/api`).
+
+    `current_state`/`current_state_since` mirror the latest status event (by event time) so
+    dashboards and status pages need no scan of the event table.
+    """
+
+    path = models.CharField(max_length=300, validators=[validate_service_path])
+    name = models.CharField(max_length=200, blank=True, help_text="Display name; default path")
+    labels = models.JSONField(default=dict, blank=True, validators=[validate_labels])
+    group = models.ForeignKey(
+        ServiceGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+    current_state = models.CharField(max_length=8, choices=STATE_CHOICES, blank=True)
+    current_state_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "path"], name="service_unique_path")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.path
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.path

@@ -1,0 +1,1 @@
+"""Reads for the SLA app: ORM rows in, engine inputs and results out."""

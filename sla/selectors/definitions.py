@@ -1,0 +1,83 @@
+"""SLA definitions as engine specs, and which SLA a rule assigns to a service or group."""
+
+from fnmatch import fnmatchcase
+
+from sla.engine import SLASpec, parse_sla
+from sla.models import AssignmentRule, RuleTarget, Service, ServiceGroup, SLADefinition
+
+
+def requirement_json(requirement) -> dict:
+    """One Requirement row in the engine's JSON shape."""
+    data = {"title": requirement.title, "kind": requirement.kind, "state": requirement.state}
+    if requirement.kind == "percentage":
+        data.update(comparison=requirement.comparison or None, target=requirement.target)
+    else:
+        data.update(
+            max_count=requirement.max_count,
+            min_duration_seconds=requirement.min_duration_seconds or 0,
+        )
+    if requirement.level_warn is not None or requirement.level_crit is not None:
+        data["levels"] = {"warn": requirement.level_warn, "crit": requirement.level_crit}
+    if requirement.time_period_id:
+        data["time_period"] = requirement.time_period.definition
+    return data
+
+
+def sla_json(sla: SLADefinition, requirements=None) -> dict:
+    """An SLA definition (and its requirements) in the engine's JSON shape."""
+    rows = requirements if requirements is not None else sla.requirements.all()
+    data = {
+        "period": sla.period,
+        "timezone": sla.timezone,
+        "options": sla.options or {},
+        "requirements": [requirement_json(row) for row in rows],
+    }
+    if sla.time_period_id:
+        data["time_period"] = sla.time_period.definition
+    return data
+
+
+def sla_spec(sla: SLADefinition) -> SLASpec:
+    """The engine spec of a stored SLA (validated by the engine's parser)."""
+    return parse_sla(sla_json(sla), "sla")
+
+
+def _labels_match(wanted: dict, labels: dict) -> bool:
+    return all(labels.get(key) == value for key, value in (wanted or {}).items())
+
+
+def rule_matches_service(rule: AssignmentRule, service: Service) -> bool:
+    if rule.target != RuleTarget.SERVICE:
+        return False
+    if rule.path_glob and not fnmatchcase(service.path, rule.path_glob):
+        return False
+    if rule.group_id and rule.group_id != service.group_id:
+        return False
+    return _labels_match(rule.labels, service.labels or {})
+
+
+def rule_matches_group(rule: AssignmentRule, group: ServiceGroup) -> bool:
+    if rule.target != RuleTarget.GROUP:
+        return False
+    if rule.path_glob and not fnmatchcase(group.name, rule.path_glob):
+        return False
+    return not rule.group_id or rule.group_id == group.pk
+
+
+def ordered_rules(*, account) -> list[AssignmentRule]:
+    return list(AssignmentRule.objects.for_account(account).select_related("sla"))
+
+
+def sla_for_service(*, account, service: Service, rules=None) -> SLADefinition | None:
+    """The SLA of the first rule (by position) matching the service, as in Checkmk."""
+    for rule in rules if rules is not None else ordered_rules(account=account):
+        if rule_matches_service(rule, service):
+            return rule.sla
+    return None
+
+
+def sla_for_group(*, account, group: ServiceGroup, rules=None) -> SLADefinition | None:
+    for rule in rules if rules is not None else ordered_rules(account=account):
+        if rule_matches_group(rule, group):
+            return rule.sla
+    return None
