@@ -1,0 +1,267 @@
+"""Evaluate an SLA over a range of periods (steps 6-7 of the semantics)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from .periods import next_period, periods_between, previous_period, require_aware
+from .results import Outage, PeriodResult, RequirementResult
+from .spec import Requirement, SLASpec, TimePeriodSpec
+from .states import BROKEN, CRIT, DOWNTIME, NODATA, OK, RESULT_BADNESS, WARN
+from .timeline import (
+    RawSpan,
+    build_spans,
+    class_maps,
+    classify,
+    prepare_downtimes,
+    prepare_events,
+)
+from .timeperiods import mask_intervals
+from .types import Event, Interval
+
+
+@lru_cache(maxsize=4096)
+def _period_table(
+    period: str, tz_name: str, range_from: datetime, range_to: datetime
+) -> tuple[tuple[datetime, datetime, float, float], ...]:
+    return tuple(
+        (start, end, start.timestamp(), end.timestamp())
+        for start, end in periods_between(period, tz_name, range_from, range_to)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _neighbour(period: str, tz_name: str, start: datetime, step: int) -> tuple:
+    bounds = (next_period if step > 0 else previous_period)(period, tz_name, start)
+    return (*bounds, bounds[0].timestamp(), bounds[1].timestamp())
+
+
+class _Timelines:
+    """Steps 1-5 for one service and one SLA, cached per period and time period."""
+
+    def __init__(self, sla: SLASpec, events: Iterable[Event], downtimes: Iterable[Interval]):
+        self.sla = sla
+        self.options = sla.options
+        self.times, self.states = prepare_events(events)
+        union = prepare_downtimes(downtimes)
+        self.downtimes = union if self.options.downtimes != "ignore" else []
+        self.outside, self.inside = class_maps(self.options)
+        self._pieces: dict[tuple[float, float], list[RawSpan]] = {}
+        self._spans: dict[tuple, tuple[list[RawSpan], dict[str, float], float]] = {}
+
+    def spans(
+        self, time_period: TimePeriodSpec | None, start: float, end: float, stop: float
+    ) -> tuple[list[RawSpan], dict[str, float], float]:
+        """Spans of period ``[start, end)`` evaluated up to ``stop``, seconds per class,
+        and the considered seconds."""
+        key = (start, stop, id(time_period))
+        cached = self._spans.get(key)
+        if cached is not None:
+            return cached
+        pieces = self._pieces.get((start, stop))
+        if pieces is None:
+            pieces = classify(
+                self.times, self.states, self.downtimes, start, stop, self.outside, self.inside
+            )
+            self._pieces[(start, stop)] = pieces
+        if time_period is None:
+            spans = build_spans(pieces, (), True, self.options)
+        else:
+            mask = mask_intervals(time_period, self.sla.timezone, start, end)
+            spans = build_spans(pieces, mask, False, self.options)
+        seconds: dict[str, float] = {}
+        considered = 0.0
+        for span_start, span_end, klass, _ in spans:
+            duration = span_end - span_start
+            considered += duration
+            seconds[klass] = seconds.get(klass, 0.0) + duration
+        cached = (spans, seconds, considered)
+        self._spans[key] = cached
+        return cached
+
+
+def _level_state(broken: bool, remaining, requirement: Requirement) -> str:
+    if broken:
+        return BROKEN
+    levels = requirement.levels
+    if levels is not None and remaining is not None:
+        if remaining <= levels.crit:
+            return CRIT
+        if remaining <= levels.warn:
+            return WARN
+    return OK
+
+
+def _percentage(
+    requirement: Requirement, seconds: dict[str, float], considered: float, honor: bool
+) -> RequirementResult:
+    state = requirement.state
+    measured = seconds.get(state, 0.0)
+    if honor and state == OK and DOWNTIME in seconds:
+        measured = measured + seconds[DOWNTIME]
+    value = 100 * measured / considered
+    target = requirement.target
+    if requirement.comparison == "min":
+        broken = value < target
+        remaining = None if target == 100 else 100 * (value - target) / (100 - target)
+    else:
+        broken = value > target
+        remaining = None if target == 0 else 100 * (target - value) / target
+    return RequirementResult(
+        title=requirement.title,
+        kind=requirement.kind,
+        state=_level_state(broken, remaining, requirement),
+        broken=broken,
+        considered_seconds=considered,
+        value=value,
+        remaining=remaining,
+        seconds=dict(seconds),
+        count=None,
+        outages=None,
+    )
+
+
+def _nodata(requirement: Requirement) -> RequirementResult:
+    percentage = requirement.kind == "percentage"
+    return RequirementResult(
+        title=requirement.title,
+        kind=requirement.kind,
+        state=NODATA,
+        broken=False,
+        considered_seconds=0.0,
+        value=None,
+        remaining=None,
+        seconds={} if percentage else None,
+        count=None if percentage else 0,
+        outages=None if percentage else (),
+    )
+
+
+class _Evaluator:
+    def __init__(self, sla, timelines: _Timelines, now: datetime, now_seconds: float):
+        self.sla = sla
+        self.timelines = timelines
+        self.now = now
+        self.now_seconds = now_seconds
+        self.honor = sla.options.downtimes == "honor"
+        self.start_period = sla.options.outage_split == "start_period"
+
+    def requirement(
+        self, requirement: Requirement, period: tuple, stop: float
+    ) -> RequirementResult:
+        _, _, start, end = period
+        time_period = requirement.time_period
+        if time_period is None:
+            time_period = self.sla.time_period
+        spans, seconds, considered = self.timelines.spans(time_period, start, end, stop)
+        if considered == 0:
+            return _nodata(requirement)
+        if requirement.kind == "percentage":
+            return _percentage(requirement, seconds, considered, self.honor)
+        return self._outages(requirement, period, stop, time_period, spans, considered)
+
+    def _outages(self, requirement, period, stop, time_period, spans, considered):
+        state = requirement.state
+        minimum = requirement.min_duration_seconds
+        period_start, _, start, end = period
+        found = []
+        last_index = len(spans) - 1
+        for index, (span_start, span_end, klass, _) in enumerate(spans):
+            if klass != state:
+                continue
+            if self.start_period:
+                if (
+                    index == 0
+                    and span_start == start
+                    and self._running_before(time_period, period_start, start, state)
+                ):
+                    continue  # started in an earlier period, counted there
+                if index == last_index and span_end == end and end < self.now_seconds:
+                    span_end = self._follow(time_period, period, state)
+            if span_end - span_start >= minimum:
+                found.append((span_start, span_end))
+        count = len(found)
+        remaining = requirement.max_count - count
+        broken = count > requirement.max_count
+        outages = tuple(
+            Outage(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC), b - a)
+            for a, b in found
+        )
+        return RequirementResult(
+            title=requirement.title,
+            kind=requirement.kind,
+            state=_level_state(broken, remaining, requirement),
+            broken=broken,
+            considered_seconds=considered,
+            value=None,
+            remaining=remaining,
+            seconds=None,
+            count=count,
+            outages=outages,
+        )
+
+    def _running_before(self, time_period, period_start, start, state) -> bool:
+        """Does the previous period's last span touch ``start`` with class ``state``?"""
+        sla = self.sla
+        _, _, previous_start, previous_end = _neighbour(sla.period, sla.timezone, period_start, -1)
+        spans = self.timelines.spans(time_period, previous_start, previous_end, previous_end)[0]
+        return bool(spans) and spans[-1][1] == start and spans[-1][2] == state
+
+    def _follow(self, time_period, period, state) -> float:
+        """End of an outage running at the end of ``period``, followed up to ``now``."""
+        sla = self.sla
+        period_start, _, _, end = period
+        while True:
+            following = _neighbour(sla.period, sla.timezone, period_start, 1)
+            period_start, _, next_start, next_end = following
+            if next_start != end or next_start >= self.now_seconds:
+                return end
+            stop = min(next_end, self.now_seconds)
+            spans = self.timelines.spans(time_period, next_start, next_end, stop)[0]
+            if not spans or spans[0][0] != next_start or spans[0][2] != state:
+                return end
+            end = spans[0][1]
+            if end != next_end or next_end >= self.now_seconds:
+                return end
+
+
+def evaluate(
+    sla: SLASpec,
+    events: Iterable[Event],
+    downtimes: Iterable[Interval],
+    range_from: datetime,
+    range_to: datetime,
+    now: datetime,
+) -> list[PeriodResult]:
+    """Evaluate every period of ``sla`` overlapping ``[range_from, range_to)``.
+
+    ``events`` (any order) must include the last event before the range, and for
+    ``outage_split: start_period`` those after it up to ``now``. Periods starting at or
+    after ``now`` are not reported; the current one is evaluated up to ``now``.
+    """
+    require_aware(range_from, "range_from")
+    require_aware(range_to, "range_to")
+    require_aware(now, "now")
+    if range_to <= range_from:
+        raise ValueError("range_to must be after range_from")
+    timelines = _Timelines(sla, events, downtimes)
+    now_seconds = now.timestamp()
+    evaluator = _Evaluator(sla, timelines, now, now_seconds)
+    results = []
+    for period in _period_table(sla.period, sla.timezone, range_from, range_to):
+        period_start, period_end, start, end = period
+        if start >= now_seconds:
+            break
+        complete = end <= now_seconds
+        stop = end if complete else now_seconds
+        requirements = tuple(
+            evaluator.requirement(requirement, period, stop) for requirement in sla.requirements
+        )
+        state = NODATA
+        for result in requirements:
+            if RESULT_BADNESS[result.state] > RESULT_BADNESS[state]:
+                state = result.state
+        results.append(PeriodResult(period_start, period_end, complete, state, requirements))
+    return results

@@ -1,0 +1,87 @@
+"""Results of an evaluation and their JSON shapes (SLA-SEMANTICS.md section 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def isoformat_utc(instant: datetime) -> str:
+    """``2024-03-04T00:00:00Z``: UTC, ISO 8601, ``Z`` suffix, microseconds only if any."""
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """One outage: a span of the requirement's state that lasted long enough."""
+
+    start: datetime
+    end: datetime
+    seconds: float
+
+    def to_json(self) -> dict:
+        return {
+            "start": isoformat_utc(self.start),
+            "end": isoformat_utc(self.end),
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementResult:
+    """One requirement in one period.
+
+    ``percentage`` results have ``value``/``remaining``/``seconds`` and ``count`` and
+    ``outages`` ``None``; ``outages`` results have ``count``/``remaining``/``outages``
+    and ``value``/``seconds`` ``None``. ``NODATA`` results have ``value`` and
+    ``remaining`` ``None`` and ``count`` 0.
+    """
+
+    title: str
+    kind: str
+    state: str
+    broken: bool
+    considered_seconds: float
+    value: float | None
+    remaining: float | int | None
+    seconds: dict[str, float] | None
+    count: int | None
+    outages: tuple[Outage, ...] | None
+
+    def to_json(self) -> dict:
+        result = {
+            "title": self.title,
+            "kind": self.kind,
+            "state": self.state,
+            "broken": self.broken,
+            "considered_seconds": self.considered_seconds,
+        }
+        if self.kind == "percentage":
+            result["value"] = self.value
+            result["remaining"] = self.remaining
+            result["seconds"] = dict(self.seconds or {})
+        else:
+            result["count"] = self.count
+            result["remaining"] = self.remaining
+            result["outages"] = [outage.to_json() for outage in self.outages or ()]
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodResult:
+    """All requirements of one period; ``end`` is the calendar end even when incomplete."""
+
+    start: datetime
+    end: datetime
+    complete: bool
+    state: str
+    requirements: tuple[RequirementResult, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "start": isoformat_utc(self.start),
+            "end": isoformat_utc(self.end),
+            "complete": self.complete,
+            "state": self.state,
+            "requirements": [requirement.to_json() for requirement in self.requirements],
+        }

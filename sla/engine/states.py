@@ -1,0 +1,62 @@
+"""Service states, input aliases and their order of badness."""
+
+OK = "OK"
+WARN = "WARN"
+CRIT = "CRIT"
+UNKNOWN = "UNKNOWN"
+
+# Not a service state: the time before a service's first event.
+UNMONITORED = "UNMONITORED"
+# A span class (not a raw state): inside a downtime with ``downtimes: honor``.
+DOWNTIME = "DOWNTIME"
+
+# Result states of a requirement or a period.
+NODATA = "NODATA"
+BROKEN = "BROKEN"
+
+STATES = (OK, WARN, CRIT, UNKNOWN)
+
+# Badness for "worst" and for ties between simultaneous events.
+STATE_BADNESS = {OK: 0, WARN: 1, UNKNOWN: 2, CRIT: 3}
+
+# Order of result states: a NODATA requirement never hides a worse one.
+RESULT_BADNESS = {NODATA: 0, OK: 1, WARN: 2, CRIT: 3, BROKEN: 4}
+
+_ALIASES = {
+    "ok": OK,
+    "warn": WARN,
+    "crit": CRIT,
+    "unknown": UNKNOWN,
+    "up": OK,
+    "operational": OK,
+    "degraded": WARN,
+    "outage": CRIT,
+    "down": CRIT,
+}
+
+ACCEPTED_STATES = "OK, WARN, CRIT, UNKNOWN (aliases: UP, OPERATIONAL, DEGRADED, OUTAGE, DOWN)"
+
+
+class StateError(ValueError):
+    """A state name that is neither a state nor a known alias."""
+
+
+def normalize_state(value: str) -> str:
+    """Return the canonical state for ``value`` (case-insensitive, aliases allowed)."""
+    if isinstance(value, str):
+        if value in STATE_BADNESS:  # fast path for canonical names
+            return value
+        state = _ALIASES.get(value.lower())
+        if state is not None:
+            return state
+    raise StateError(f"unknown state {value!r}; accepted: {ACCEPTED_STATES}, any case")
+
+
+def worst_state(a: str, b: str) -> str:
+    """The worse of two service states (``OK`` < ``WARN`` < ``UNKNOWN`` < ``CRIT``)."""
+    return a if STATE_BADNESS[a] >= STATE_BADNESS[b] else b
+
+
+def worst_result_state(a: str, b: str) -> str:
+    """The worse of two result states (``NODATA`` < ``OK`` < ``WARN`` < ``CRIT`` < ``BROKEN``)."""
+    return a if RESULT_BADNESS[a] >= RESULT_BADNESS[b] else b
