@@ -21,11 +21,14 @@ _ONE_SUBJECT = Q(service__isnull=False, group__isnull=True) | Q(
 
 
 class PeriodResult(TenantModel):
-    """The engine's result for one completed period of an SLA for a service or a group.
+    """The engine's result for one period of an SLA for a service or a group.
 
-    `result` is the engine's period JSON (requirements with figures and the outages/seconds
-    behind them). Rows are recomputed when late events or definition changes make them stale
-    (`sla_revision` differs from the SLA's, or `stale` is set by ingestion).
+    Completed periods are materialised once and recomputed only when late events or
+    definition changes make them stale (`stale` set by ingestion, or `sla_revision` older
+    than the SLA's). The current period is stored too (`complete=False`, refreshed by the
+    periodic job) so dashboards and status pages read it instead of recomputing.
+    `result` is the engine's period JSON: requirements with their figures and the
+    outages/seconds per state behind them.
     """
 
     sla = models.ForeignKey(SLADefinition, on_delete=models.CASCADE, related_name="results")
@@ -41,6 +44,7 @@ class PeriodResult(TenantModel):
     )
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
+    complete = models.BooleanField(default=True)
     state = models.CharField(max_length=8, choices=RESULT_STATE_CHOICES)
     result = models.JSONField()
     sla_revision = models.PositiveIntegerField()
