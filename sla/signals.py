@@ -1,0 +1,16 @@
+"""Signals that connect the pipeline stages without import cycles.
+
+`status_history_changed`: sent after ingestion commits new events (or downtimes change).
+    kwargs: account, changes: dict[int, datetime] mapping service id -> earliest instant whose
+    history changed. Receivers mark derived rows (period results, snapshots, SLO buckets)
+    for recomputation from that instant on.
+
+`sla_state_changed`: sent when a stored period result (current or completed) changes state.
+    kwargs: account, sla, service (or None), group (or None), period_start, old_state,
+    new_state. Receivers raise alerts / notifications on level changes.
+"""
+
+from django.dispatch import Signal
+
+status_history_changed = Signal()
+sla_state_changed = Signal()

@@ -1,0 +1,21 @@
+"""The periodic jobs of SLA Portal, declared in code.
+
+`python manage.py setup_periodic_tasks` writes them to django-celery-beat (production beat),
+and `make run` without Redis runs the same list in-process. Schedules are UTC.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """One beat entry: a Celery task name run every `every_seconds` or on a crontab."""
+
+    name: str
+    task: str
+    every_seconds: int | None = None
+    crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week"
+    description: str = ""
+
+
+PERIODIC_JOBS: list[PeriodicJob] = []
