@@ -49,3 +49,24 @@ class AccountScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         account = self.context.get("account")
         return self.queryset.model.objects.for_account(account)
+
+
+class ValidatedModelSerializer(serializers.ModelSerializer):
+    """Runs the model's full_clean() (field validators, clean(), unique constraints) before
+    saving, so model rules hold in the API exactly as in the admin, and a duplicate is a 400
+    naming the field instead of an IntegrityError."""
+
+    def _clean_and_save(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.full_clean()
+        instance.save()
+        return instance
+
+    def create(self, validated_data):
+        model = self.Meta.model
+        account = validated_data.pop("account", None) or self.context["account"]
+        return self._clean_and_save(model(account=account), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._clean_and_save(instance, validated_data)

@@ -18,4 +18,11 @@ class PeriodicJob:
     description: str = ""
 
 
-PERIODIC_JOBS: list[PeriodicJob] = []
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob(
+        name="sla: refresh period results",
+        task="sla.refresh_period_results",
+        every_seconds=300,
+        description="Current-period and stale SLA results of every rule-assigned service",
+    ),
+]

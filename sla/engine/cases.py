@@ -12,6 +12,8 @@ from .spec import SLASpec, parse_sla
 from .states import StateError, normalize_state
 from .types import Event, Interval
 
+# Periods around an instant must stay inside what ``datetime`` can represent.
+_MIN_YEAR, _MAX_YEAR = 2, 9998
 _CASE_KEYS = ("sla", "events", "downtimes", "range", "now", "description", "expected")
 
 
@@ -37,6 +39,12 @@ def parse_instant(value: Any, field: str) -> datetime:
         raise SpecError(field, f"{value!r} is not an ISO 8601 timestamp") from None
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise SpecError(field, f"{value!r} has no UTC offset; add 'Z' or '+HH:MM'")
+    try:
+        year = instant.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
+        raise SpecError(field, f"{value!r} is outside the years {_MIN_YEAR}-{_MAX_YEAR}")
     return instant
 
 

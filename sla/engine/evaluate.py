@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
-from .periods import next_period, periods_between, previous_period, require_aware
+from .instants import from_micros, require_aware, to_micros, to_seconds
+from .periods import next_period, periods_between, previous_period
 from .results import Outage, PeriodResult, RequirementResult
-from .spec import Requirement, SLASpec, TimePeriodSpec
+from .spec import Requirement, SLASpec
 from .states import BROKEN, CRIT, DOWNTIME, NODATA, OK, RESULT_BADNESS, WARN
-from .timeline import (
-    RawSpan,
-    build_spans,
-    class_maps,
-    classify,
-    prepare_downtimes,
-    prepare_events,
-)
-from .timeperiods import mask_intervals
+from .timeline import ServiceTimeline
 from .types import Event, Interval
 
 
 @lru_cache(maxsize=4096)
 def _period_table(
     period: str, tz_name: str, range_from: datetime, range_to: datetime
-) -> tuple[tuple[datetime, datetime, float, float], ...]:
+) -> tuple[tuple[datetime, datetime, int, int], ...]:
     return tuple(
-        (start, end, start.timestamp(), end.timestamp())
+        (start, end, to_micros(start), to_micros(end))
         for start, end in periods_between(period, tz_name, range_from, range_to)
     )
 
@@ -35,51 +28,7 @@ def _period_table(
 @lru_cache(maxsize=4096)
 def _neighbour(period: str, tz_name: str, start: datetime, step: int) -> tuple:
     bounds = (next_period if step > 0 else previous_period)(period, tz_name, start)
-    return (*bounds, bounds[0].timestamp(), bounds[1].timestamp())
-
-
-class _Timelines:
-    """Steps 1-5 for one service and one SLA, cached per period and time period."""
-
-    def __init__(self, sla: SLASpec, events: Iterable[Event], downtimes: Iterable[Interval]):
-        self.sla = sla
-        self.options = sla.options
-        self.times, self.states = prepare_events(events)
-        union = prepare_downtimes(downtimes)
-        self.downtimes = union if self.options.downtimes != "ignore" else []
-        self.outside, self.inside = class_maps(self.options)
-        self._pieces: dict[tuple[float, float], list[RawSpan]] = {}
-        self._spans: dict[tuple, tuple[list[RawSpan], dict[str, float], float]] = {}
-
-    def spans(
-        self, time_period: TimePeriodSpec | None, start: float, end: float, stop: float
-    ) -> tuple[list[RawSpan], dict[str, float], float]:
-        """Spans of period ``[start, end)`` evaluated up to ``stop``, seconds per class,
-        and the considered seconds."""
-        key = (start, stop, id(time_period))
-        cached = self._spans.get(key)
-        if cached is not None:
-            return cached
-        pieces = self._pieces.get((start, stop))
-        if pieces is None:
-            pieces = classify(
-                self.times, self.states, self.downtimes, start, stop, self.outside, self.inside
-            )
-            self._pieces[(start, stop)] = pieces
-        if time_period is None:
-            spans = build_spans(pieces, (), True, self.options)
-        else:
-            mask = mask_intervals(time_period, self.sla.timezone, start, end)
-            spans = build_spans(pieces, mask, False, self.options)
-        seconds: dict[str, float] = {}
-        considered = 0.0
-        for span_start, span_end, klass, _ in spans:
-            duration = span_end - span_start
-            considered += duration
-            seconds[klass] = seconds.get(klass, 0.0) + duration
-        cached = (spans, seconds, considered)
-        self._spans[key] = cached
-        return cached
+    return (*bounds, to_micros(bounds[0]), to_micros(bounds[1]))
 
 
 def _level_state(broken: bool, remaining, requirement: Requirement) -> str:
@@ -95,13 +44,13 @@ def _level_state(broken: bool, remaining, requirement: Requirement) -> str:
 
 
 def _percentage(
-    requirement: Requirement, seconds: dict[str, float], considered: float, honor: bool
+    requirement: Requirement, micros: dict[str, int], considered: float, honor: bool
 ) -> RequirementResult:
     state = requirement.state
-    measured = seconds.get(state, 0.0)
-    if honor and state == OK and DOWNTIME in seconds:
-        measured = measured + seconds[DOWNTIME]
-    value = 100 * measured / considered
+    measured = micros.get(state, 0)
+    if honor and state == OK:
+        measured += micros.get(DOWNTIME, 0)  # downtime counts as OK
+    value = 100 * to_seconds(measured) / considered
     target = requirement.target
     if requirement.comparison == "min":
         broken = value < target
@@ -117,7 +66,7 @@ def _percentage(
         considered_seconds=considered,
         value=value,
         remaining=remaining,
-        seconds=dict(seconds),
+        seconds={klass: to_seconds(duration) for klass, duration in micros.items()},
         count=None,
         outages=None,
     )
@@ -140,29 +89,26 @@ def _nodata(requirement: Requirement) -> RequirementResult:
 
 
 class _Evaluator:
-    def __init__(self, sla, timelines: _Timelines, now: datetime, now_seconds: float):
+    def __init__(self, sla, timelines: ServiceTimeline, now: int):
         self.sla = sla
         self.timelines = timelines
         self.now = now
-        self.now_seconds = now_seconds
         self.honor = sla.options.downtimes == "honor"
         self.start_period = sla.options.outage_split == "start_period"
 
-    def requirement(
-        self, requirement: Requirement, period: tuple, stop: float
-    ) -> RequirementResult:
+    def requirement(self, requirement: Requirement, period: tuple, stop: int) -> RequirementResult:
         _, _, start, end = period
         time_period = requirement.time_period
         if time_period is None:
             time_period = self.sla.time_period
-        spans, seconds, considered = self.timelines.spans(time_period, start, end, stop)
+        spans, micros, considered = self.timelines.spans(time_period, start, end, stop)
         if considered == 0:
             return _nodata(requirement)
         if requirement.kind == "percentage":
-            return _percentage(requirement, seconds, considered, self.honor)
-        return self._outages(requirement, period, stop, time_period, spans, considered)
+            return _percentage(requirement, micros, to_seconds(considered), self.honor)
+        return self._outages(requirement, period, time_period, spans, to_seconds(considered))
 
-    def _outages(self, requirement, period, stop, time_period, spans, considered):
+    def _outages(self, requirement, period, time_period, spans, considered):
         state = requirement.state
         minimum = requirement.min_duration_seconds
         period_start, _, start, end = period
@@ -178,17 +124,14 @@ class _Evaluator:
                     and self._running_before(time_period, period_start, start, state)
                 ):
                     continue  # started in an earlier period, counted there
-                if index == last_index and span_end == end and end < self.now_seconds:
+                if index == last_index and span_end == end and end < self.now:
                     span_end = self._follow(time_period, period, state)
-            if span_end - span_start >= minimum:
+            if to_seconds(span_end - span_start) >= minimum:
                 found.append((span_start, span_end))
         count = len(found)
         remaining = requirement.max_count - count
         broken = count > requirement.max_count
-        outages = tuple(
-            Outage(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC), b - a)
-            for a, b in found
-        )
+        outages = tuple(Outage(from_micros(a), from_micros(b), to_seconds(b - a)) for a, b in found)
         return RequirementResult(
             title=requirement.title,
             kind=requirement.kind,
@@ -209,21 +152,21 @@ class _Evaluator:
         spans = self.timelines.spans(time_period, previous_start, previous_end, previous_end)[0]
         return bool(spans) and spans[-1][1] == start and spans[-1][2] == state
 
-    def _follow(self, time_period, period, state) -> float:
+    def _follow(self, time_period, period, state) -> int:
         """End of an outage running at the end of ``period``, followed up to ``now``."""
         sla = self.sla
         period_start, _, _, end = period
         while True:
             following = _neighbour(sla.period, sla.timezone, period_start, 1)
             period_start, _, next_start, next_end = following
-            if next_start != end or next_start >= self.now_seconds:
+            if next_start != end or next_start >= self.now:
                 return end
-            stop = min(next_end, self.now_seconds)
+            stop = min(next_end, self.now)
             spans = self.timelines.spans(time_period, next_start, next_end, stop)[0]
             if not spans or spans[0][0] != next_start or spans[0][2] != state:
                 return end
             end = spans[0][1]
-            if end != next_end or next_end >= self.now_seconds:
+            if end != next_end or next_end >= self.now:
                 return end
 
 
@@ -246,16 +189,16 @@ def evaluate(
     require_aware(now, "now")
     if range_to <= range_from:
         raise ValueError("range_to must be after range_from")
-    timelines = _Timelines(sla, events, downtimes)
-    now_seconds = now.timestamp()
-    evaluator = _Evaluator(sla, timelines, now, now_seconds)
+    timelines = ServiceTimeline(sla, events, downtimes)
+    now_micros = to_micros(now)
+    evaluator = _Evaluator(sla, timelines, now_micros)
     results = []
     for period in _period_table(sla.period, sla.timezone, range_from, range_to):
         period_start, period_end, start, end = period
-        if start >= now_seconds:
+        if start >= now_micros:
             break
-        complete = end <= now_seconds
-        stop = end if complete else now_seconds
+        complete = end <= now_micros
+        stop = end if complete else now_micros
         requirements = tuple(
             evaluator.requirement(requirement, period, stop) for requirement in sla.requirements
         )

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
+from .instants import require_aware
 from .spec import PERIODS
 
 
@@ -20,14 +21,6 @@ from .spec import PERIODS
 def zone(tz_name: str) -> ZoneInfo:
     """The (cached) ZoneInfo for an IANA name."""
     return ZoneInfo(tz_name)
-
-
-def require_aware(value: datetime, what: str = "datetime") -> None:
-    """Raise ValueError for a naive datetime: every instant must carry its offset."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"{what} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} {value.isoformat()} is naive; give a timezone-aware instant")
 
 
 @lru_cache(maxsize=65536)

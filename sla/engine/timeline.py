@@ -1,9 +1,10 @@
 """Steps 1-5 of the semantics: spans, classification, time period, merge, melting.
 
-Internally a span is a tuple ``(start, end, klass, raw_state)`` with float epoch
-seconds; lists of them are sorted, non-overlapping and never zero-length. Time that
-is dropped (unmonitored, excluded downtime, outside the time period) is simply absent,
-so two spans touch (``a.end == b.start``) only when no dropped time lies between them.
+Internally a span is a tuple ``(start, end, klass, raw_state)`` with integer epoch
+microseconds (see :mod:`.instants`); lists of them are sorted, non-overlapping and never
+zero-length. Time that is dropped (unmonitored, excluded downtime, outside the time
+period) is simply absent, so two spans touch (``a.end == b.start``) only when no dropped
+time lies between them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from .periods import require_aware
+from .instants import MICROSECONDS, from_micros, require_aware, to_micros
 from .spec import Options, SLASpec, TimePeriodSpec
 from .states import (
     CRIT,
@@ -25,7 +26,7 @@ from .states import (
     WARN,
     normalize_state,
 )
-from .timeperiods import mask_intervals
+from .timeperiods import mask_micros
 from .types import Event, Interval, Span
 
 _INFINITY = float("inf")
@@ -33,13 +34,13 @@ _INFINITY = float("inf")
 # Badness of raw states for the ``raw_state`` of a merged span (display only).
 _RAW_BADNESS = {UNMONITORED: -1, **STATE_BADNESS}
 
-RawSpan = tuple[float, float, "str | None", str]
+RawSpan = tuple[int, int, "str | None", str]
 
 
 # --------------------------------------------------------------------------- inputs
 
 
-def prepare_events(events: Iterable[Event]) -> tuple[list[float], list[str]]:
+def prepare_events(events: Iterable[Event]) -> tuple[list[int], list[str]]:
     """Sorted event times and the state from each; simultaneous events: worst wins.
 
     Every event is kept (also one repeating the previous state): with ``merge_phases``
@@ -50,14 +51,15 @@ def prepare_events(events: Iterable[Event]) -> tuple[list[float], list[str]]:
     badness = STATE_BADNESS
     for event in events:
         at = event.at
-        if at.tzinfo is None or at.utcoffset() is None:
+        tzinfo = at.tzinfo
+        if tzinfo is not UTC and (tzinfo is None or at.utcoffset() is None):
             raise ValueError(f"event at {at.isoformat()} is naive; give a timezone-aware instant")
         state = event.state
-        if state not in badness:
+        if type(state) is not str or state not in badness:
             state = normalize_state(state)
-        append((at.timestamp(), badness[state], state))
+        append((to_micros(at), badness[state], state))
     keyed.sort()
-    times: list[float] = []
+    times: list[int] = []
     states: list[str] = []
     last = None
     for at, _, state in keyed:
@@ -70,13 +72,13 @@ def prepare_events(events: Iterable[Event]) -> tuple[list[float], list[str]]:
     return times, states
 
 
-def prepare_downtimes(downtimes: Iterable[Interval]) -> list[tuple[float, float]]:
-    """The union of the downtimes as sorted, disjoint ``(start, end)`` epoch seconds."""
+def prepare_downtimes(downtimes: Iterable[Interval]) -> list[tuple[int, int]]:
+    """The union of the downtimes as sorted, disjoint ``(start, end)`` microseconds."""
     pairs = []
     for downtime in downtimes:
         require_aware(downtime.start, "downtime start")
         require_aware(downtime.end, "downtime end")
-        start, end = downtime.start.timestamp(), downtime.end.timestamp()
+        start, end = to_micros(downtime.start), to_micros(downtime.end)
         if end < start:
             raise ValueError(
                 f"downtime ends ({downtime.end.isoformat()}) before it starts "
@@ -85,7 +87,7 @@ def prepare_downtimes(downtimes: Iterable[Interval]) -> list[tuple[float, float]
         if end > start:
             pairs.append((start, end))
     pairs.sort()
-    union: list[tuple[float, float]] = []
+    union: list[tuple[int, int]] = []
     for start, end in pairs:
         if union and start <= union[-1][1]:
             if end > union[-1][1]:
@@ -118,11 +120,11 @@ def class_maps(options: Options) -> tuple[dict, dict]:
 
 
 def classify(
-    times: list[float],
+    times: list[int],
     states: list[str],
-    downtimes: list[tuple[float, float]],
-    start: float,
-    end: float,
+    downtimes: list[tuple[int, int]],
+    start: int,
+    end: int,
     outside: dict,
     inside: dict,
 ) -> list[RawSpan]:
@@ -166,7 +168,9 @@ def classify(
         else:
             in_downtime = False
             next_edge = _INFINITY
-        cut = min(next_event, next_edge, end)
+        cut = next_event if next_event < next_edge else next_edge
+        if end < cut:
+            cut = end
         klass = inside[raw] if in_downtime else outside[raw]
         if klass is not None:
             append((position, cut, klass, raw))
@@ -180,7 +184,7 @@ def classify(
     return pieces
 
 
-def clip(pieces: list[RawSpan], mask: tuple[tuple[float, float], ...]) -> list[RawSpan]:
+def clip(pieces: list[RawSpan], mask: tuple[tuple[int, int], ...]) -> list[RawSpan]:
     """Step 3: keep the parts of ``pieces`` inside the active ``mask`` intervals."""
     result: list[RawSpan] = []
     append = result.append
@@ -233,12 +237,15 @@ def merge(spans: list[RawSpan]) -> list[RawSpan]:
 
 
 def melt(spans: list[RawSpan], threshold: float, merge_phases: bool) -> list[RawSpan]:
-    """Step 5: short inner spans between two touching neighbours of one class take it."""
+    """Step 5: short inner spans between two touching neighbours of one class take it.
+
+    ``threshold`` is in seconds, compared with each span's duration in seconds.
+    """
     while True:
         changed = False
         for index in range(1, len(spans) - 1):
             start, end, klass, raw = spans[index]
-            if end - start > threshold:
+            if (end - start) / MICROSECONDS > threshold:
                 continue
             left, right = spans[index - 1], spans[index + 1]
             if left[2] == right[2] != klass and left[1] == start and right[0] == end:
@@ -252,7 +259,7 @@ def melt(spans: list[RawSpan], threshold: float, merge_phases: bool) -> list[Raw
 
 def build_spans(
     pieces: list[RawSpan],
-    mask: tuple[tuple[float, float], ...],
+    mask: tuple[tuple[int, int], ...],
     full: bool,
     options: Options,
 ) -> list[RawSpan]:
@@ -268,11 +275,54 @@ def build_spans(
     return spans
 
 
+class ServiceTimeline:
+    """Steps 1-5 for one service under one SLA, cached per period and time period.
+
+    Events and downtimes are prepared once; :meth:`spans` is called per period.
+    """
+
+    def __init__(self, sla: SLASpec, events: Iterable[Event], downtimes: Iterable[Interval]):
+        self.sla = sla
+        self.options = sla.options
+        self.times, self.states = prepare_events(events)
+        union = prepare_downtimes(downtimes)
+        self.downtimes = union if self.options.downtimes != "ignore" else []
+        self.outside, self.inside = class_maps(self.options)
+        self._pieces: dict[tuple[int, int], list[RawSpan]] = {}
+        self._spans: dict[tuple, tuple[list[RawSpan], dict[str, int], int]] = {}
+
+    def spans(
+        self, time_period: TimePeriodSpec | None, start: int, end: int, stop: int
+    ) -> tuple[list[RawSpan], dict[str, int], int]:
+        """Spans of period ``[start, end)`` evaluated up to ``stop``, microseconds per
+        class in order of first occurrence, and the considered microseconds."""
+        key = (start, stop, id(time_period))
+        cached = self._spans.get(key)
+        if cached is not None:
+            return cached
+        pieces = self._pieces.get((start, stop))
+        if pieces is None:
+            pieces = classify(
+                self.times, self.states, self.downtimes, start, stop, self.outside, self.inside
+            )
+            self._pieces[(start, stop)] = pieces
+        if time_period is None:
+            spans = build_spans(pieces, (), True, self.options)
+        else:
+            mask = mask_micros(time_period, self.sla.timezone, start, end)
+            spans = build_spans(pieces, mask, False, self.options)
+        micros: dict[str, int] = {}
+        considered = 0
+        for span_start, span_end, klass, _ in spans:
+            duration = span_end - span_start
+            considered += duration
+            micros[klass] = micros.get(klass, 0) + duration
+        cached = (spans, micros, considered)
+        self._spans[key] = cached
+        return cached
+
+
 # --------------------------------------------------------------------------- public helpers
-
-
-def _to_datetime(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def period_timeline(
@@ -292,18 +342,15 @@ def period_timeline(
     for name, value in (("start", start), ("end", end), ("now", now)):
         require_aware(value, name)
     requirement = sla.requirements[requirement_index]
-    time_period: TimePeriodSpec | None = requirement.time_period or sla.time_period
-    options = sla.options
-    times, states = prepare_events(events)
-    union = prepare_downtimes(downtimes) if options.downtimes != "ignore" else []
-    outside, inside = class_maps(options)
-    start_seconds, end_seconds = start.timestamp(), end.timestamp()
-    stop = min(end_seconds, now.timestamp())
-    pieces = classify(times, states, union, start_seconds, stop, outside, inside)
-    mask = mask_intervals(time_period, sla.timezone, start_seconds, end_seconds)
-    spans = build_spans(pieces, mask, time_period is None, options)
+    time_period: TimePeriodSpec | None = requirement.time_period
+    if time_period is None:
+        time_period = sla.time_period
+    start_micros, end_micros = to_micros(start), to_micros(end)
+    stop = min(end_micros, to_micros(now))
+    timeline = ServiceTimeline(sla, events, downtimes)
+    spans = timeline.spans(time_period, start_micros, end_micros, stop)[0]
     return [
-        Span(_to_datetime(span_start), _to_datetime(span_end), raw, klass)
+        Span(from_micros(span_start), from_micros(span_end), raw, klass)
         for span_start, span_end, klass, raw in spans
     ]
 
@@ -317,8 +364,8 @@ def state_timeline(events: Iterable[Event], start: datetime, end: datetime) -> l
     require_aware(end, "end")
     times, states = prepare_events(events)
     identity = {state: state for state in (*STATES, UNMONITORED)}
-    pieces = merge(classify(times, states, [], start.timestamp(), end.timestamp(), identity, {}))
+    pieces = merge(classify(times, states, [], to_micros(start), to_micros(end), identity, {}))
     return [
-        Span(_to_datetime(span_start), _to_datetime(span_end), raw, raw)
+        Span(from_micros(span_start), from_micros(span_end), raw, raw)
         for span_start, span_end, _, raw in pieces
     ]

@@ -10,6 +10,7 @@ from django.db import models
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
 from sla.models.services import STATE_CHOICES, Service, ServiceGroup
+from sla.validators import validate_labels
 
 
 def _validate_time_period_definition(value) -> None:
@@ -123,6 +124,12 @@ class Requirement(TenantModel):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self):
+        super().clean()
+        from sla.services.definitions import requirement_validate
+
+        requirement_validate(self)
+
 
 class RuleTarget(models.TextChoices):
     SERVICE = "service", "services"
@@ -143,7 +150,10 @@ class AssignmentRule(TenantModel):
         ServiceGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     labels = models.JSONField(
-        default=dict, blank=True, help_text="All of these labels must match (services only)"
+        default=dict,
+        blank=True,
+        validators=[validate_labels],
+        help_text="All of these labels must match (services only)",
     )
     description = models.CharField(max_length=300, blank=True)
 

@@ -56,7 +56,12 @@ def _validation_body(detail) -> dict:
 
 def _as_drf_exception(exc):
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        if not hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.messages)
+        detail = {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
         return exceptions.ValidationError(detail)
     if isinstance(exc, Http404):
         return exceptions.NotFound()

@@ -7,6 +7,14 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from sla.api.definitions import (
+    AssignmentRuleViewSet,
+    DowntimeViewSet,
+    ServiceGroupViewSet,
+    ServiceViewSet,
+    SLADefinitionViewSet,
+    TimePeriodViewSet,
+)
 
 
 def api_path(route: str, view, name: str):
@@ -25,6 +33,12 @@ class OptionalSlashRouter(SimpleRouter):
 
 router = OptionalSlashRouter()
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("services", ServiceViewSet, basename="service")
+router.register("groups", ServiceGroupViewSet, basename="group")
+router.register("downtimes", DowntimeViewSet, basename="downtime")
+router.register("time-periods", TimePeriodViewSet, basename="time-period")
+router.register("slas", SLADefinitionViewSet, basename="sla")
+router.register("rules", AssignmentRuleViewSet, basename="rule")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),

@@ -42,7 +42,7 @@ def _walk(patterns, prefix=""):
 def _methods(pattern: URLPattern, view_class) -> tuple[str, ...]:
     actions = getattr(pattern.callback, "actions", None)
     if actions:
-        names = actions.keys()
+        names = [name for name in actions if name in view_class.http_method_names]
     else:
         names = [name for name in view_class.http_method_names if hasattr(view_class, name)]
     return tuple(sorted(name for name in names if name not in IGNORED_METHODS))

@@ -21,7 +21,7 @@ GARBAGE_BODIES = [
     ("json number", "42"),
     ("json null", "null"),
     ("empty object", "{}"),
-    ("nul bytes", json.dumps({"name": "a\u0000b", "title": "\u0000", "state": "\u0000"})),
+    ("nul bytes", None),  # every field of the endpoint set to a string with a NUL byte
 ]
 WEIRD_VALUES = [
     None,
@@ -86,6 +86,8 @@ def test_garbage_bodies_are_4xx_json(route, method, tenants):
     url = _url_for(route, tenants)
     client = client_for(tenants.token_a)
     for label, body in GARBAGE_BODIES:
+        if body is None:
+            body = json.dumps(dict.fromkeys(_field_names(route), "a\u0000b"))
         response = getattr(client, method)(url, data=body, content_type="application/json")
         if label == "empty object" and response.status_code < 400:
             continue  # some endpoints accept an empty patch

@@ -1,0 +1,123 @@
+"""Admin for services, groups, time periods, SLAs (requirements inline), rules, downtimes."""
+
+from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from accounts.admin_base import TenantAdminMixin, TenantInlineMixin
+from sla.admin.forms import RequirementFormSet, SLADefinitionAdminForm, TimePeriodAdminForm
+from sla.admin.views import service_sla_view, sla_overview_view
+from sla.models import (
+    AssignmentRule,
+    Downtime,
+    Requirement,
+    Service,
+    ServiceGroup,
+    SLADefinition,
+    TimePeriod,
+)
+
+
+@admin.register(ServiceGroup)
+class ServiceGroupAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "title", "aggregation", "k", "account"]
+    search_fields = ["name", "title"]
+
+
+@admin.register(Service)
+class ServiceAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["path", "name", "group", "current_state", "current_state_since", "sla_link"]
+    list_filter = ["current_state", "group"]
+    search_fields = ["path", "name"]
+    readonly_fields = ["current_state", "current_state_since"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(service_sla_view(self))
+        return [path("<int:object_id>/sla/", view, name="sla_service_sla"), *super().get_urls()]
+
+    @admin.display(description="SLA")
+    def sla_link(self, service):
+        url = reverse("admin:sla_service_sla", args=[service.pk])
+        return format_html('<a href="{}">SLA detail</a>', url)
+
+
+@admin.register(TimePeriod)
+class TimePeriodAdmin(TenantAdminMixin, admin.ModelAdmin):
+    form = TimePeriodAdminForm
+    list_display = ["name", "summary", "account"]
+    search_fields = ["name"]
+
+    def get_fields(self, request, obj=None):
+        from sla.admin.forms import WEEKDAYS
+
+        return ["account", "name", *WEEKDAYS, "exceptions"]
+
+    @admin.display(description="ranges")
+    def summary(self, obj):
+        definition = obj.definition or {}
+        return "; ".join(
+            f"{day[:3]} {', '.join(ranges)}"
+            for day, ranges in definition.items()
+            if day != "exceptions"
+        )
+
+
+class RequirementInline(TenantInlineMixin, admin.StackedInline):
+    model = Requirement
+    formset = RequirementFormSet
+    extra = 0
+    min_num = 1
+    exclude = ["account"]
+    fields = [
+        ("position", "title"),
+        ("kind", "state"),
+        ("comparison", "target"),
+        ("max_count", "min_duration_seconds"),
+        ("level_warn", "level_crit"),
+        "time_period",
+    ]
+
+
+@admin.register(SLADefinition)
+class SLADefinitionAdmin(TenantAdminMixin, admin.ModelAdmin):
+    form = SLADefinitionAdminForm
+    inlines = [RequirementInline]
+    list_display = ["title", "period", "timezone", "time_period", "revision", "overview_link"]
+    list_filter = ["period"]
+    search_fields = ["title"]
+    fieldsets = [
+        (None, {"fields": ["account", "title", "description"]}),
+        ("Period", {"fields": ["period", "timezone", "time_period"]}),
+        ("Options", {"fields": list(SLADefinitionAdminForm.OPTION_FIELDS)}),
+    ]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(sla_overview_view(self))
+        return [path("<int:object_id>/results/", view, name="sla_sla_results"), *super().get_urls()]
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows belong to their SLA's account.
+        for inline_form in formset.forms:
+            inline_form.instance.account_id = form.instance.account_id
+        super().save_formset(request, form, formset, change)
+
+    @admin.display(description="results")
+    def overview_link(self, sla):
+        url = reverse("admin:sla_sla_results", args=[sla.pk])
+        return format_html('<a href="{}">results</a>', url)
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["position", "sla", "target", "path_glob", "group", "labels", "description"]
+    list_display_links = ["sla"]
+    list_editable = ["position"]
+    ordering = ["account", "position", "id"]
+
+
+@admin.register(Downtime)
+class DowntimeAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["reason", "service", "group", "start", "end", "recurrence", "public"]
+    list_filter = ["recurrence", "public"]
+    search_fields = ["reason"]
+    date_hierarchy = "start"

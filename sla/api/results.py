@@ -1,0 +1,134 @@
+"""SLA results over the API: per SLA and subject, by range or for the last N periods."""
+
+import datetime as dt
+
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from sla.engine import iter_periods
+from sla.models import Service, SLADefinition
+from sla.selectors.definitions import sla_for_service
+from sla.selectors.results import (
+    MAX_LAST_PERIODS,
+    results_explained,
+    sla_results_for_range,
+    sla_results_last,
+)
+from sla.services.results import Subject
+
+MAX_RANGE_PERIODS = 400
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset or Z; naive instants are ambiguous and rejected."""
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if isinstance(value, str) and not _has_offset(value):
+            raise serializers.ValidationError("Give a UTC offset or Z, e.g. 2024-03-01T00:00:00Z.")
+        return parsed
+
+
+def _has_offset(text: str) -> bool:
+    tail = text.strip()[10:]
+    return tail.endswith(("Z", "z")) or "+" in tail or "-" in tail
+
+
+class ResultsQuery(serializers.Serializer):
+    """?from=&to= (half-open range) or ?last=N (the current period and N-1 before it)."""
+
+    service = serializers.IntegerField(required=False, min_value=1)
+    last = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LAST_PERIODS)
+    to = AwareDateTimeField(required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = AwareDateTimeField(required=False)  # `from` is a Python keyword
+        return fields
+
+    def validate(self, attrs):
+        has_range = "from" in attrs or "to" in attrs
+        if has_range and "last" in attrs:
+            raise ValidationError({"last": "Give either from/to or last, not both."})
+        if has_range:
+            for name in ("from", "to"):
+                if name not in attrs:
+                    raise ValidationError({name: "Give both from and to."})
+            if attrs["to"] <= attrs["from"]:
+                raise ValidationError({"to": "Must be after from."})
+        return attrs
+
+
+def parse_results_query(request, *, default_last: int | None) -> dict:
+    query = ResultsQuery(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    values = dict(query.validated_data)
+    if "from" not in values and "last" not in values:
+        if default_last is None:
+            raise ValidationError({"last": "Give from and to, or last=N."})
+        values["last"] = default_last
+    return values
+
+
+LONGEST_PERIOD = {
+    "daily": dt.timedelta(hours=25),
+    "weekly": dt.timedelta(days=7, hours=1),
+    "monthly": dt.timedelta(days=31, hours=1),
+    "quarterly": dt.timedelta(days=92, hours=1),
+    "yearly": dt.timedelta(days=366, hours=1),
+}
+
+
+def _check_range_size(sla: SLADefinition, values: dict) -> None:
+    too_many = ValidationError(
+        {"from": f"The range covers more than {MAX_RANGE_PERIODS} {sla.period} periods."}
+    )
+    # Reject huge ranges by arithmetic before listing their periods one by one.
+    if values["to"] - values["from"] > MAX_RANGE_PERIODS * LONGEST_PERIOD[sla.period]:
+        raise too_many
+    periods = iter_periods(sla.period, sla.timezone, values["from"], values["to"])
+    for count, _ in enumerate(periods, start=1):
+        if count > MAX_RANGE_PERIODS:
+            raise too_many
+
+
+def results_payload(*, account, sla: SLADefinition, service: Service, values: dict) -> dict:
+    """The results of `sla` for `service` with the spans behind every figure."""
+    now = timezone.now()
+    subject = Subject(service=service)
+    if "last" in values:
+        rows = sla_results_last(
+            account=account, sla=sla, subject=subject, count=values["last"], now=now
+        )
+    else:
+        _check_range_size(sla, values)
+        rows = sla_results_for_range(
+            account=account,
+            sla=sla,
+            subject=subject,
+            range_from=values["from"],
+            range_to=values["to"],
+            now=now,
+        )
+    return {
+        "sla": {"id": sla.pk, "title": sla.title, "period": sla.period, "timezone": sla.timezone},
+        "service": {"id": service.pk, "path": service.path, "name": service.display_name},
+        "periods": results_explained(account=account, sla=sla, subject=subject, rows=rows, now=now),
+    }
+
+
+def service_from_query(account, values: dict) -> Service:
+    if "service" not in values:
+        raise ValidationError({"service": "Give the id of the service to evaluate."})
+    service = Service.objects.for_account(account).filter(pk=values["service"]).first()
+    if service is None:
+        raise ValidationError({"service": "No such service in this account."})
+    return service
+
+
+def service_sla_payload(*, account, service: Service, values: dict) -> dict:
+    sla = sla_for_service(account=account, service=service)
+    if sla is None:
+        return {"service": {"id": service.pk, "path": service.path}, "sla": None, "periods": []}
+    return results_payload(account=account, sla=sla, service=service, values=values)

@@ -1,0 +1,209 @@
+"""API shapes of services, groups, downtimes, time periods, SLAs and assignment rules."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from accounts.api_base import AccountScopedRelatedField, ValidatedModelSerializer
+from sla.engine import StateError, normalize_state
+from sla.models import (
+    AssignmentRule,
+    Downtime,
+    Requirement,
+    Service,
+    ServiceGroup,
+    SLADefinition,
+    TimePeriod,
+)
+from sla.services.definitions import sla_definition_save
+
+
+class StateField(serializers.CharField):
+    """A service state; aliases (UP, DEGRADED, OUTAGE ...) are accepted and normalised."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalize_state(value)
+        except StateError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+
+class ServiceGroupSerializer(ValidatedModelSerializer):
+    class Meta:
+        model = ServiceGroup
+        fields = ["id", "name", "title", "description", "aggregation", "k", "created_at"]
+
+
+class ServiceSerializer(ValidatedModelSerializer):
+    group = AccountScopedRelatedField(
+        queryset=ServiceGroup.objects.all(), allow_null=True, required=False
+    )
+    labels = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "path",
+            "name",
+            "labels",
+            "group",
+            "current_state",
+            "current_state_since",
+            "created_at",
+        ]
+        read_only_fields = ["current_state", "current_state_since"]
+
+
+class DowntimeSerializer(ValidatedModelSerializer):
+    service = AccountScopedRelatedField(
+        queryset=Service.objects.all(), allow_null=True, required=False
+    )
+    group = AccountScopedRelatedField(
+        queryset=ServiceGroup.objects.all(), allow_null=True, required=False
+    )
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False
+    )
+
+    class Meta:
+        model = Downtime
+        fields = [
+            "id",
+            "service",
+            "group",
+            "reason",
+            "start",
+            "end",
+            "recurrence",
+            "weekdays",
+            "time_from",
+            "duration_minutes",
+            "timezone",
+            "public",
+            "created_at",
+        ]
+
+
+class TimePeriodSerializer(ValidatedModelSerializer):
+    definition = serializers.JSONField(
+        help_text='{"monday": ["08:00-18:00"], ..., "exceptions": {"2024-12-25": []}}'
+    )
+
+    class Meta:
+        model = TimePeriod
+        fields = ["id", "name", "definition", "updated_at"]
+
+
+class LevelsSerializer(serializers.Serializer):
+    warn = serializers.FloatField()
+    crit = serializers.FloatField()
+
+
+class RequirementSerializer(serializers.ModelSerializer):
+    state = StateField(default="OK")
+    levels = LevelsSerializer(required=False, allow_null=True)
+    time_period = AccountScopedRelatedField(
+        queryset=TimePeriod.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Requirement
+        fields = [
+            "title",
+            "kind",
+            "state",
+            "comparison",
+            "target",
+            "max_count",
+            "min_duration_seconds",
+            "levels",
+            "time_period",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["levels"] = (
+            {"warn": instance.level_warn, "crit": instance.level_crit}
+            if instance.level_warn is not None or instance.level_crit is not None
+            else None
+        )
+        return data
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        levels = values.pop("levels", None)
+        values["level_warn"] = levels["warn"] if levels else None
+        values["level_crit"] = levels["crit"] if levels else None
+        return values
+
+
+class SLADefinitionSerializer(serializers.ModelSerializer):
+    """An SLA with its requirements inline; saved and validated as one engine spec."""
+
+    time_period = AccountScopedRelatedField(
+        queryset=TimePeriod.objects.all(), allow_null=True, required=False
+    )
+    options = serializers.JSONField(required=False)
+    requirements = RequirementSerializer(many=True)
+
+    class Meta:
+        model = SLADefinition
+        fields = [
+            "id",
+            "title",
+            "description",
+            "period",
+            "timezone",
+            "time_period",
+            "options",
+            "requirements",
+            "revision",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["revision"]
+
+    def validate_requirements(self, value):
+        if not value:
+            raise serializers.ValidationError("An SLA needs at least one requirement.")
+        return value
+
+    def _save(self, instance, validated_data):
+        requirements = validated_data.pop("requirements", None)
+        try:
+            return sla_definition_save(
+                account=self.context["account"],
+                sla=instance,
+                fields=validated_data,
+                requirements=requirements,
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_api_errors(error)) from None
+
+    def create(self, validated_data):
+        return self._save(None, validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+
+def _api_errors(error: DjangoValidationError):
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return {"non_field_errors": error.messages}
+
+
+class AssignmentRuleSerializer(ValidatedModelSerializer):
+    sla = AccountScopedRelatedField(queryset=SLADefinition.objects.all())
+    group = AccountScopedRelatedField(
+        queryset=ServiceGroup.objects.all(), allow_null=True, required=False
+    )
+    labels = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
+
+    class Meta:
+        model = AssignmentRule
+        fields = ["id", "position", "sla", "target", "path_glob", "group", "labels", "description"]

@@ -1,0 +1,45 @@
+"""FilterSets shared by API lists (and admin where useful)."""
+
+import django_filters
+
+from sla.models import AssignmentRule, Downtime, Service, SLADefinition
+
+
+class ServiceFilter(django_filters.FilterSet):
+    path = django_filters.CharFilter(lookup_expr="exact")
+    path_prefix = django_filters.CharFilter(field_name="path", lookup_expr="startswith")
+    state = django_filters.CharFilter(field_name="current_state")
+    label = django_filters.CharFilter(method="filter_label", help_text="key=value")
+
+    class Meta:
+        model = Service
+        fields = ["path", "group"]
+
+    def filter_label(self, queryset, name, value):
+        key, _, wanted = value.partition("=")
+        if not key.isidentifier():
+            return queryset.none()  # also keeps odd characters out of the JSON lookup
+        return queryset.filter(**{f"labels__{key}": wanted})
+
+
+class DowntimeFilter(django_filters.FilterSet):
+    active_at = django_filters.IsoDateTimeFilter(method="filter_active_at")
+
+    class Meta:
+        model = Downtime
+        fields = ["service", "group", "recurrence", "public"]
+
+    def filter_active_at(self, queryset, name, value):
+        return queryset.filter(start__lte=value).exclude(end__lte=value)
+
+
+class SLADefinitionFilter(django_filters.FilterSet):
+    class Meta:
+        model = SLADefinition
+        fields = ["period", "time_period"]
+
+
+class AssignmentRuleFilter(django_filters.FilterSet):
+    class Meta:
+        model = AssignmentRule
+        fields = ["sla", "target", "group"]

@@ -1,1 +1,0 @@
-"""SLA models (filled in by the engine and ingestion work)."""

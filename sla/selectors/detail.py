@@ -1,0 +1,191 @@
+"""Context for the SLA detail pages (per service, per SLA), like Checkmk's SLA views."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sla.display import format_duration, format_percent
+from sla.engine import state_timeline
+from sla.models import PeriodResult, Service, SLADefinition, StatusEvent
+from sla.selectors.definitions import ordered_rules, sla_for_service, sla_json
+from sla.selectors.inputs import downtime_intervals, service_events
+from sla.selectors.results import sla_results_last
+from sla.services.results import Subject
+
+MAX_EVENTS_LISTED = 500
+
+
+@dataclass
+class Cell:
+    """One requirement in one period, ready to draw."""
+
+    state: str
+    text: str
+    tooltip: str
+
+
+@dataclass
+class Segment:
+    state: str
+    left: float  # percent of the period
+    width: float
+    tooltip: str
+
+
+@dataclass
+class ServiceSLADetail:
+    service: Service
+    sla: SLADefinition | None
+    rows: list = field(default_factory=list)  # PeriodResult, oldest first
+    requirement_rows: list = field(default_factory=list)  # (title, [Cell per period])
+    selected: PeriodResult | None = None
+    timeline: list = field(default_factory=list)
+    downtime_bar: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    spec: dict = field(default_factory=dict)
+
+
+def requirement_cell(requirement: dict, target: float | None) -> Cell:
+    state = requirement["state"]
+    if requirement["kind"] == "percentage":
+        text = format_percent(requirement.get("value"), target)
+        details = [
+            f"{name}: {format_duration(secs)}"
+            for name, secs in requirement.get("seconds", {}).items()
+        ]
+    else:
+        text = f"{requirement.get('count', 0)} outage(s)"
+        details = [
+            f"{outage['start']} – {outage['end']} ({format_duration(outage['seconds'])})"
+            for outage in requirement.get("outages", [])
+        ]
+    remaining = requirement.get("remaining")
+    head = f"{state}; remaining {remaining:.4g}" if remaining is not None else state
+    return Cell(state=state, text=text, tooltip="\n".join([head, *details]))
+
+
+def requirement_table(sla: SLADefinition, rows: list[PeriodResult]) -> list:
+    targets = [requirement.target for requirement in sla.requirements.all()]
+    table = []
+    for index, requirement in enumerate(sla.requirements.all()):
+        cells = []
+        for row in rows:
+            items = row.result.get("requirements", [])
+            cells.append(
+                requirement_cell(items[index], targets[index]) if index < len(items) else None
+            )
+        table.append((requirement.title, cells))
+    return table
+
+
+def _when(instant: dt.datetime) -> str:
+    return f"{instant:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _segments(spans, start: dt.datetime, end: dt.datetime) -> list[Segment]:
+    length = (end - start).total_seconds()
+    return [
+        Segment(
+            state=span.raw_state,
+            left=100 * (span.start - start).total_seconds() / length,
+            width=100 * (span.end - span.start).total_seconds() / length,
+            tooltip=f"{span.raw_state} {_when(span.start)} – {_when(span.end)}",
+        )
+        for span in spans
+    ]
+
+
+def _events_for(account, service, start, end) -> list[StatusEvent]:
+    return list(
+        StatusEvent.objects.for_account(account)
+        .filter(service=service, at__gte=start, at__lt=end)
+        .order_by("at")[:MAX_EVENTS_LISTED]
+    )
+
+
+def _downtime_segments(intervals, start: dt.datetime, end: dt.datetime) -> list[Segment]:
+    length = (end - start).total_seconds()
+    segments = []
+    for interval in intervals:
+        left, right = max(interval.start, start), min(interval.end, end)
+        if left < right:
+            segments.append(
+                Segment(
+                    state="DOWNTIME",
+                    left=100 * (left - start).total_seconds() / length,
+                    width=100 * (right - left).total_seconds() / length,
+                    tooltip=f"downtime {_when(left)} – {_when(right)}",
+                )
+            )
+    return segments
+
+
+def fill_timeline(detail: ServiceSLADetail, *, account, now: dt.datetime) -> None:
+    """Raw states and downtimes of the selected period, as bars (the future left empty)."""
+    row = detail.selected
+    stop = min(row.period_end, now)
+    if stop <= row.period_start:
+        return
+    events = service_events(
+        account=account, service=detail.service, start=row.period_start, end=stop
+    )
+    spans = state_timeline(events, row.period_start, stop)
+    detail.timeline = _segments(spans, row.period_start, row.period_end)
+    intervals = downtime_intervals(
+        account=account, service=detail.service, start=row.period_start, end=stop
+    )
+    detail.downtime_bar = _downtime_segments(intervals, row.period_start, row.period_end)
+    detail.events = _events_for(account, detail.service, row.period_start, stop)
+
+
+def service_sla_detail(
+    *,
+    account,
+    service: Service,
+    sla: SLADefinition | None,
+    periods: int,
+    selected_index: int | None,
+    now: dt.datetime,
+) -> ServiceSLADetail:
+    """Results of the last `periods` periods, one period's timeline and events, the spec."""
+    sla = sla or sla_for_service(account=account, service=service)
+    detail = ServiceSLADetail(service=service, sla=sla)
+    if sla is None:
+        return detail
+    subject = Subject(service=service)
+    detail.rows = sla_results_last(
+        account=account, sla=sla, subject=subject, count=periods, now=now
+    )
+    detail.requirement_rows = requirement_table(sla, detail.rows)
+    detail.spec = sla_json(sla)
+    if detail.rows:
+        index = selected_index if selected_index is not None else len(detail.rows) - 1
+        detail.selected = detail.rows[max(0, min(index, len(detail.rows) - 1))]
+        fill_timeline(detail, account=account, now=now)
+    return detail
+
+
+@dataclass
+class SLAOverviewRow:
+    service: Service
+    rows: list
+    cells: list  # overall state per period
+
+
+def sla_overview(*, account, sla: SLADefinition, periods: int, now: dt.datetime, limit: int = 200):
+    """Services assigned to `sla` by the rules x the last N periods (overall state)."""
+    rules = ordered_rules(account=account)
+    services = Service.objects.for_account(account).select_related("group")
+    overview = []
+    for service in services:
+        if len(overview) >= limit:
+            break
+        assigned = sla_for_service(account=account, service=service, rules=rules)
+        if assigned is None or assigned.pk != sla.pk:
+            continue
+        rows = sla_results_last(
+            account=account, sla=sla, subject=Subject(service=service), count=periods, now=now
+        )
+        overview.append(
+            SLAOverviewRow(service=service, rows=rows, cells=[row.state for row in rows])
+        )
+    return overview

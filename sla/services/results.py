@@ -1,0 +1,254 @@
+"""Materialised period results: computed by the engine once, stored, recomputed when stale.
+
+A stored row is *fresh* when it is complete, not marked stale, and computed from the SLA's
+current revision. Everything else (missing rows, the current period, stale rows) is
+recomputed by `period_results_ensure`, which evaluates one contiguous range per subject so
+each service's events are read once.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from sla.engine import PeriodResult as EnginePeriodResult
+from sla.engine import evaluate, iter_periods, period_bounds
+from sla.models import Downtime, PeriodResult, Recurrence, Service, SLADefinition
+from sla.selectors.definitions import sla_spec
+from sla.selectors.inputs import downtime_intervals, service_events
+from sla.signals import sla_state_changed
+
+STALE_UPDATE_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an SLA is evaluated for: a service (groups join through the same interface)."""
+
+    service: Service
+
+    def filter_kwargs(self) -> dict:
+        return {"service": self.service}
+
+    def engine_inputs(self, *, account, start: dt.datetime, end: dt.datetime):
+        events = service_events(account=account, service=self.service, start=start, end=end)
+        downtimes = downtime_intervals(account=account, service=self.service, start=start, end=end)
+        return events, downtimes
+
+
+def _is_fresh(row: PeriodResult, sla: SLADefinition) -> bool:
+    return row.complete and not row.stale and row.sla_revision == sla.revision
+
+
+def _periods_to_compute(sla, periods, stored: dict, now: dt.datetime) -> list[tuple]:
+    return [
+        (start, end)
+        for start, end in periods
+        if start < now and not (start in stored and _is_fresh(stored[start], sla))
+    ]
+
+
+def _contiguous_runs(periods: list[tuple]) -> list[list[tuple]]:
+    """Split sorted periods into runs without gaps, so a late event in an old period does
+    not make us re-evaluate everything between it and now."""
+    runs: list[list[tuple]] = []
+    for period in sorted(periods):
+        if runs and runs[-1][-1][1] == period[0]:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    return runs
+
+
+def _evaluate(account, sla, subject: Subject, periods, now) -> list[EnginePeriodResult]:
+    spec = sla_spec(sla)
+    results = []
+    for run in _contiguous_runs(periods):
+        range_from, range_to = run[0][0], min(run[-1][1], now)
+        # start_period outages are followed up to now, so events run to now, not range_to.
+        events, downtimes = subject.engine_inputs(account=account, start=range_from, end=now)
+        wanted = {start for start, _ in run}
+        evaluated = evaluate(spec, events, downtimes, range_from, range_to, now)
+        results.extend(result for result in evaluated if result.start in wanted)
+    return results
+
+
+def _row_for(account, sla, subject: Subject, result: EnginePeriodResult) -> PeriodResult:
+    return PeriodResult(
+        account=account,
+        sla=sla,
+        period_start=result.start,
+        period_end=result.end,
+        complete=result.complete,
+        state=result.state,
+        result=result.to_json(),
+        sla_revision=sla.revision,
+        stale=False,
+        **subject.filter_kwargs(),
+    )
+
+
+def _store(account, sla, subject, results, stored: dict) -> list[tuple[PeriodResult, str]]:
+    """Upsert rows; return (row, previous state) for rows whose state changed."""
+    changed, new_rows, updated_rows = [], [], []
+    for result in results:
+        row = _row_for(account, sla, subject, result)
+        previous = stored.get(result.start)
+        if previous is None:
+            new_rows.append(row)
+            continue
+        row.pk = previous.pk
+        updated_rows.append(row)
+        if previous.state != row.state:
+            changed.append((row, previous.state))
+    fields = ["period_end", "complete", "state", "result", "sla_revision", "stale"]
+    PeriodResult.objects.bulk_update(updated_rows, fields)
+    PeriodResult.objects.bulk_create(new_rows)
+    return changed
+
+
+def _stored_rows(account, sla, subject, periods) -> dict:
+    starts = [start for start, _ in periods]
+    rows = PeriodResult.objects.for_account(account).filter(
+        sla=sla, period_start__in=starts, **subject.filter_kwargs()
+    )
+    return {row.period_start: row for row in rows}
+
+
+def period_results_ensure(
+    *, account, sla: SLADefinition, subject: Subject, periods: list[tuple], now: dt.datetime
+) -> dict:
+    """Make sure every given period has a fresh stored row; return rows by period start."""
+    stored = _stored_rows(account, sla, subject, periods)
+    todo = _periods_to_compute(sla, periods, stored, now)
+    if not todo:
+        return stored
+    results = _evaluate(account, sla, subject, todo, now)
+    try:
+        with transaction.atomic():
+            changed = _store(account, sla, subject, results, stored)
+    except IntegrityError:
+        # A concurrent unit stored the same periods first; its rows are as good as ours.
+        return _stored_rows(account, sla, subject, periods)
+    for row, previous_state in changed:
+        _announce_change(account, sla, subject, row, previous_state)
+    return _stored_rows(account, sla, subject, periods)
+
+
+def _announce_change(account, sla, subject: Subject, row: PeriodResult, previous_state: str):
+    sla_state_changed.send(
+        sender=PeriodResult,
+        account=account,
+        sla=sla,
+        service=subject.filter_kwargs().get("service"),
+        group=subject.filter_kwargs().get("group"),
+        period_start=row.period_start,
+        old_state=previous_state,
+        new_state=row.state,
+    )
+
+
+def periods_between(sla: SLADefinition, start: dt.datetime, end: dt.datetime) -> list[tuple]:
+    return list(iter_periods(sla.period, sla.timezone, start, end))
+
+
+def period_results_refresh_current(
+    *, account, sla: SLADefinition, subject: Subject, now: dt.datetime
+) -> dict:
+    """Refresh the current period and every stale or outdated stored period of a subject."""
+    outdated = (
+        PeriodResult.objects.for_account(account)
+        .filter(sla=sla, **subject.filter_kwargs())
+        .filter(Q(stale=True) | Q(complete=False) | ~Q(sla_revision=sla.revision))
+        .values_list("period_start", "period_end")
+    )
+    periods = set(outdated)
+    periods.add(period_bounds(sla.period, sla.timezone, now))
+    return period_results_ensure(
+        account=account, sla=sla, subject=subject, periods=sorted(periods), now=now
+    )
+
+
+# --------------------------------------------------------------------------- staleness
+
+
+def _stale_conditions(changes: dict) -> Iterable[Q]:
+    items = list(changes.items())
+    for offset in range(0, len(items), STALE_UPDATE_CHUNK):
+        condition = Q()
+        for service_id, since in items[offset : offset + STALE_UPDATE_CHUNK]:
+            condition |= Q(service_id=service_id, period_end__gt=since)
+        yield condition
+
+
+def period_results_mark_stale(*, account, changes: dict) -> int:
+    """History of services changed from the given instants on: their stored results (and
+    those of their groups) for periods ending after that instant are stale."""
+    if not changes:
+        return 0
+    scoped = PeriodResult.objects.for_account(account).filter(stale=False)
+    marked = sum(
+        scoped.filter(condition).update(stale=True) for condition in _stale_conditions(changes)
+    )
+    group_since = _earliest_change_per_group(account, changes)
+    for group_id, since in group_since.items():
+        marked += scoped.filter(group_id=group_id, period_end__gt=since).update(stale=True)
+    return marked
+
+
+def _earliest_change_per_group(account, changes: dict) -> dict:
+    earliest: dict = {}
+    rows = Service.objects.for_account(account).filter(pk__in=list(changes), group__isnull=False)
+    for service_id, group_id in rows.values_list("pk", "group_id"):
+        since = changes[service_id]
+        earliest[group_id] = min(since, earliest.get(group_id, since))
+    return earliest
+
+
+def _services_under(downtime: Downtime):
+    services = Service.objects.for_account(downtime.account)
+    if downtime.service_id:
+        return services.filter(pk=downtime.service_id)
+    if downtime.group_id:
+        return services.filter(group_id=downtime.group_id)
+    return services
+
+
+def period_results_mark_stale_for_downtime(*, downtime: Downtime) -> int:
+    """A downtime was added, moved or removed: results of the periods it touches are stale."""
+    window = Q(period_end__gt=downtime.start)
+    if downtime.recurrence == Recurrence.ONCE or downtime.end is not None:
+        window &= Q(period_start__lt=downtime.end)
+    service_ids = _services_under(downtime).values("pk")
+    subjects = Q(service_id__in=service_ids)
+    if downtime.group_id:
+        subjects |= Q(group_id=downtime.group_id)
+    elif not downtime.service_id:
+        subjects |= Q(group__isnull=False)
+    return (
+        PeriodResult.objects.for_account(downtime.account)
+        .filter(subjects, window, stale=False)
+        .update(stale=True)
+    )
+
+
+def period_results_refresh_account(*, account, now: dt.datetime) -> int:
+    """The periodic unit: refresh current and stale results of every rule-assigned service.
+
+    Returns how many (SLA, service) pairs were refreshed.
+    """
+    from sla.selectors.definitions import ordered_rules, sla_for_service
+
+    rules = ordered_rules(account=account)
+    if not rules:
+        return 0
+    refreshed = 0
+    for service in Service.objects.for_account(account).select_related("group").iterator():
+        sla = sla_for_service(account=account, service=service, rules=rules)
+        if sla is None:
+            continue
+        period_results_refresh_current(account=account, sla=sla, subject=Subject(service), now=now)
+        refreshed += 1
+    return refreshed

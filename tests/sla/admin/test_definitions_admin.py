@@ -1,0 +1,204 @@
+"""Admin: time periods, SLAs with inline requirements, rules; validation; detail pages."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from sla.models import AssignmentRule, SLADefinition, TimePeriod
+from tests.factories import ServiceFactory
+from tests.sla.helpers import store_events
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2024, 3, 20, 12, 0, tzinfo=dt.UTC)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+OPTIONS = {
+    "downtimes": "honor",
+    "warn_as": "WARN",
+    "unknown_as": "UNKNOWN",
+    "short_interval_seconds": "0",
+    "merge_phases": "on",
+    "outage_split": "per_period",
+}
+
+
+def _time_period_form(account, **days):
+    form = {"account": account.pk, "name": "Business hours", "exceptions": "2024-12-25:"}
+    form.update({day: days.get(day, "") for day in WEEKDAYS})
+    return form
+
+
+def _requirement(index, **fields):
+    return {f"requirements-{index}-{name}": value for name, value in fields.items()}
+
+
+def _sla_form(account, requirements, **overrides):
+    form = {
+        "account": account.pk,
+        "title": "Gold",
+        "period": "weekly",
+        "timezone": "Europe/Berlin",
+        "time_period": "",
+        **OPTIONS,
+        "requirements-TOTAL_FORMS": str(len(requirements)),
+        "requirements-INITIAL_FORMS": "0",
+        "requirements-MIN_NUM_FORMS": "1",
+        "requirements-MAX_NUM_FORMS": "1000",
+    }
+    for index, fields in enumerate(requirements):
+        form.update(_requirement(index, **fields))
+    form.update(overrides)
+    return form
+
+
+AVAILABILITY = {
+    "position": "0",
+    "title": "Availability",
+    "kind": "percentage",
+    "state": "OK",
+    "comparison": "min",
+    "target": "99.5",
+    "level_warn": "50",
+    "level_crit": "10",
+}
+OUTAGES = {
+    "position": "1",
+    "title": "Outages",
+    "kind": "outages",
+    "state": "CRIT",
+    "max_count": "1",
+    "min_duration_seconds": "300",
+}
+
+
+@pytest.fixture
+def operator(client, tenants):
+    client.force_login(tenants.owner_a)
+    return client
+
+
+def test_whole_flow_in_admin(operator, tenants):
+    response = operator.post(
+        "/admin/sla/timeperiod/add/",
+        _time_period_form(tenants.a, monday="08:00-12:00, 13:00-18:00", friday="08:00-16:00"),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    time_period = TimePeriod.objects.get()
+    assert time_period.definition == {
+        "monday": ["08:00-12:00", "13:00-18:00"],
+        "friday": ["08:00-16:00"],
+        "exceptions": {"2024-12-25": []},
+    }
+    form = _sla_form(tenants.a, [AVAILABILITY, OUTAGES], time_period=time_period.pk)
+    response = operator.post("/admin/sla/sladefinition/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    sla = SLADefinition.objects.get()
+    assert [r.title for r in sla.requirements.all()] == ["Availability", "Outages"]
+    assert {r.account_id for r in sla.requirements.all()} == {tenants.a.pk}
+    assert sla.options["merge_phases"] is True
+    response = operator.post(
+        "/admin/sla/assignmentrule/add/",
+        {
+            "account": tenants.a.pk,
+            "position": "0",
+            "sla": sla.pk,
+            "target": "service",
+            "path_glob": "pay/*",
+            "labels": "{}",
+            "description": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert AssignmentRule.objects.get().sla == sla
+
+
+@pytest.mark.parametrize(
+    ("requirements", "overrides", "message"),
+    [
+        ([], {}, "An SLA needs at least one requirement"),
+        ([{**AVAILABILITY, "target": "101"}], {}, "100"),
+        ([{**AVAILABILITY, "level_warn": "10", "level_crit": "50"}], {}, "crit"),
+        ([AVAILABILITY], {"timezone": "Mars/Olympus"}, "Unknown time zone"),
+        ([{**OUTAGES, "max_count": ""}], {}, "max_count"),
+    ],
+)
+def test_invalid_sla_in_admin(operator, tenants, requirements, overrides, message):
+    response = operator.post(
+        "/admin/sla/sladefinition/add/", _sla_form(tenants.a, requirements, **overrides)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not SLADefinition.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ({"monday": "08:00-12:00, 11:00-13:00"}, "overlap"),
+        ({"tuesday": "18:00-08:00"}, "tuesday"),
+        ({"wednesday": "8 to 5"}, "wednesday"),
+    ],
+)
+def test_invalid_time_period_in_admin(operator, tenants, days, message):
+    response = operator.post("/admin/sla/timeperiod/add/", _time_period_form(tenants.a, **days))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not TimePeriod.objects.exists()
+
+
+def test_service_sla_detail_page_shows_results_reasons_events(operator, tenants):
+    from tests.sla.helpers import sla_from_json
+
+    service = ServiceFactory(account=tenants.a, path="pay/api")
+    sla = sla_from_json(
+        tenants.a,
+        {
+            "period": "daily",
+            "requirements": [
+                {
+                    "title": "Availability",
+                    "kind": "percentage",
+                    "state": "OK",
+                    "comparison": "min",
+                    "target": 99.5,
+                },
+                {
+                    "title": "Outages",
+                    "kind": "outages",
+                    "state": "CRIT",
+                    "max_count": 0,
+                    "min_duration_seconds": 60,
+                },
+            ],
+        },
+    )
+    store_events(
+        tenants.a,
+        service,
+        [
+            {"at": "2024-03-01T00:00:00Z", "state": "OK"},
+            {"at": "2024-03-19T10:00:00Z", "state": "CRIT"},
+            {"at": "2024-03-19T10:12:00Z", "state": "OK"},
+        ],
+    )
+    with time_machine.travel(NOW, tick=False):
+        response = operator.get(f"/admin/sla/service/{service.pk}/sla/?sla={sla.pk}&period=4")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="sla-results"' in html and "sla-BROKEN" in html
+    assert "99.17%" in html  # 85680 / 86400
+    assert "2024-03-19T10:00:00Z" in html  # the outage behind the BROKEN result
+    assert 'id="sla-timeline"' in html and "sla-CRIT" in html
+    assert "10:12:00" in html  # the events of the selected period
+
+
+def test_detail_page_of_another_accounts_service_is_404(client, tenants):
+    service = ServiceFactory(account=tenants.a)
+    client.force_login(tenants.outsider)
+    assert client.get(f"/admin/sla/service/{service.pk}/sla/").status_code == 404
+
+
+def test_viewer_sees_but_cannot_add_sla(client, tenants):
+    client.force_login(tenants.member_a)
+    assert client.get("/admin/sla/sladefinition/").status_code == 200
+    assert client.get("/admin/sla/sladefinition/add/").status_code == 403
