@@ -41,7 +41,7 @@ from .states import (
 )
 from .timeline import period_timeline, state_timeline
 from .timeperiods import active_intervals, contains
-from .types import Event, Interval, Span
+from .types import Event, EventTimes, Interval, IntervalTimes, Span
 
 __all__ = [
     "BROKEN",
@@ -56,7 +56,9 @@ __all__ = [
     "WARN",
     "Case",
     "Event",
+    "EventTimes",
     "Interval",
+    "IntervalTimes",
     "Levels",
     "Options",
     "Outage",

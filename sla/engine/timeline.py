@@ -27,7 +27,7 @@ from .states import (
     normalize_state,
 )
 from .timeperiods import mask_micros
-from .types import Event, Interval, Span
+from .types import Event, EventTimes, Interval, IntervalTimes, Span
 
 _INFINITY = float("inf")
 
@@ -40,24 +40,23 @@ RawSpan = tuple[int, int, "str | None", str]
 # --------------------------------------------------------------------------- inputs
 
 
-def prepare_events(events: Iterable[Event]) -> tuple[list[int], list[str]]:
+def prepare_events(events: Iterable[Event] | EventTimes) -> tuple[list[int], list[str]]:
     """Sorted event times and the state from each; simultaneous events: worst wins.
 
     Every event is kept (also one repeating the previous state): with ``merge_phases``
     false each event is a cut.
     """
-    keyed = []
-    append = keyed.append
     badness = STATE_BADNESS
-    for event in events:
-        at = event.at
-        tzinfo = at.tzinfo
-        if tzinfo is not UTC and (tzinfo is None or at.utcoffset() is None):
-            raise ValueError(f"event at {at.isoformat()} is naive; give a timezone-aware instant")
-        state = event.state
-        if type(state) is not str or state not in badness:
-            state = normalize_state(state)
-        append((to_micros(at), badness[state], state))
+    if isinstance(events, EventTimes):
+        keyed = [
+            (at, badness[state], state)
+            for at, state in (
+                (at, state if state in badness else normalize_state(state))
+                for at, state in events.rows
+            )
+        ]
+    else:
+        keyed = _keyed_events(events, badness)
     keyed.sort()
     times: list[int] = []
     states: list[str] = []
@@ -72,20 +71,27 @@ def prepare_events(events: Iterable[Event]) -> tuple[list[int], list[str]]:
     return times, states
 
 
-def prepare_downtimes(downtimes: Iterable[Interval]) -> list[tuple[int, int]]:
+def _keyed_events(events: Iterable[Event], badness: dict) -> list[tuple[int, int, str]]:
+    keyed = []
+    append = keyed.append
+    for event in events:
+        at = event.at
+        tzinfo = at.tzinfo
+        if tzinfo is not UTC and (tzinfo is None or at.utcoffset() is None):
+            raise ValueError(f"event at {at.isoformat()} is naive; give a timezone-aware instant")
+        state = event.state
+        if type(state) is not str or state not in badness:
+            state = normalize_state(state)
+        append((to_micros(at), badness[state], state))
+    return keyed
+
+
+def prepare_downtimes(downtimes: Iterable[Interval] | IntervalTimes) -> list[tuple[int, int]]:
     """The union of the downtimes as sorted, disjoint ``(start, end)`` microseconds."""
-    pairs = []
-    for downtime in downtimes:
-        require_aware(downtime.start, "downtime start")
-        require_aware(downtime.end, "downtime end")
-        start, end = to_micros(downtime.start), to_micros(downtime.end)
-        if end < start:
-            raise ValueError(
-                f"downtime ends ({downtime.end.isoformat()}) before it starts "
-                f"({downtime.start.isoformat()})"
-            )
-        if end > start:
-            pairs.append((start, end))
+    if isinstance(downtimes, IntervalTimes):
+        pairs = _checked_pairs(downtimes.rows)
+    else:
+        pairs = _checked_pairs(_interval_micros(downtimes))
     pairs.sort()
     union: list[tuple[int, int]] = []
     for start, end in pairs:
@@ -95,6 +101,27 @@ def prepare_downtimes(downtimes: Iterable[Interval]) -> list[tuple[int, int]]:
         else:
             union.append((start, end))
     return union
+
+
+def _interval_micros(downtimes: Iterable[Interval]) -> Iterable[tuple[int, int]]:
+    for downtime in downtimes:
+        require_aware(downtime.start, "downtime start")
+        require_aware(downtime.end, "downtime end")
+        yield to_micros(downtime.start), to_micros(downtime.end)
+
+
+def _checked_pairs(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Non-empty pairs; a reversed one is an error, never silently dropped."""
+    kept = []
+    for start, end in pairs:
+        if end < start:
+            raise ValueError(
+                f"downtime ends ({from_micros(end).isoformat()}) before it starts "
+                f"({from_micros(start).isoformat()})"
+            )
+        if end > start:
+            kept.append((start, end))
+    return kept
 
 
 def class_maps(options: Options) -> tuple[dict, dict]:

@@ -15,11 +15,30 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class EventTimes:
+    """Events given as ``(epoch microseconds, state)`` pairs, in any order.
+
+    Accepted wherever events are: a caller that reads many events from a database can
+    have them as integers and skip building a ``datetime`` per event.
+    """
+
+    rows: tuple[tuple[int, str], ...] | list[tuple[int, str]]
+
+
+@dataclass(frozen=True, slots=True)
 class Interval:
     """A half-open interval ``[start, end)`` of aware instants, e.g. a downtime."""
 
     start: datetime
     end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalTimes:
+    """Downtimes given as ``(start, end)`` epoch microsecond pairs, in any order (the
+    bulk counterpart of a list of :class:`Interval`)."""
+
+    rows: tuple[tuple[int, int], ...] | list[tuple[int, int]]
 
 
 @dataclass(frozen=True, slots=True)

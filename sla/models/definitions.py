@@ -197,6 +197,13 @@ class Downtime(TenantModel):
     class Meta:
         ordering = ["-start"]
         indexes = [models.Index(fields=["account", "start"], name="downtime_account_start")]
+        constraints = [
+            # The engine refuses reversed intervals; keep them out of the table entirely.
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gt=models.F("start")),
+                name="downtime_end_after_start",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reason or f"Downtime {self.start:%Y-%m-%d %H:%M}"
