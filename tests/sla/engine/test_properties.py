@@ -189,3 +189,18 @@ def test_period_timeline_matches_the_measured_spans(scenario):
             if result.kind == "percentage" and spans:
                 classes = list(dict.fromkeys(span.klass for span in spans))
                 assert list(result.seconds) == classes
+
+
+@SETTINGS
+@given(scenarios())
+def test_microsecond_inputs_give_the_same_results(scenario):
+    """EventTimes/IntervalTimes (the bulk database path) equal Event/Interval lists."""
+    from sla.engine import EventTimes, IntervalTimes
+    from sla.engine.instants import to_micros
+
+    _, events, downtimes, _, _ = scenario
+    event_times = EventTimes([(to_micros(event.at), event.state) for event in events])
+    interval_times = IntervalTimes(
+        [(to_micros(interval.start), to_micros(interval.end)) for interval in downtimes]
+    )
+    assert evaluate_scenario(scenario, event_times, interval_times) == evaluate_scenario(scenario)
