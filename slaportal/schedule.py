@@ -18,4 +18,17 @@ class PeriodicJob:
     description: str = ""
 
 
-PERIODIC_JOBS: list[PeriodicJob] = []
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob(
+        name="slo-minutely",
+        task="sla.slo_minutely",
+        every_seconds=60,
+        description="Roll SLO buckets up to now (dirty ranges too), evaluate burn-rate alerts",
+    ),
+    PeriodicJob(
+        name="notifications-outbox",
+        task="reporting.process_outbox",
+        every_seconds=60,
+        description="Deliver due webhook/email notifications (retries with backoff)",
+    ),
+]

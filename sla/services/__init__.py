@@ -1,0 +1,1 @@
+"""Writes of the SLA app, one module per topic."""
