@@ -7,6 +7,9 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from reporting.api import EmailRecipientViewSet, WebhookEndpointViewSet
+from sla.api.requests import RequestCountsView
+from sla.api.slo import AlertPolicyViewSet, GroupBudgetView, SLOReportView, SLOViewSet
 
 
 def api_path(route: str, view, name: str):
@@ -25,8 +28,15 @@ class OptionalSlashRouter(SimpleRouter):
 
 router = OptionalSlashRouter()
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("slos", SLOViewSet, basename="slo")
+router.register("alert-policies", AlertPolicyViewSet, basename="alert-policy")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+router.register("email-recipients", EmailRecipientViewSet, basename="email-recipient")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
+    api_path("requests", RequestCountsView.as_view(), name="request-counts"),
+    api_path("reports", SLOReportView.as_view(), name="slo-reports"),
+    api_path("groups/<pk>/budget", GroupBudgetView.as_view(), name="group-budget"),
 ]
 urlpatterns += router.urls
