@@ -79,7 +79,13 @@ class SLOSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         merged = {
-            name: attrs.get(name, getattr(self.instance, name, None))
+            name: attrs[name]
+            if name in attrs
+            else (
+                getattr(self.instance, name)
+                if self.instance is not None
+                else SLO._meta.get_field(name).get_default()
+            )
             for name in ("service", "group", "window_kind", "window_days", "calendar_unit")
         }
         if (merged["service"] is None) == (merged["group"] is None):
