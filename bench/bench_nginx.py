@@ -70,7 +70,7 @@ def main() -> None:
         from django.test.utils import setup_test_environment  # noqa: F401
 
         old_name = connection.settings_dict["NAME"]
-        test_db = connection.creation.create_test_db(verbosity=0, keepdb=False)
+        test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, serialize=False)
         try:
             Account.objects.create(name="Bench", slug="bench")
             started = time.perf_counter()

@@ -131,7 +131,7 @@ def _count_combined(lines, result: ParseResult, max_errors: int) -> dict:
     match = _COMBINED_RE.match
     counts: dict[tuple[bytes, bytes], list[int]] = {}
     number = 0
-    for number, line in enumerate(lines, 1):  # noqa: B007 - number is used after the loop
+    for number, line in enumerate(lines, 1):
         found = match(line)
         if found is None:
             _record_error(result, number, line, max_errors)
@@ -162,7 +162,7 @@ def _count_custom(lines, pattern: re.Pattern, result: ParseResult, max_errors: i
         names, convert = ("msec", None), _minute_from_epoch_minutes
     counts: dict = {}
     number = 0
-    for number, line in enumerate(lines, 1):  # noqa: B007 - number is used after the loop
+    for number, line in enumerate(lines, 1):
         found = pattern.match(line)
         if found is None:
             _record_error(result, number, line, max_errors)

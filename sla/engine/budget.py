@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 HOUR = 3600
 DAY = 86400
@@ -53,6 +54,7 @@ def to_float(value: Fraction | int | None) -> float | None:
     return None if value is None else float(value)
 
 
+@lru_cache(maxsize=4096)
 def allowed_fraction(target: Number) -> Fraction:
     """``1 - target/100``: the fraction of events (or time) allowed to be bad."""
     fraction = 1 - as_fraction(target) / 100
@@ -102,8 +104,12 @@ def error_budget(*, target: Number, good: Number, total: Number) -> ErrorBudget:
 
 def burn_rate(*, target: Number, bad: Number, total: Number) -> Fraction | None:
     """``(bad / total) / (1 - target)``; ``None`` with no events or no budget at all."""
-    total_value = as_fraction(total)
     allowed = allowed_fraction(target)
+    if isinstance(bad, int) and isinstance(total, int):  # the common case: one gcd, no float
+        if total <= 0 or not allowed:
+            return None
+        return Fraction(bad * allowed.denominator, total * allowed.numerator)
+    total_value = as_fraction(total)
     if total_value <= 0 or allowed == 0:
         return None
     return (as_fraction(bad) / total_value) / allowed

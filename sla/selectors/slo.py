@@ -9,7 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import F, Q, Sum
+from django.db import connections, transaction
+from django.db.models import BigIntegerField, F, Q, Sum
+from django.db.models.functions import Cast
 
 from sla.engine.budget import (
     DEFAULT_BURN_WINDOWS,
@@ -45,36 +47,46 @@ def _slot_sum(prefix: str, first: int, last: int):
     return expression
 
 
+def _sum(expression, condition):
+    # bigint, not numeric: PostgreSQL sums bigints as numeric, which Python reads as Decimal.
+    return Cast(Sum(expression, filter=condition), BigIntegerField())
+
+
+def _any_of(conditions: dict) -> Q | None:
+    needed = None
+    for condition in conditions.values():
+        needed = condition if needed is None else needed | condition
+    return needed
+
+
 def _hour_aggregates(ranges: dict[str, Range]) -> tuple[dict, Q | None]:
-    aggregates, needed = {}, None
+    aggregates, conditions = {}, {}
     for key, (start, end) in ranges.items():
         pieces = decompose(start, end)
         for number, (first, last) in enumerate(pieces.hours):
             condition = Q(hour_start__gte=first, hour_start__lt=last)
-            aggregates[f"{key}__h{number}__good"] = Sum("good", filter=condition)
-            aggregates[f"{key}__h{number}__total"] = Sum("total", filter=condition)
-            needed = condition if needed is None else needed | condition
+            aggregates[f"{key}__h{number}__good"] = _sum("good", condition)
+            aggregates[f"{key}__h{number}__total"] = _sum("total", condition)
+            conditions[(first, last)] = condition
         for number, (hour, first, last) in enumerate(pieces.partial):
             condition = Q(hour_start=hour)
-            aggregates[f"{key}__p{number}__good"] = Sum(
-                _slot_sum("good", first, last), filter=condition
+            aggregates[f"{key}__p{number}__good"] = _sum(_slot_sum("good", first, last), condition)
+            aggregates[f"{key}__p{number}__total"] = _sum(
+                _slot_sum("total", first, last), condition
             )
-            aggregates[f"{key}__p{number}__total"] = Sum(
-                _slot_sum("total", first, last), filter=condition
-            )
-            needed = condition if needed is None else needed | condition
-    return aggregates, needed
+            conditions[hour] = condition
+    return aggregates, _any_of(conditions)
 
 
 def _day_aggregates(ranges: dict[str, Range]) -> tuple[dict, Q | None]:
-    aggregates, needed = {}, None
+    aggregates, conditions = {}, {}
     for key, (start, end) in ranges.items():
         for number, (first, last) in enumerate(decompose(start, end).days):
             condition = Q(day_start__gte=first, day_start__lt=last)
-            aggregates[f"{key}__d{number}__good"] = Sum("good", filter=condition)
-            aggregates[f"{key}__d{number}__total"] = Sum("total", filter=condition)
-            needed = condition if needed is None else needed | condition
-    return aggregates, needed
+            aggregates[f"{key}__d{number}__good"] = _sum("good", condition)
+            aggregates[f"{key}__d{number}__total"] = _sum("total", condition)
+            conditions[(first, last)] = condition
+    return aggregates, _any_of(conditions)
 
 
 def _collect(queryset, aggregates, needed, sums) -> None:
@@ -88,9 +100,9 @@ def _collect(queryset, aggregates, needed, sums) -> None:
                 key, _, column = name.split("__")
                 good, total = slo_sums.get(key, (0, 0))
                 if column == "good":
-                    slo_sums[key] = (good + int(value), total)
+                    slo_sums[key] = (good + value, total)
                 else:
-                    slo_sums[key] = (good, total + int(value))
+                    slo_sums[key] = (good, total + value)
 
 
 def window_sums(
@@ -106,8 +118,14 @@ def window_sums(
     days = SLODayBucket.objects.for_account(account)
     if slo_ids is not None:
         hours, days = hours.filter(slo_id__in=slo_ids), days.filter(slo_id__in=slo_ids)
-    _collect(hours, *_hour_aggregates(ranges), sums)
-    _collect(days, *_day_aggregates(ranges), sums)
+    with transaction.atomic(using=hours.db):
+        if connections[hours.db].vendor == "postgresql":
+            with connections[hours.db].cursor() as cursor:
+                # Short aggregate reads: JIT compilation costs more than it saves, and the
+                # per-SLO sort fits in memory.
+                cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        _collect(hours, *_hour_aggregates(ranges), sums)
+        _collect(days, *_day_aggregates(ranges), sums)
     return sums
 
 
