@@ -65,8 +65,8 @@ def _populate(total_slos: int) -> None:
     end = NOW.replace(minute=0, second=0)
     # One bad slot in 97 (half of it bad): budgets in use, a few SLOs burning.
     slot_good = (
-        "300000000::bigint - (((s.id * 7919 + (extract(epoch from h)::bigint / 3600)) %% 97 = 0)::int"
-        " * 150000000)"
+        "300000000::bigint - (((s.id * 7919 + (extract(epoch from h)::bigint / 3600))"
+        " %% 97 = 0)::int * 150000000)"
     )
     columns = ", ".join(f"good_{i}, total_{i}" for i in range(12))
     values = ", ".join("g.slot_good, 300000000" for _ in range(12))
