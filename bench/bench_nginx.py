@@ -71,6 +71,10 @@ def main() -> None:
         from django.test.utils import setup_test_environment  # noqa: F401
 
         old_name = connection.settings_dict["NAME"]
+        # Its own database, so a test run on the same server is not disturbed.
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{Path(old_name).name}"
+    # Its own database, so a test run on the same server is not disturbed.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{Path(old_name).name}"
         test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, serialize=False)
         try:
             Account.objects.create(name="Bench", slug="bench")

@@ -107,6 +107,8 @@ def main() -> None:
         return
     keep = os.environ.get("BENCH_KEEPDB") == "1"  # re-use the generated data (development)
     old_name = connection.settings_dict["NAME"]
+    # Its own database, so a test run on the same server is not disturbed.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{Path(old_name).name}"
     connection.creation.create_test_db(verbosity=0, keepdb=keep, serialize=False)
     try:
         _run(total_slos)

@@ -30,7 +30,11 @@ def _events_if_none(account, service: Service, now: dt.datetime) -> None:
     ]
     for at, state in rows:
         StatusEvent.objects.create(
-            account=account, service=service, at=at, state=state, dedup_key=f"demo-slo:{service.pk}:{at.isoformat()}"
+            account=account,
+            service=service,
+            at=at,
+            state=state,
+            dedup_key=f"demo-slo:{service.pk}:{at.isoformat()}",
         )
 
 

@@ -66,18 +66,78 @@ def notification_emit(
     return message
 
 
-def _deliveries_create(account, message: OutboxMessage, now: dt.datetime) -> list[Delivery]:
+def _subscribers(account) -> tuple[list[WebhookEndpoint], list[EmailRecipient]]:
+    return (
+        list(WebhookEndpoint.objects.for_account(account).filter(active=True)),
+        list(EmailRecipient.objects.for_account(account).filter(active=True)),
+    )
+
+
+def _deliveries_create(
+    account, message: OutboxMessage, now: dt.datetime, subscribers=None
+) -> list[Delivery]:
+    rows = _delivery_rows(account, message, now, subscribers or _subscribers(account))
+    return Delivery.objects.bulk_create(rows)
+
+
+def notifications_emit_many(
+    *, account, events: list[tuple[str, dict, str]], now: dt.datetime | None = None
+) -> int:
+    """`notification_emit` for many (event_type, payload, dedup_key) at once: a handful of
+    queries whatever their number. Returns how many new messages were stored."""
+    now = now or timezone.now()
+    keys = {key for _, _, key in events}
+    if not keys:
+        return 0
+    existing = set(
+        OutboxMessage.objects.for_account(account)
+        .filter(dedup_key__in=keys)
+        .values_list("dedup_key", flat=True)
+    )
+    fresh: dict[str, OutboxMessage] = {}
+    for event_type, payload, key in events:
+        if key not in existing and key not in fresh:
+            fresh[key] = OutboxMessage(
+                account=account,
+                event_type=event_type,
+                dedup_key=key,
+                payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+            )
+    if not fresh:
+        return 0
+    try:
+        with transaction.atomic():
+            messages = OutboxMessage.objects.bulk_create(list(fresh.values()))
+            subscribers = _subscribers(account)
+            rows = []
+            for message in messages:
+                rows.extend(_delivery_rows(account, message, now, subscribers))
+            deliveries = Delivery.objects.bulk_create(rows)
+    except IntegrityError:  # a concurrent emitter stored some: fall back to one by one
+        for event_type, payload, key in events:
+            notification_emit(
+                account=account, event_type=event_type, payload=payload, dedup_key=key, now=now
+            )
+        return len(fresh)
+    ids = [delivery.pk for delivery in deliveries]
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
+    return len(messages)
+
+
+def _delivery_rows(account, message, now, subscribers) -> list[Delivery]:
+    endpoints, recipients = subscribers
     rows = [
         Delivery(account=account, message=message, webhook=endpoint, next_attempt_at=now)
-        for endpoint in WebhookEndpoint.objects.for_account(account).filter(active=True)
+        for endpoint in endpoints
         if endpoint.wants(message.event_type)
     ]
     rows += [
         Delivery(account=account, message=message, recipient=recipient, next_attempt_at=now)
-        for recipient in EmailRecipient.objects.for_account(account).filter(active=True)
+        for recipient in recipients
         if recipient.wants(message.event_type)
     ]
-    return Delivery.objects.bulk_create(rows)
+    return rows
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
