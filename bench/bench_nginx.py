@@ -68,13 +68,9 @@ def main() -> None:
         result = parse_lines(read_lines(str(log)))
         parse_seconds = time.perf_counter() - started
 
-        from django.test.utils import setup_test_environment  # noqa: F401
-
         old_name = connection.settings_dict["NAME"]
         # Its own database, so a test run on the same server is not disturbed.
         connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{Path(old_name).name}"
-    # Its own database, so a test run on the same server is not disturbed.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{Path(old_name).name}"
         test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, serialize=False)
         try:
             Account.objects.create(name="Bench", slug="bench")

@@ -81,7 +81,10 @@ def sla_requirement_budgets(
     else:
         events = group_events(account=account, group=group, start=start, end=now)
         downtimes = group_downtime_intervals(account=account, group=group, start=start, end=now)
-    [period] = evaluate(spec, events, downtimes, start, start + dt.timedelta(seconds=1), now)
+    periods = evaluate(spec, events, downtimes, start, start + dt.timedelta(seconds=1), now)
+    if not periods:  # `now` is the very first instant of the period: nothing to measure yet
+        return []
+    period = periods[0]
     honor = spec.options.downtimes == "honor"
     rows = []
     for index, (requirement, result) in enumerate(
