@@ -169,3 +169,17 @@ def test_sla_level_change_is_notified_once(tenants):
         ("WARN", "BROKEN"),
     ]
     assert messages[0].payload["service"] == "payment/api"
+
+
+@pytest.mark.django_db
+def test_minutely_job_skips_accounts_without_the_sla_feature(tenants):
+    from sla.slo_tasks import slo_minutely_run
+
+    SLOFactory(account=tenants.a)
+    SLOFactory(account=tenants.b)
+    tenants.b.feature_sla = False
+    tenants.b.save()
+    totals = slo_minutely_run(now=NOW)
+    assert totals["accounts"] == 1 and totals["slos"] == 1
+    assert SLO.objects.get(account=tenants.a).buckets_computed_to == NOW
+    assert SLO.objects.get(account=tenants.b).buckets_computed_to is None
