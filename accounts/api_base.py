@@ -4,7 +4,7 @@ Every queryset starts from `Model.objects.for_account(account)`, so another acco
 object is simply not found (404) and never confirmed to exist.
 """
 
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 
 from accounts.context import api_account
 
@@ -30,10 +30,28 @@ class AccountScopedMixin:
         return context
 
 
-class AccountScopedViewSet(AccountScopedMixin, viewsets.ModelViewSet):
-    """CRUD on one tenant-owned model; create() stamps the request's account."""
+class AccountScopedViewSet(
+    AccountScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """CRUD on one tenant-owned model (PATCH, no PUT); create() stamps the request's account.
+
+    Without ModelViewSet's `update` the router maps no PUT at all, so every method that is
+    routed reaches the object lookup (and its 404 for another account's object).
+    """
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return mixins.UpdateModelMixin.update(self, request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        serializer.save()
 
     def perform_create(self, serializer):
         serializer.save(account=self.account)

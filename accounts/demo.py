@@ -20,6 +20,7 @@ DEMO_TOKEN_NAME = "demo token"  # noqa: S105 - a name, not a secret
 # Dotted paths of seeders run in order after the account exists.
 DEMO_SEEDERS: list[str] = [
     "sla.demo.seed",
+    "sla.demo_slo.seed",
 ]
 
 

@@ -6,4 +6,4 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self):
-        from sla import receivers  # noqa: F401 - connects the signal receivers
+        from sla import receivers, receivers_slo, slo_tasks  # noqa: F401 - connect receivers, tasks

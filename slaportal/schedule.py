@@ -25,4 +25,16 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every_seconds=300,
         description="Current-period and stale SLA results of every rule-assigned service",
     ),
+    PeriodicJob(
+        name="slo-minutely",
+        task="sla.slo_minutely",
+        every_seconds=60,
+        description="Roll SLO buckets up to now (dirty ranges too), evaluate burn-rate alerts",
+    ),
+    PeriodicJob(
+        name="notifications-outbox",
+        task="reporting.process_outbox",
+        every_seconds=60,
+        description="Deliver due webhook/email notifications (retries with backoff)",
+    ),
 ]

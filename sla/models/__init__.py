@@ -15,10 +15,30 @@ from sla.models.definitions import (
 from sla.models.events import StatusEvent
 from sla.models.results import DailyUptime, Incident, PeriodResult, UptimeSnapshot
 from sla.models.services import Aggregation, Service, ServiceGroup
+from sla.models.slo import (
+    SLO,
+    Alert,
+    AlertPolicy,
+    AlertState,
+    BurnRateWindow,
+    CalendarUnit,
+    RequestCount,
+    Severity,
+    SLIKind,
+    SLODayBucket,
+    SLOHourBucket,
+    WindowKind,
+)
 
 __all__ = [
+    "SLO",
     "Aggregation",
+    "Alert",
+    "AlertPolicy",
+    "AlertState",
     "AssignmentRule",
+    "BurnRateWindow",
+    "CalendarUnit",
     "Comparison",
     "DailyUptime",
     "Downtime",
@@ -26,13 +46,19 @@ __all__ = [
     "Period",
     "PeriodResult",
     "Recurrence",
+    "RequestCount",
     "Requirement",
     "RequirementKind",
     "RuleTarget",
     "SLADefinition",
+    "SLIKind",
+    "SLODayBucket",
+    "SLOHourBucket",
     "Service",
     "ServiceGroup",
+    "Severity",
     "StatusEvent",
     "TimePeriod",
     "UptimeSnapshot",
+    "WindowKind",
 ]

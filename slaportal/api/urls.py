@@ -7,6 +7,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from reporting.api import EmailRecipientViewSet, WebhookEndpointViewSet
 from sla.api.definitions import (
     AssignmentRuleViewSet,
     DowntimeViewSet,
@@ -15,6 +16,8 @@ from sla.api.definitions import (
     SLADefinitionViewSet,
     TimePeriodViewSet,
 )
+from sla.api.requests import RequestCountsView
+from sla.api.slo import AlertPolicyViewSet, GroupBudgetView, SLOReportView, SLOViewSet
 
 
 def api_path(route: str, view, name: str):
@@ -39,8 +42,15 @@ router.register("downtimes", DowntimeViewSet, basename="downtime")
 router.register("time-periods", TimePeriodViewSet, basename="time-period")
 router.register("slas", SLADefinitionViewSet, basename="sla")
 router.register("rules", AssignmentRuleViewSet, basename="rule")
+router.register("slos", SLOViewSet, basename="slo")
+router.register("alert-policies", AlertPolicyViewSet, basename="alert-policy")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+router.register("email-recipients", EmailRecipientViewSet, basename="email-recipient")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
+    api_path("requests", RequestCountsView.as_view(), name="request-counts"),
+    api_path("reports", SLOReportView.as_view(), name="slo-reports"),
+    api_path("groups/<pk>/budget", GroupBudgetView.as_view(), name="group-budget"),
 ]
 urlpatterns += router.urls

@@ -11,6 +11,12 @@ from tests.factories.accounts import (
     UserFactory,
 )
 from tests.factories.registry import FACTORIES, factory_for
+from tests.factories.reporting import (
+    DeliveryFactory,
+    EmailRecipientFactory,
+    OutboxMessageFactory,
+    WebhookEndpointFactory,
+)
 from tests.factories.sla import (
     AssignmentRuleFactory,
     DailyUptimeFactory,
@@ -25,24 +31,44 @@ from tests.factories.sla import (
     TimePeriodFactory,
     UptimeSnapshotFactory,
 )
+from tests.factories.slo import (
+    AlertFactory,
+    AlertPolicyFactory,
+    BurnRateWindowFactory,
+    RequestCountFactory,
+    SLODayBucketFactory,
+    SLOFactory,
+    SLOHourBucketFactory,
+)
 
 __all__ = [
     "FACTORIES",
     "AccountFactory",
+    "AlertFactory",
+    "AlertPolicyFactory",
     "ApiTokenFactory",
     "AssignmentRuleFactory",
+    "BurnRateWindowFactory",
     "DailyUptimeFactory",
+    "DeliveryFactory",
     "DowntimeFactory",
+    "EmailRecipientFactory",
     "IncidentFactory",
     "MembershipFactory",
+    "OutboxMessageFactory",
     "PeriodResultFactory",
+    "RequestCountFactory",
     "RequirementFactory",
     "SLADefinitionFactory",
+    "SLODayBucketFactory",
+    "SLOFactory",
+    "SLOHourBucketFactory",
     "ServiceFactory",
     "ServiceGroupFactory",
     "StatusEventFactory",
     "TimePeriodFactory",
     "UptimeSnapshotFactory",
     "UserFactory",
+    "WebhookEndpointFactory",
     "factory_for",
 ]

@@ -1,0 +1,152 @@
+"""Notifications: webhook endpoints, email recipients, and the outbox that delivers to them.
+
+`notification_emit` (reporting.services.notifications) writes one OutboxMessage per event
+(idempotent on account + dedup_key) and one Delivery per matching endpoint or recipient;
+deliveries are retried with exponential backoff until they succeed, so a receiver that is
+down loses nothing.
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import TenantModel
+
+EVENT_TYPES = [
+    ("slo.alert.firing", "SLO burn-rate alert fired"),
+    ("slo.alert.resolved", "SLO burn-rate alert resolved"),
+    ("sla.level_changed", "SLA level changed (OK/WARN/CRIT/BROKEN)"),
+    ("sla.daily_report", "Daily SLA report"),
+]
+EVENT_TYPE_NAMES = frozenset(name for name, _ in EVENT_TYPES)
+
+
+def validate_event_types(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Give a list of event type names (empty: all events).")
+    unknown = sorted(set(value) - EVENT_TYPE_NAMES)
+    if unknown:
+        raise ValidationError(
+            f"Unknown event type(s) {unknown}; known: {', '.join(sorted(EVENT_TYPE_NAMES))}."
+        )
+
+
+def validate_webhook_url(value: str) -> None:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValidationError("Give an http:// or https:// URL.")
+
+
+class WebhookEndpoint(TenantModel):
+    """An HTTP endpoint receiving signed JSON POSTs (HMAC-SHA256 of the body with `secret`)
+    for the listed event types (empty: all)."""
+
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=1000, validators=[validate_webhook_url])
+    secret = models.CharField(max_length=200, help_text="Shared secret for X-SLA-Signature")
+    event_types = models.JSONField(default=list, blank=True, validators=[validate_event_types])
+    active = models.BooleanField(default=True)
+    timeout_seconds = models.PositiveIntegerField(default=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event_type: str) -> bool:
+        return self.active and (not self.event_types or event_type in self.event_types)
+
+
+class EmailRecipient(TenantModel):
+    """An email address receiving notifications of the listed kinds (event types; empty:
+    all), e.g. alerts only, or `sla.daily_report` for the daily report."""
+
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    kinds = models.JSONField(default=list, blank=True, validators=[validate_event_types])
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "email"], name="emailrecipient_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def wants(self, event_type: str) -> bool:
+        return self.active and (not self.kinds or event_type in self.kinds)
+
+
+class OutboxMessage(TenantModel):
+    """One event to notify: type, payload and a stable `event_id` receivers de-duplicate on.
+
+    Unique per (account, dedup_key): emitting the same event twice stores it once.
+    """
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_type = models.CharField(max_length=64)
+    dedup_key = models.CharField(max_length=300)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "dedup_key"], name="outbox_dedup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.dedup_key}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "pending (will be tried)"
+    DELIVERED = "delivered", "delivered"
+    FAILED = "failed", "failed (gave up)"
+
+
+class Delivery(TenantModel):
+    """One message to one webhook endpoint or email recipient, with its attempts.
+
+    Due when pending and `next_attempt_at` has passed; a worker claims it by moving
+    `next_attempt_at` forward (a lease), so two workers never send it at once.
+    """
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="deliveries")
+    webhook = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(
+        EmailRecipient, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(webhook__isnull=False, recipient__isnull=True)
+                | Q(webhook__isnull=True, recipient__isnull=False),
+                name="delivery_one_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self) -> str:
+        target = self.webhook or self.recipient
+        return f"{self.message.event_type} -> {target} ({self.status})"

@@ -1,0 +1,65 @@
+"""Serializers of the notification settings API."""
+
+import secrets
+
+from rest_framework import serializers
+
+from reporting.models import (
+    EVENT_TYPE_NAMES,
+    EmailRecipient,
+    WebhookEndpoint,
+)
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    """The secret is write-only; left out on create, one is generated and shown once."""
+
+    secret = serializers.CharField(
+        write_only=True, required=False, min_length=16, max_length=200, trim_whitespace=False
+    )
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(EVENT_TYPE_NAMES)), required=False
+    )
+    url = serializers.URLField(max_length=1000)
+    timeout_seconds = serializers.IntegerField(min_value=1, max_value=60, required=False)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "name", "url", "secret", "event_types", "active", "timeout_seconds"]
+
+    def validate_url(self, value):
+        if not value.startswith(("http://", "https://")):
+            raise serializers.ValidationError("Give an http:// or https:// URL.")
+        return value
+
+    def create(self, validated_data):
+        generated = "secret" not in validated_data
+        validated_data.setdefault("secret", secrets.token_urlsafe(32))
+        endpoint = super().create(validated_data)
+        endpoint.generated_secret = validated_data["secret"] if generated else None
+        return endpoint
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if getattr(instance, "generated_secret", None):
+            data["secret"] = instance.generated_secret
+        return data
+
+
+class EmailRecipientSerializer(serializers.ModelSerializer):
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(EVENT_TYPE_NAMES)), required=False
+    )
+
+    class Meta:
+        model = EmailRecipient
+        fields = ["id", "email", "name", "kinds", "active"]
+
+    def validate_email(self, value):
+        account = self.context["account"]
+        taken = EmailRecipient.objects.for_account(account).filter(email=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("This address is already a recipient.")
+        return value

@@ -1,0 +1,48 @@
+"""POST /api/v1/requests: request counts per service and time bucket (scope `ingest`)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_base import AccountScopedMixin
+from sla.services.request_counts import MAX_ITEMS, request_counts_ingest
+from slaportal.api.errors import error_body
+
+
+class RequestCountsView(AccountScopedMixin, APIView):
+    """Accepts one item, a list, or {"items": [...]}; each item
+    {"service", "start", "end", "good" | "bad", "total"}. Valid items are stored (a bucket
+    sent again replaces the stored one); invalid ones come back with index and field."""
+
+    required_scopes = {"POST": "ingest"}
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=dict, responses=dict)
+    def post(self, request):
+        data = request.data
+        if isinstance(data, dict) and "items" in data:
+            data = data["items"]
+        items = data if isinstance(data, list) else [data]
+        if not items:
+            return Response(error_body("validation_error", "Send at least one item."), status=400)
+        if len(items) > MAX_ITEMS:
+            message = f"At most {MAX_ITEMS} items per request."
+            return Response(error_body("validation_error", message), status=400)
+        result = request_counts_ingest(account=self.account, items=items)
+        if result.errors and not (result.created or result.updated):
+            fields = {
+                f"items[{error['index']}].{error['field']}".rstrip("."): [error["message"]]
+                for error in result.errors
+            }
+            first = result.errors[0]
+            message = f"items[{first['index']}].{first['field']}: {first['message']}"
+            return Response(error_body("validation_error", message, fields), status=400)
+        return Response(
+            {
+                "accepted": result.created + result.updated,
+                "created": result.created,
+                "replaced": result.updated,
+                "services_created": result.services_created,
+                "rejected": result.errors,
+            }
+        )

@@ -1,0 +1,158 @@
+"""Serializers of the SLO API."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rest_framework import serializers
+
+from accounts.api_base import AccountScopedRelatedField
+from sla.engine import SpecError, parse_options
+from sla.models import (
+    SLO,
+    AlertPolicy,
+    BurnRateWindow,
+    Service,
+    ServiceGroup,
+    TimePeriod,
+)
+from sla.models.slo import SLOT_SECONDS
+
+
+class SLOSerializer(serializers.ModelSerializer):
+    service = AccountScopedRelatedField(
+        queryset=Service.objects.all(), required=False, allow_null=True
+    )
+    group = AccountScopedRelatedField(
+        queryset=ServiceGroup.objects.all(), required=False, allow_null=True
+    )
+    time_period = AccountScopedRelatedField(
+        queryset=TimePeriod.objects.all(), required=False, allow_null=True
+    )
+    alert_policy = AccountScopedRelatedField(
+        queryset=AlertPolicy.objects.all(), required=False, allow_null=True
+    )
+    target = serializers.DecimalField(max_digits=8, decimal_places=5, coerce_to_string=False)
+    options = serializers.JSONField(required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+
+    class Meta:
+        model = SLO
+        fields = [
+            "id",
+            "name",
+            "description",
+            "service",
+            "group",
+            "sli_kind",
+            "target",
+            "window_kind",
+            "window_days",
+            "calendar_unit",
+            "timezone",
+            "time_period",
+            "options",
+            "alert_policy",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_target(self, value):
+        if not 0 < value < 100:
+            raise serializers.ValidationError("Give a target above 0 and below 100, e.g. 99.9.")
+        return value
+
+    def validate_timezone(self, value):
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise serializers.ValidationError(
+                "Give an IANA time zone, e.g. Europe/Berlin."
+            ) from None
+        return value
+
+    def validate_options(self, value):
+        try:
+            parse_options(value, "options")
+        except SpecError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return value
+
+    def validate(self, attrs):
+        merged = {
+            name: attrs[name]
+            if name in attrs
+            else (
+                getattr(self.instance, name)
+                if self.instance is not None
+                else SLO._meta.get_field(name).get_default()
+            )
+            for name in ("service", "group", "window_kind", "window_days", "calendar_unit")
+        }
+        if (merged["service"] is None) == (merged["group"] is None):
+            raise serializers.ValidationError({"service": "Give a service or a group (one)."})
+        kind = merged["window_kind"] or "rolling"
+        if kind == "rolling" and not merged["window_days"]:
+            raise serializers.ValidationError({"window_days": "A rolling window needs days."})
+        if kind == "calendar" and not merged["calendar_unit"]:
+            raise serializers.ValidationError({"calendar_unit": "Give month or quarter."})
+        return attrs
+
+
+class BurnRateWindowSerializer(serializers.ModelSerializer):
+    budget_consumed_percent = serializers.DecimalField(
+        max_digits=9, decimal_places=4, coerce_to_string=False
+    )
+
+    class Meta:
+        model = BurnRateWindow
+        fields = [
+            "severity",
+            "long_window_seconds",
+            "short_window_seconds",
+            "budget_consumed_percent",
+        ]
+
+    def validate(self, attrs):
+        missing = [name for name in self.Meta.fields if name not in attrs]
+        if missing:  # PATCH makes nested fields optional; a window needs all of them
+            raise serializers.ValidationError(dict.fromkeys(missing, "This field is required."))
+        long_seconds = attrs["long_window_seconds"]
+        short_seconds = attrs["short_window_seconds"]
+        if short_seconds > long_seconds:
+            raise serializers.ValidationError(
+                {"short_window_seconds": "Must not exceed the long window."}
+            )
+        for name in ("long_window_seconds", "short_window_seconds"):
+            if attrs[name] % SLOT_SECONDS or attrs[name] < SLOT_SECONDS:
+                raise serializers.ValidationError({name: "Use a multiple of 300 seconds."})
+            if attrs[name] > 90 * 86400:
+                raise serializers.ValidationError({name: "At most 90 days."})
+        if not 0 < attrs["budget_consumed_percent"] <= 100:
+            raise serializers.ValidationError(
+                {"budget_consumed_percent": "Give a percentage above 0, at most 100."}
+            )
+        return attrs
+
+
+class AlertPolicySerializer(serializers.ModelSerializer):
+    windows = BurnRateWindowSerializer(many=True, required=False)
+    min_events = serializers.IntegerField(min_value=0, max_value=10**15, required=False)
+
+    class Meta:
+        model = AlertPolicy
+        fields = ["id", "name", "min_events", "windows", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_name(self, value):
+        account = self.context["account"]
+        taken = AlertPolicy.objects.for_account(account).filter(name=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("A policy with this name exists.")
+        return value
+
+    def validate_windows(self, value):
+        if len(value) > 20:
+            raise serializers.ValidationError("At most 20 window pairs.")
+        return value

@@ -1,0 +1,278 @@
+"""SLO API: SLOs with their budgets, burn rates, snapshots and reports; alert policies;
+the error budget of an SLA group."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_base import AccountScopedMixin, AccountScopedViewSet
+from sla.api.serializers_slo import AlertPolicySerializer, SLOSerializer
+from sla.engine.budget import burn_rate, to_float
+from sla.models import SLO, AlertPolicy, ServiceGroup
+from sla.selectors.budgets import sla_requirement_budgets
+from sla.selectors.definitions import sla_for_group
+from sla.selectors.slo import (
+    budget_json,
+    slo_list,
+    slo_reports,
+    slo_snapshots,
+    slo_status,
+    slo_statuses,
+    window_key,
+    window_sums,
+)
+from sla.selectors.slo_windows import parse_duration, slot_end
+from sla.services.slo import alert_policy_save, slo_create, slo_update
+from slaportal.api.pagination import PagePagination
+
+
+def status_json(status) -> dict:
+    """The derived part of an SLO: window, budget, burn rates, exhaustion, alerts."""
+    slo = status.slo
+    return {
+        "window": {
+            "start": status.window.start,
+            "end": status.window.end,
+            "seconds": status.window.seconds,
+        },
+        "budget": budget_json(slo, status.budget),
+        "burn_rates": {
+            f"{seconds}s": to_float(value) for seconds, value in sorted(status.burn_rates.items())
+        },
+        "time_to_exhaustion_seconds": to_float(status.time_to_exhaustion),
+        "alert_windows": [
+            {
+                "key": window_key(window),
+                "severity": window.severity,
+                "long_window_seconds": window.long_seconds,
+                "short_window_seconds": window.short_seconds,
+                "threshold": float(window.threshold(status.window.seconds)),
+            }
+            for window in status.burn_windows
+        ],
+        "alerts": [
+            {
+                "id": alert.pk,
+                "key": alert.window_key,
+                "state": alert.state,
+                "severity": alert.severity,
+                "started_at": alert.started_at,
+                "fired_at": alert.fired_at,
+                "long_burn_rate": alert.long_burn,
+                "short_burn_rate": alert.short_burn,
+            }
+            for alert in status.alerts
+        ],
+        "alert_state": _alert_state(status.alerts),
+    }
+
+
+def _alert_state(alerts) -> str:
+    states = {alert.state for alert in alerts}
+    for state in ("firing", "pending"):
+        if state in states:
+            return state
+    return "ok"
+
+
+def _instant(request, name: str, default: dt.datetime) -> dt.datetime:
+    text = request.query_params.get(name)
+    if not text:
+        return default
+    try:
+        value = parse_datetime(text.replace(" ", "+").replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ValidationError({name: "Give an ISO 8601 instant with an offset."})
+    return value
+
+
+class SLOViewSet(AccountScopedViewSet):
+    """SLOs of the account; detail and list carry the current SLI, budget and alert state."""
+
+    queryset = SLO.objects.all()
+    serializer_class = SLOSerializer
+    sla_feature_required = True
+    filterset_fields = ["service", "group", "sli_kind"]
+
+    def get_queryset(self):
+        return slo_list(account=self.account)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        statuses = slo_statuses(account=self.account, slos=page, now=timezone.now())
+        data = [
+            {**SLOSerializer(slo, context=self.get_serializer_context()).data}
+            | {"status": status_json(statuses[slo.pk])}
+            for slo in page
+        ]
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        slo = self.get_object()
+        status_row = slo_status(account=self.account, slo=slo, now=timezone.now())
+        return Response(self.get_serializer(slo).data | {"status": status_json(status_row)})
+
+    def perform_create(self, serializer):
+        serializer.instance = slo_create(account=self.account, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = slo_update(
+            account=self.account, slo=serializer.instance, **serializer.validated_data
+        )
+
+    @action(detail=True, methods=["get"], url_path="burn-rate", url_name="burn-rate")
+    def burn_rate(self, request, pk=None):
+        """Burn rate over a lookback ending now: `?window=1h` (5m ... 400d, 5-minute steps)."""
+        slo = self.get_object()
+        text = request.query_params.get("window", "1h")
+        try:
+            lookback = parse_duration(text)
+        except ValueError as error:
+            raise ValidationError({"window": str(error)}) from None
+        end = slot_end(timezone.now())
+        sums = window_sums(
+            account=self.account, ranges={"w": (end - lookback, end)}, slo_ids=[slo.pk]
+        )
+        good, total = sums.get(slo.pk, {}).get("w", (0, 0))
+        rate = burn_rate(target=slo.target, bad=total - good, total=total)
+        scale = 1_000_000 if slo.sli_kind == "time" else 1
+        return Response(
+            {
+                "slo": slo.pk,
+                "window": text,
+                "window_seconds": int(lookback.total_seconds()),
+                "start": end - lookback,
+                "end": end,
+                "good": good / scale,
+                "total": total / scale,
+                "bad": (total - good) / scale,
+                "unit": "seconds" if slo.sli_kind == "time" else "requests",
+                "burn_rate": to_float(rate),
+            }
+        )
+
+    @action(detail=True, methods=["get"], url_path="snapshots", url_name="snapshots")
+    def snapshots(self, request, pk=None):
+        """SLI and budget of the window ending at each hour or day in `?from=&to=`."""
+        slo = self.get_object()
+        now = timezone.now()
+        end = _instant(request, "to", now)
+        start = _instant(request, "from", end - dt.timedelta(days=7))
+        resolution = request.query_params.get("resolution", "1d")
+        steps = {"1h": dt.timedelta(hours=1), "1d": dt.timedelta(days=1)}
+        if resolution not in steps:
+            raise ValidationError({"resolution": "Give 1h or 1d."})
+        if end <= start:
+            raise ValidationError({"to": "Must be after from."})
+        if end - start > dt.timedelta(days=31 if resolution == "1h" else 400):
+            raise ValidationError({"from": "At most 31 days at 1h, 400 days at 1d."})
+        points = slo_snapshots(
+            account=self.account, slo=slo, start=start, end=end, now=now, step=steps[resolution]
+        )
+        return Response({"slo": slo.pk, "resolution": resolution, "points": points})
+
+
+class SLOReportView(AccountScopedMixin, APIView):
+    """SLO compliance per completed window: `?last=N` windows (1-24, default 3) per SLO."""
+
+    queryset = SLO.objects.all()
+    sla_feature_required = True
+
+    def get(self, request):
+        text = request.query_params.get("last", "3")
+        if not text.isdigit() or not 1 <= int(text) <= 24:
+            raise ValidationError({"last": "Give a number from 1 to 24."})
+        slos = slo_list(account=self.account)
+        slo_id = request.query_params.get("slo")
+        if slo_id is not None:
+            if not slo_id.isdigit():
+                raise ValidationError({"slo": "Give an SLO id."})
+            slos = slos.filter(pk=int(slo_id))
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(slos, request, view=self)
+        rows = slo_reports(account=self.account, slos=page, now=timezone.now(), count=int(text))
+        by_slo: dict[int, list] = {}
+        for row in rows:
+            by_slo.setdefault(row.pop("slo"), []).append(row)
+        data = [
+            {
+                "id": slo.pk,
+                "name": slo.name,
+                "sli_kind": slo.sli_kind,
+                "target": float(slo.target),
+                "windows": [
+                    {key: value for key, value in row.items() if key != "slo_name"}
+                    for row in by_slo.get(slo.pk, [])
+                ],
+            }
+            for slo in page
+        ]
+        return paginator.get_paginated_response(data)
+
+
+class AlertPolicyViewSet(AccountScopedViewSet):
+    """Burn-rate alert policies (window pairs and min-events guard) SLOs can point at."""
+
+    queryset = AlertPolicy.objects.all()
+    serializer_class = AlertPolicySerializer
+    sla_feature_required = True
+
+    def optimize_queryset(self, queryset):
+        return queryset.prefetch_related("windows")
+
+    def _save(self, serializer, policy=None):
+        data = dict(serializer.validated_data)
+        windows = data.pop("windows", None)
+        serializer.instance = alert_policy_save(
+            account=self.account, policy=policy, windows=windows, **data
+        )
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer, policy=serializer.instance)
+
+
+class GroupBudgetView(AccountScopedMixin, APIView):
+    """Error budget of an SLA group: its assigned SLA's percentage requirements on the
+    derived group timeline (current period), and the group's SLOs."""
+
+    tenant_model = ServiceGroup
+    sla_feature_required = True
+
+    def get(self, request, pk):
+        group = get_object_or_404(ServiceGroup.objects.for_account(self.account), pk=pk)
+        now = timezone.now()
+        sla = sla_for_group(account=self.account, group=group)
+        requirements = []
+        if sla is not None:
+            requirements = [
+                row.to_json()
+                for row in sla_requirement_budgets(
+                    account=self.account, sla=sla, group=group, now=now
+                )
+            ]
+        slos = list(slo_list(account=self.account).filter(group=group))
+        statuses = slo_statuses(account=self.account, slos=slos, now=now)
+        return Response(
+            {
+                "group": {"id": group.pk, "name": group.name, "aggregation": group.aggregation},
+                "sla": None if sla is None else {"id": sla.pk, "title": sla.title},
+                "requirements": requirements,
+                "slos": [
+                    {"id": slo.pk, "name": slo.name, **status_json(statuses[slo.pk])}
+                    for slo in slos
+                ],
+            },
+            status=status.HTTP_200_OK,
+        )

@@ -1,0 +1,229 @@
+"""Request counts: validated items in, idempotent upserts per (service, source, start)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from sla.models import RequestCount, Service
+from sla.services.slo_buckets import slos_mark_dirty
+from sla.validators import validate_service_path
+
+MAX_COUNT = 10**15
+MAX_BUCKET = dt.timedelta(days=1)
+MAX_FUTURE = dt.timedelta(minutes=5)
+MAX_ITEMS = 10_000
+
+
+@dataclass(frozen=True)
+class CountItem:
+    """One validated bucket."""
+
+    path: str
+    start: dt.datetime
+    end: dt.datetime
+    good: int
+    total: int
+
+
+@dataclass
+class IngestResult:
+    """What an ingest did: stored buckets (created/replaced) and rejected items."""
+
+    created: int = 0
+    updated: int = 0
+    services_created: list[str] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+
+class ItemError(ValueError):
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+def _instant(item: dict, name: str) -> dt.datetime:
+    value = item.get(name)
+    if not isinstance(value, str) or "\x00" in value or len(value) > 64:
+        raise ItemError(name, "Give an ISO 8601 instant with an offset, e.g. 2024-03-01T12:00Z.")
+    try:
+        parsed = parse_datetime(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None:
+        raise ItemError(name, "Give an ISO 8601 instant with an offset, e.g. 2024-03-01T12:00Z.")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ItemError(name, "The instant is naive; add an offset or Z.")
+    return parsed.astimezone(dt.UTC)
+
+
+def _count(item: dict, name: str) -> int:
+    value = item.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+        raise ItemError(name, f"Give a whole number from 0 to {MAX_COUNT}.")
+    return value
+
+
+def count_item_parse(item, now: dt.datetime) -> CountItem:
+    """Validate one item: {service, start, end, good|bad, total}; raises ItemError."""
+    if not isinstance(item, dict):
+        raise ItemError("", "Each item must be an object.")
+    path = item.get("service")
+    if not isinstance(path, str):
+        raise ItemError("service", "Give the service path, e.g. payment/api.")
+    try:
+        validate_service_path(path)
+    except Exception as error:
+        raise ItemError("service", " ".join(getattr(error, "messages", [str(error)]))) from None
+    start, end = _instant(item, "start"), _instant(item, "end")
+    if end <= start:
+        raise ItemError("end", "The end must be after the start.")
+    if end - start > MAX_BUCKET:
+        raise ItemError("end", "A bucket may span at most one day.")
+    if start > now + MAX_FUTURE:
+        raise ItemError("start", "The bucket starts in the future.")
+    total = _count(item, "total")
+    if ("good" in item) == ("bad" in item):
+        raise ItemError("good", 'Give exactly one of "good" and "bad".')
+    if "good" in item:
+        good = _count(item, "good")
+        if good > total:
+            raise ItemError("good", "good cannot exceed total.")
+    else:
+        bad = _count(item, "bad")
+        if bad > total:
+            raise ItemError("bad", "bad cannot exceed total.")
+        good = total - bad
+    return CountItem(path=path, start=start, end=end, good=good, total=total)
+
+
+def _services_for(account, paths: set[str], result: IngestResult) -> dict[str, Service]:
+    services = {
+        service.path: service
+        for service in Service.objects.for_account(account).filter(path__in=paths)
+    }
+    missing = sorted(paths - services.keys())
+    if missing and account.feature_auto_create_services:
+        Service.objects.bulk_create(
+            [Service(account=account, path=path) for path in missing], ignore_conflicts=True
+        )
+        for service in Service.objects.for_account(account).filter(path__in=missing):
+            services[service.path] = service
+        result.services_created.extend(missing)
+    return services
+
+
+def request_counts_ingest(
+    *, account, items: list, source: str = "api", now: dt.datetime | None = None
+) -> IngestResult:
+    """Store valid items (replacing a bucket sent before), report the others by index."""
+    now = now or timezone.now()
+    result = IngestResult()
+    parsed: list[tuple[int, CountItem]] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append((index, count_item_parse(item, now)))
+        except ItemError as error:
+            result.errors.append({"index": index, "field": error.field, "message": error.message})
+    services = _services_for(account, {item.path for _, item in parsed}, result)
+    latest: dict[tuple[int, dt.datetime], CountItem] = {}
+    for index, item in parsed:
+        service = services.get(item.path)
+        if service is None:
+            result.errors.append(
+                {
+                    "index": index,
+                    "field": "service",
+                    "message": f"Unknown service {item.path!r} (auto-creation is off).",
+                }
+            )
+            continue
+        latest[(service.pk, item.start)] = item  # the last of duplicates in one batch wins
+    result.errors.sort(key=lambda error: error["index"])
+    if latest:
+        _upsert(account, source, latest, result)
+    return result
+
+
+def _upsert(account, source: str, latest: dict, result: IngestResult) -> None:
+    with transaction.atomic():
+        keys = list(latest)
+        existing = set(
+            RequestCount.objects.for_account(account)
+            .filter(source=source, service_id__in={key[0] for key in keys})
+            .filter(start__in={key[1] for key in keys})
+            .values_list("service_id", "start")
+        )
+        RequestCount.objects.bulk_create(
+            [
+                RequestCount(
+                    account=account,
+                    service_id=service_id,
+                    source=source,
+                    start=item.start,
+                    end=item.end,
+                    good=item.good,
+                    total=item.total,
+                )
+                for (service_id, _), item in latest.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["service", "source", "start"],
+            update_fields=["end", "good", "total", "updated_at"],
+            batch_size=2000,
+        )
+        result.updated += sum(1 for key in keys if key in existing)
+        result.created += len(keys) - sum(1 for key in keys if key in existing)
+        _mark_dirty(account, latest)
+
+
+def _mark_dirty(account, latest: dict) -> None:
+    earliest: dict[int, dt.datetime] = {}
+    for service_id, start in latest:
+        if service_id not in earliest or start < earliest[service_id]:
+            earliest[service_id] = start
+    for since in sorted(set(earliest.values())):
+        service_ids = [sid for sid, start in earliest.items() if start == since]
+        slos_mark_dirty(account=account, since=since, service_ids=service_ids, kind="requests")
+
+
+def request_counts_replace_source(
+    *,
+    account,
+    service: Service,
+    source: str,
+    buckets: dict[dt.datetime, tuple[int, int]],
+    width: dt.timedelta,
+) -> tuple[int, int]:
+    """Replace a source's buckets of one service over the range the new buckets cover
+    (first to last bucket): what a re-imported log computes wins, nothing adds up twice.
+    Returns (stored, removed)."""
+    if not buckets:
+        return 0, 0
+    first, last = min(buckets), max(buckets)
+    with transaction.atomic():
+        removed, _ = (
+            RequestCount.objects.for_account(account)
+            .filter(service=service, source=source, start__gte=first, start__lte=last)
+            .delete()
+        )
+        RequestCount.objects.bulk_create(
+            [
+                RequestCount(
+                    account=account,
+                    service=service,
+                    source=source,
+                    start=start,
+                    end=start + width,
+                    good=good,
+                    total=total,
+                )
+                for start, (good, total) in sorted(buckets.items())
+            ],
+            batch_size=5000,
+        )
+        slos_mark_dirty(account=account, since=first, service_ids=[service.pk], kind="requests")
+    return len(buckets), removed

@@ -1,0 +1,299 @@
+"""SLO bucket rollup: recompute hour and day rows of dirty or advancing ranges.
+
+Time SLIs run the service's (or the derived group's) events and downtimes through the
+engine (`period_timeline`: classification, downtimes, time period, merge, melting) and
+count good (class OK, or DOWNTIME with `downtimes: honor`) and considered microseconds per
+5-minute slot. Request SLIs add up the request counts whose bucket starts in the slot.
+A recompute always covers whole hours: from the hour of the earliest change to `now`.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Q, Sum
+
+from sla.engine import DOWNTIME, OK, SLASpec, parse_sla, period_timeline
+from sla.models import SLO, RequestCount, Service, SLODayBucket, SLOHourBucket
+from sla.models.slo import SLOTS_PER_HOUR
+from sla.selectors.slo_inputs import (
+    downtimes_by_subject,
+    events_by_service,
+    group_events_derived,
+)
+from sla.selectors.slo_windows import DAY, EPOCH, HOUR, SLOT, floor_to, slo_window
+
+MICROSECOND = dt.timedelta(microseconds=1)
+SLOT_US = 300_000_000
+HOUR_US = 3_600_000_000
+NEAR = dt.timedelta(hours=2)
+MAX_RECOMPUTE = dt.timedelta(days=400)
+
+Slots = dict[dt.datetime, list[int]]  # hour start -> [good_0..good_11, total_0..total_11]
+
+
+def _micros(instant: dt.datetime) -> int:
+    return (instant - EPOCH) // MICROSECOND
+
+
+def slo_engine_spec(slo: SLO) -> SLASpec:
+    """An SLA spec whose single requirement is "OK at least": what a time SLI measures."""
+    data = {
+        "period": "daily",
+        "timezone": slo.timezone,
+        "options": slo.options or {},
+        "requirements": [
+            {"title": "SLO", "kind": "percentage", "state": "OK", "comparison": "min", "target": 0}
+        ],
+    }
+    if slo.time_period_id:
+        data["time_period"] = slo.time_period.definition
+    return parse_sla(data, "slo")
+
+
+def time_slots(*, spec: SLASpec, events, downtimes, start, end, now) -> Slots:
+    """Good and considered microseconds per 5-minute slot of [start, min(end, now))."""
+    slots: Slots = {}
+    if start >= min(end, now):
+        return slots
+    for span in period_timeline(spec, 0, events, downtimes, start, end, now):
+        good = span.klass in (OK, DOWNTIME)
+        position, stop = _micros(span.start), _micros(span.end)
+        while position < stop:
+            slot_start = position - position % SLOT_US
+            cut = min(stop, slot_start + SLOT_US)
+            hour_us = slot_start - slot_start % HOUR_US
+            hour = EPOCH + dt.timedelta(microseconds=hour_us)
+            row = slots.get(hour)
+            if row is None:
+                row = slots[hour] = [0] * (2 * SLOTS_PER_HOUR)
+            index = (slot_start - hour_us) // SLOT_US
+            if good:
+                row[index] += cut - position
+            row[SLOTS_PER_HOUR + index] += cut - position
+            position = cut
+    return slots
+
+
+def request_slots(rows) -> Slots:
+    """Request counts per slot from (start, good, total) rows (a bucket counts in the slot
+    its start falls in)."""
+    slots: Slots = {}
+    for start, good, total in rows:
+        slot_start = floor_to(start, SLOT)
+        hour = floor_to(slot_start, HOUR)
+        row = slots.get(hour)
+        if row is None:
+            row = slots[hour] = [0] * (2 * SLOTS_PER_HOUR)
+        index = int((slot_start - hour) / SLOT)
+        row[index] += good
+        row[SLOTS_PER_HOUR + index] += total
+    return slots
+
+
+def _hour_row(account, slo_id: int, hour: dt.datetime, values: list[int]) -> SLOHourBucket:
+    fields = {f"good_{index}": values[index] for index in range(SLOTS_PER_HOUR)}
+    fields.update(
+        {f"total_{index}": values[SLOTS_PER_HOUR + index] for index in range(SLOTS_PER_HOUR)}
+    )
+    return SLOHourBucket(
+        account=account,
+        slo_id=slo_id,
+        hour_start=hour,
+        day_start=floor_to(hour, DAY),
+        good=sum(values[:SLOTS_PER_HOUR]),
+        total=sum(values[SLOTS_PER_HOUR:]),
+        **fields,
+    )
+
+
+def buckets_replace(*, account, results: dict[int, tuple[dt.datetime, Slots]]) -> None:
+    """Replace the hour rows of each SLO from its recompute start on, then its day rows."""
+    by_start: dict[dt.datetime, list[int]] = defaultdict(list)
+    new_rows = []
+    for slo_id, (start, slots) in results.items():
+        by_start[start].append(slo_id)
+        new_rows.extend(
+            _hour_row(account, slo_id, hour, values)
+            for hour, values in slots.items()
+            if hour >= start and any(values)
+        )
+    with transaction.atomic():
+        hours = SLOHourBucket.objects.for_account(account)
+        for start, slo_ids in by_start.items():
+            hours.filter(slo_id__in=slo_ids, hour_start__gte=start).delete()
+        SLOHourBucket.objects.bulk_create(new_rows, batch_size=2000)
+        _days_rebuild(account, by_start)
+
+
+def _days_rebuild(account, by_start: dict[dt.datetime, list[int]]) -> None:
+    days = SLODayBucket.objects.for_account(account)
+    new_rows = []
+    for start, slo_ids in by_start.items():
+        first_day = floor_to(start, DAY)
+        days.filter(slo_id__in=slo_ids, day_start__gte=first_day).delete()
+        sums = (
+            SLOHourBucket.objects.for_account(account)
+            .filter(slo_id__in=slo_ids, day_start__gte=first_day)
+            .order_by()
+            .values("slo_id", "day_start")
+            .annotate(good_sum=Sum("good"), total_sum=Sum("total"))
+        )
+        new_rows.extend(
+            SLODayBucket(
+                account=account,
+                slo_id=row["slo_id"],
+                day_start=row["day_start"],
+                good=int(row["good_sum"]),
+                total=int(row["total_sum"]),
+            )
+            for row in sums
+        )
+    SLODayBucket.objects.bulk_create(new_rows, batch_size=2000)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def recompute_start(slo: SLO, now: dt.datetime) -> dt.datetime:
+    """Where the next recompute of `slo` starts: the earliest dirty instant or the last
+    computed one (first time: two windows back, for the reports), floored to the hour."""
+    if slo.buckets_computed_to is None:
+        window = slo_window(slo, now)
+        start = window.end - 2 * dt.timedelta(seconds=max(window.seconds, 3 * 86400))
+    else:
+        start = slo.buckets_computed_to
+        if slo.buckets_dirty_from is not None:
+            start = min(start, slo.buckets_dirty_from)
+    return floor_to(max(start, now - MAX_RECOMPUTE), HOUR)
+
+
+def _members_by_group(account, slos) -> dict[int, list[int]]:
+    group_ids = {slo.group_id for slo in slos if slo.group_id}
+    members: dict[int, list[int]] = defaultdict(list)
+    if group_ids:
+        rows = Service.objects.for_account(account).filter(group_id__in=group_ids)
+        for service_id, group_id in rows.values_list("pk", "group_id"):
+            members[group_id].append(service_id)
+    return members
+
+
+def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) -> dict:
+    """Slots for SLOs whose recompute starts at or after `start`, from shared inputs."""
+    members = _members_by_group(account, slos)
+    service_ids = {slo.service_id for slo in slos if slo.service_id}
+    for slo in slos:
+        if slo.group_id:
+            service_ids.update(members.get(slo.group_id, []))
+    time_slos = [slo for slo in slos if slo.sli_kind == "time"]
+    request_slos = [slo for slo in slos if slo.sli_kind == "requests"]
+    results = {}
+    if time_slos:
+        events = events_by_service(
+            account=account, service_ids=sorted(service_ids), start=start, end=now
+        )
+        by_service, by_group, everywhere = downtimes_by_subject(
+            account=account, start=start, end=now
+        )
+        group_of = dict(
+            Service.objects.for_account(account)
+            .filter(pk__in=service_ids)
+            .values_list("pk", "group_id")
+        )
+        for slo in time_slos:
+            if slo.service_id:
+                slo_events = events.get(slo.service_id, [])
+                downtimes = [*by_service.get(slo.service_id, []), *everywhere]
+                if group_of.get(slo.service_id):
+                    downtimes.extend(by_group.get(group_of[slo.service_id], []))
+            else:
+                group = slo.group
+                slo_events = group_events_derived(
+                    member_events={sid: events.get(sid, []) for sid in members.get(group.pk, [])},
+                    aggregation=group.aggregation,
+                    k=group.k,
+                )
+                downtimes = [*by_group.get(group.pk, []), *everywhere]
+            slots = time_slots(
+                spec=slo_engine_spec(slo),
+                events=slo_events,
+                downtimes=downtimes,
+                start=starts[slo.pk],
+                end=now,
+                now=now,
+            )
+            results[slo.pk] = (starts[slo.pk], slots)
+    if request_slos:
+        counts = defaultdict(list)
+        rows = RequestCount.objects.for_account(account).filter(
+            service_id__in=service_ids, start__gte=start, start__lt=now
+        )
+        for service_id, bucket_start, good, total in rows.values_list(
+            "service_id", "start", "good", "total"
+        ):
+            counts[service_id].append((bucket_start, good, total))
+        for slo in request_slos:
+            sources = [slo.service_id] if slo.service_id else members.get(slo.group_id, [])
+            rows = [
+                row for sid in sources for row in counts.get(sid, []) if row[0] >= starts[slo.pk]
+            ]
+            results[slo.pk] = (starts[slo.pk], request_slots(rows))
+    return results
+
+
+def slo_buckets_refresh(*, account, now: dt.datetime, slos=None) -> int:
+    """Bring the buckets of the account's SLOs (or the given ones) up to `now`.
+
+    SLOs whose recompute starts within the last two hours (the per-minute advance) share
+    one fetch of events, downtimes and counts; older dirty ranges are done one by one.
+    Returns the number of SLOs refreshed.
+    """
+    if slos is None:
+        slos = list(
+            SLO.objects.for_account(account).select_related("group", "time_period", "service")
+        )
+    if not slos:
+        return 0
+    starts = {slo.pk: recompute_start(slo, now) for slo in slos}
+    near_start = floor_to(now - NEAR, HOUR)
+    near = [slo for slo in slos if starts[slo.pk] >= near_start]
+    far = [slo for slo in slos if starts[slo.pk] < near_start]
+    if near:
+        buckets_replace(
+            account=account, results=_compute_batch(account, near, near_start, now, starts)
+        )
+    for slo in far:
+        buckets_replace(
+            account=account,
+            results=_compute_batch(account, [slo], starts[slo.pk], now, starts),
+        )
+    _mark_computed(slos, now)
+    return len(slos)
+
+
+def _mark_computed(slos, now: dt.datetime) -> None:
+    SLO.objects.filter(pk__in=[slo.pk for slo in slos]).update(buckets_computed_to=now)
+    for slo in slos:
+        if slo.buckets_dirty_from is not None:
+            # Cleared only if no newer change arrived meanwhile (it would have moved it).
+            SLO.objects.filter(pk=slo.pk, buckets_dirty_from=slo.buckets_dirty_from).update(
+                buckets_dirty_from=None
+            )
+
+
+def slos_mark_dirty(*, account, since: dt.datetime, service_ids=(), group_ids=(), kind=None):
+    """Mark the SLOs of these services (and of their groups) for recompute from `since`."""
+    subject = Q(service_id__in=list(service_ids)) | Q(group_id__in=list(group_ids))
+    if service_ids:
+        member_groups = (
+            Service.objects.for_account(account)
+            .filter(pk__in=list(service_ids), group__isnull=False)
+            .values("group_id")
+        )
+        subject |= Q(group_id__in=member_groups)
+    slos = SLO.objects.for_account(account).filter(subject)
+    if kind is not None:
+        slos = slos.filter(sli_kind=kind)
+    return slos.filter(Q(buckets_dirty_from__isnull=True) | Q(buckets_dirty_from__gt=since)).update(
+        buckets_dirty_from=since
+    )

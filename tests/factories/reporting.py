@@ -1,0 +1,52 @@
+import datetime as dt
+
+import factory
+
+from reporting.models import Delivery, EmailRecipient, OutboxMessage, WebhookEndpoint
+from tests.factories.accounts import AccountFactory
+from tests.factories.registry import register
+from tests.factories.sla import T0
+
+
+@register
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"hook {n}")
+    url = "http://127.0.0.1:9/hook"
+    secret = "factory-secret"
+
+
+@register
+class EmailRecipientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmailRecipient
+
+    account = factory.SubFactory(AccountFactory)
+    email = factory.Sequence(lambda n: f"oncall{n}@example.com")
+
+
+@register
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboxMessage
+
+    account = factory.SubFactory(AccountFactory)
+    event_type = "slo.alert.firing"
+    dedup_key = factory.Sequence(lambda n: f"factory:{n}")
+    payload = factory.LazyFunction(lambda: {"title": "test"})
+
+
+@register
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delivery
+
+    account = factory.SubFactory(AccountFactory)
+    message = factory.SubFactory(OutboxMessageFactory, account=factory.SelfAttribute("..account"))
+    recipient = factory.SubFactory(
+        EmailRecipientFactory, account=factory.SelfAttribute("..account")
+    )
+    next_attempt_at = factory.LazyFunction(lambda: T0 + dt.timedelta(days=365 * 5))

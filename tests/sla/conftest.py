@@ -1,0 +1,1 @@
+from tests.reporting.conftest import flaky_receiver, receiver  # noqa: F401 - shared fixtures
