@@ -7,6 +7,16 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from statuspage.api import (
+    ComponentGroupViewSet,
+    IncidentUpdatesView,
+    IncidentUpdateViewSet,
+    MaintenanceUpdateViewSet,
+    PublicIncidentViewSet,
+    PublishIncidentView,
+    StatusPageComponentViewSet,
+    StatusPageViewSet,
+)
 
 
 def api_path(route: str, view, name: str):
@@ -25,8 +35,27 @@ class OptionalSlashRouter(SimpleRouter):
 
 router = OptionalSlashRouter()
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("status-pages", StatusPageViewSet, basename="status-page")
+router.register("status-page-groups", ComponentGroupViewSet, basename="status-page-group")
+router.register(
+    "status-page-components", StatusPageComponentViewSet, basename="status-page-component"
+)
+router.register("public-incidents", PublicIncidentViewSet, basename="public-incident")
+router.register("incident-updates", IncidentUpdateViewSet, basename="incident-update")
+router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maintenance-update")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
+    # Explicit status page routes come before the router: "from-incident" is no <pk>.
+    api_path(
+        "public-incidents/from-incident",
+        PublishIncidentView.as_view(),
+        name="public-incident-from-incident",
+    ),
+    api_path(
+        "public-incidents/<pk>/updates",
+        IncidentUpdatesView.as_view(),
+        name="public-incident-updates",
+    ),
 ]
 urlpatterns += router.urls
