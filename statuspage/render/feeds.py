@@ -45,7 +45,7 @@ def render(snapshot: PageSnapshot, kind: str) -> tuple[bytes, str]:
         feed_url=f"{snapshot.url}/history.{kind}",
         feed_guid=f"{snapshot.url}/history",
     )
-    entries = sorted(_entries(snapshot), key=lambda entry: entry[0], reverse=True)
+    entries = sorted(_entries(snapshot), key=lambda entry: (entry[0], entry[3]), reverse=True)
     for updated, title, link, published, updates in entries[:FEED_LIMIT]:
         feed.add_item(
             title=title,

@@ -64,6 +64,17 @@ def _requirement_targets(account, sla_ids) -> dict[int, list[Requirement]]:
     return targets
 
 
+def _stored_requirement(requirement: dict, index: int, rows: list[Requirement]):
+    """The Requirement row behind a result entry: same position, else same title."""
+    if index < len(rows) and rows[index].kind == "percentage":
+        if rows[index].title == requirement.get("title"):
+            return rows[index]
+    same_title = [r for r in rows if r.kind == "percentage" and r.title == requirement.get("title")]
+    if same_title:
+        return same_title[0]
+    return rows[index] if index < len(rows) and rows[index].kind == "percentage" else None
+
+
 def _figure(sla, row: PeriodResult, requirement_rows: list[Requirement]) -> SlaFigure | None:
     requirements = (row.result or {}).get("requirements") or []
     for index, requirement in enumerate(requirements):
@@ -72,7 +83,7 @@ def _figure(sla, row: PeriodResult, requirement_rows: list[Requirement]) -> SlaF
         value = requirement.get("value")
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return None
-        stored = requirement_rows[index] if index < len(requirement_rows) else None
+        stored = _stored_requirement(requirement, index, requirement_rows)
         target = requirement.get("target", stored.target if stored else None)
         return SlaFigure(
             value=float(value),
