@@ -66,13 +66,17 @@ def _requirement_targets(account, sla_ids) -> dict[int, list[Requirement]]:
 
 def _stored_requirement(requirement: dict, index: int, rows: list[Requirement]):
     """The Requirement row behind a result entry: same position, else same title."""
-    if index < len(rows) and rows[index].kind == "percentage":
-        if rows[index].title == requirement.get("title"):
-            return rows[index]
+    same_place = rows[index] if index < len(rows) else None
+    if (
+        same_place
+        and same_place.kind == "percentage"
+        and same_place.title == requirement.get("title")
+    ):
+        return same_place
     same_title = [r for r in rows if r.kind == "percentage" and r.title == requirement.get("title")]
     if same_title:
         return same_title[0]
-    return rows[index] if index < len(rows) and rows[index].kind == "percentage" else None
+    return same_place if same_place and same_place.kind == "percentage" else None
 
 
 def _figure(sla, row: PeriodResult, requirement_rows: list[Requirement]) -> SlaFigure | None:
