@@ -12,6 +12,7 @@ Routes (see slaportal/api/urls.py):
     /api/v1/maintenance-updates[/<pk>]          notes/status overrides of public downtimes
 """
 
+from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -86,6 +87,7 @@ class StatusPageViewSet(PatchOnlyViewSet):
             Prefetch("domains", queryset=StatusPageDomain.objects.order_by("domain"))
         )
 
+    @transaction.atomic
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         logo = data.pop("logo", None)
@@ -94,6 +96,7 @@ class StatusPageViewSet(PatchOnlyViewSet):
             services.status_page_set_logo(account=self.account, page=page, data=logo)
         serializer.instance = page
 
+    @transaction.atomic
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         domains = data.pop("domains", None)

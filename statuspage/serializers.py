@@ -3,7 +3,9 @@
 import base64
 import binascii
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from accounts.api_base import AccountScopedRelatedField
@@ -21,18 +23,20 @@ from statuspage.models import (
     StatusPageComponent,
 )
 from statuspage.selectors.pages import page_url, primary_domain
-from statuspage.services import INCIDENT_COMPONENT_STATUSES
+from statuspage.services import INCIDENT_COMPONENT_STATUSES, logo_content_type
 
 
 class AwareDateTimeField(serializers.DateTimeField):
     """ISO 8601 with an offset or Z; naive times are refused instead of guessed."""
 
     def to_internal_value(self, value):
-        if isinstance(value, str) and value:
-            parsed = serializers.DateTimeField(default_timezone=None).to_internal_value(value)
-            if timezone.is_naive(parsed):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
                 raise serializers.ValidationError("Give a time zone offset or Z.")
-            return parsed
         return super().to_internal_value(value)
 
 
@@ -107,9 +111,14 @@ class StatusPageSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         if not value:
             return None
         try:
-            return base64.b64decode(value, validate=True)
+            data = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise serializers.ValidationError("Not valid base64.") from None
+        try:
+            logo_content_type(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        return data
 
 
 class ComponentGroupSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -234,7 +243,9 @@ class PublicIncidentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     body = serializers.CharField(
         write_only=True, required=False, help_text="Text of the first timeline entry."
     )
-    components = AffectedComponentSerializer(many=True, required=False)
+    components = AffectedComponentSerializer(
+        many=True, required=False, write_only=True, help_text="Affected components."
+    )
     updates = IncidentUpdateSerializer(many=True, read_only=True)
 
     class Meta:

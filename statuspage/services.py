@@ -96,18 +96,23 @@ def status_page_update(*, account, page: StatusPage, password: str | None = None
     return _save(page)
 
 
+def logo_content_type(data: bytes) -> str:
+    """The image type of an acceptable logo (PNG, JPEG or GIF, at most 200 KB)."""
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationError({"logo": "The logo may be at most 200 KB."})
+    kind = next((t for magic, t in LOGO_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise ValidationError({"logo": "Use a PNG, JPEG or GIF image."})
+    return kind
+
+
 def status_page_set_logo(*, account, page: StatusPage, data: bytes | None) -> StatusPage:
     """Store a PNG, JPEG or GIF logo (at most 200 KB); None removes it."""
     _own(account, page, "page")
     if not data:
         page.logo, page.logo_content_type = None, ""
     else:
-        if len(data) > LOGO_MAX_BYTES:
-            raise ValidationError({"logo": "The logo may be at most 200 KB."})
-        kind = next((t for magic, t in LOGO_TYPES.items() if data.startswith(magic)), None)
-        if kind is None:
-            raise ValidationError({"logo": "Use a PNG, JPEG or GIF image."})
-        page.logo, page.logo_content_type = data, kind
+        page.logo, page.logo_content_type = data, logo_content_type(data)
     page.save(update_fields=["logo", "logo_content_type", "updated_at"])
     return page
 
