@@ -137,6 +137,10 @@ def _component_badge(kind):
     return render
 
 
+def _favicon(page, base, now, match):
+    return _svg(badges.favicon(page_snapshot(page=page, now=now)), page.is_private)
+
+
 def _logo(page, base, now, match):
     if not page.has_logo:
         raise NotFound
@@ -182,6 +186,7 @@ ROUTES: list[tuple[re.Pattern, Callable]] = [
     (re.compile(r"badges/uptime\.svg"), _page_badge("uptime")),
     (re.compile(rf"components/{ID}/status\.svg"), _component_badge("status")),
     (re.compile(rf"components/{ID}/uptime\.svg"), _component_badge("uptime")),
+    (re.compile(r"favicon\.svg"), _favicon),
     (re.compile(r"logo"), _logo),
 ]
 

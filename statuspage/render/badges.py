@@ -101,3 +101,12 @@ def component_badge(component: ComponentView, kind: str) -> bytes:
         message = format_percent(value) if value is not None else "no data"
         return badge(f"{component.name} uptime", message, uptime_colour(value))
     return badge(component.name, component.status_label, STATUS_COLOURS[component.status])
+
+
+def favicon(snapshot: PageSnapshot) -> bytes:
+    """A dot in the colour of the page's banner."""
+    colour = INDICATOR_COLOURS[snapshot.indicator]
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+        f'<circle cx="8" cy="8" r="7" fill="{colour}"/></svg>'
+    ).encode()

@@ -158,7 +158,11 @@ def test_incident_lifecycle_over_the_api(api_a, client, tenants, page_a):
     detail = api_a.get(f"/api/v1/public-incidents/{incident['id']}").json()
     assert detail["status"] == "resolved" and detail["monitoring_at"] and detail["resolved_at"]
     assert [u["status"] for u in detail["updates"]] == ["resolved", "monitoring", "investigating"]
-    assert [u["status"] for u in api_a.get(url).json()] == ["resolved", "monitoring", "investigating"]
+    assert [u["status"] for u in api_a.get(url).json()] == [
+        "resolved",
+        "monitoring",
+        "investigating",
+    ]
     summary = client.get("/status/alpha-status/api/v2/summary.json").json()
     assert summary["incidents"] == [] and summary["status"]["indicator"] == "none"
 
@@ -193,7 +197,9 @@ def test_incident_edits_and_rules(api_a, tenants, page_a):
     )
     assert status_change.status_code == 400 and "status" in status_change.json()["fields"]
     update_id = incident["updates"][0]["id"]
-    fixed = api_a.patch(f"/api/v1/incident-updates/{update_id}", {"body": "Typo fixed"}, format="json")
+    fixed = api_a.patch(
+        f"/api/v1/incident-updates/{update_id}", {"body": "Typo fixed"}, format="json"
+    )
     assert fixed.status_code == 200 and fixed.json()["body"] == "Typo fixed"
     second = api_a.post(
         f"/api/v1/public-incidents/{incident['id']}/updates",

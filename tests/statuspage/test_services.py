@@ -44,7 +44,9 @@ def test_closed_automatic_incident_is_published_resolved_on_every_page(account):
     first = StatusPageFactory(account=account)
     second = StatusPageFactory(account=account)
     StatusPageComponentFactory(account=account, page=first, service=None, group=group, name="Shop")
-    StatusPageComponentFactory(account=account, page=second, service=None, group=group, name="Store")
+    StatusPageComponentFactory(
+        account=account, page=second, service=None, group=group, name="Store"
+    )
     incident = IncidentFactory(
         account=account,
         service=None,
@@ -63,7 +65,9 @@ def test_closed_automatic_incident_is_published_resolved_on_every_page(account):
         assert public.resolved_at == incident.ended_at and public.started_at == incident.started_at
         assert [link.status for link in public.affected.all()] == ["degraded_performance"]
     only_first = public_incident_from_incident(account=account, incident=incident, page=first)
-    assert [p.pk for p in only_first] == [published[0].pk if published[0].page == first else published[1].pk]
+    assert [p.pk for p in only_first] == [
+        published[0].pk if published[0].page == first else published[1].pk
+    ]
 
 
 def test_other_accounts_rows_are_refused(account):
@@ -88,7 +92,10 @@ def test_reopening_an_incident_clears_resolved_at(account):
 
 def _maintenance_statuses(page, at):
     components = public_components(page=page)
-    return [(m.status, m.scheduled_for) for m in page_maintenances(page=page, components=components, now=at)]
+    return [
+        (m.status, m.scheduled_for)
+        for m in page_maintenances(page=page, components=components, now=at)
+    ]
 
 
 def test_maintenance_status_rules(account):
@@ -109,7 +116,10 @@ def test_maintenance_status_rules(account):
     assert _maintenance_statuses(page, end + dt.timedelta(hours=3)) == [("verifying", start)]
     assert _maintenance_statuses(page, end + dt.timedelta(hours=25)) == [("completed", start)]
     maintenance_update_post(
-        account=account, downtime=downtime, status="completed", display_at=end + dt.timedelta(hours=4)
+        account=account,
+        downtime=downtime,
+        status="completed",
+        display_at=end + dt.timedelta(hours=4),
     )
     assert _maintenance_statuses(page, end + dt.timedelta(hours=5)) == [("completed", start)]
 
@@ -122,7 +132,10 @@ def test_early_completion_and_ignored_scheduled_note(account):
     maintenance_update_post(account=account, downtime=downtime, status="scheduled", body="Soon")
     assert _maintenance_statuses(page, NOW) == [("in_progress", start)]
     maintenance_update_post(
-        account=account, downtime=downtime, status="completed", display_at=NOW + dt.timedelta(minutes=1)
+        account=account,
+        downtime=downtime,
+        status="completed",
+        display_at=NOW + dt.timedelta(minutes=1),
     )
     assert _maintenance_statuses(page, NOW + dt.timedelta(minutes=2)) == [("completed", start)]
 
@@ -158,5 +171,8 @@ def test_group_and_account_wide_downtimes_reach_the_right_components(account):
     DowntimeFactory(account=account, public=True, group=group, reason="group", **window)
     DowntimeFactory(account=account, public=True, reason="everything", **window)
     components = public_components(page=page)
-    found = {m.name: set(m.component_pks) for m in page_maintenances(page=page, components=components, now=NOW)}
+    found = {
+        m.name: set(m.component_pks)
+        for m in page_maintenances(page=page, components=components, now=NOW)
+    }
     assert found == {"group": {in_group.pk}, "everything": {in_group.pk, alone.pk}}
