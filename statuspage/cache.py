@@ -13,8 +13,9 @@ Keys, per page slug and document ("variant" = how the page was reached + sub-pat
 An entry is fresh for STATUSPAGE_CACHE_SECONDS (automatic states change without a version
 bump, so this bounds their delay) and kept for a day: when a render fails, the last entry
 is served instead (stale-if-error on the server side too). Each process keeps the entries
-it served in memory and only compares stamps with the shared cache, so a hit costs one
-small cache read instead of moving the whole page out of Redis.
+it served in memory and compares stamps with the shared cache at most once a second per
+document, so a hit usually costs no cache round trip at all; a publish reaches the process
+that made it at once and every other process within that second.
 """
 
 import gzip
@@ -32,6 +33,7 @@ ENTRY_TTL = 24 * 3600
 LOCK_TTL = 15
 GZIP_MIN_BYTES = 512
 LOCAL_ENTRIES = 512
+LOCAL_CHECK_SECONDS = 1.0
 
 FRESH = "fresh"
 STALE = "stale"
@@ -120,18 +122,68 @@ def current_version(slug: str) -> str:
     return version
 
 
+class _Checks:
+    """When this process last read a document's version and stamp from the shared cache.
+
+    Within LOCAL_CHECK_SECONDS the remembered pair is trusted, so a hit costs no network
+    round trip; a bump in this process forgets its pages at once, other processes follow
+    within that second.
+    """
+
+    def __init__(self):
+        self.by_slug: dict[str, dict[str, tuple[str, str | None, float]]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, slug: str, variant: str) -> tuple[str, str | None] | None:
+        checked = self.by_slug.get(slug, {}).get(variant)
+        if checked is None or time.monotonic() - checked[2] >= LOCAL_CHECK_SECONDS:
+            return None
+        return checked[0], checked[1]
+
+    def put(self, slug: str, variant: str, version: str, stamp: str | None) -> None:
+        with self.lock:
+            self.by_slug.setdefault(slug, {})[variant] = (version, stamp, time.monotonic())
+
+    def forget(self, slug: str) -> None:
+        with self.lock:
+            self.by_slug.pop(slug, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.by_slug.clear()
+
+
+local_checks = _Checks()
+
+
+def forget_local() -> None:
+    """Drop what this process remembers (tests; the shared cache stays as it is)."""
+    local_entries.clear()
+    local_checks.clear()
+
+
 def bump(slugs) -> None:
     """Give pages a new content version: every cached document of them is outdated."""
     for slug in {slug for slug in slugs if slug}:
         cache.set(_version_key(slug), new_version(), timeout=None)
+        local_checks.forget(slug)
 
 
-def lookup(slug: str, variant: str, now: float | None = None) -> tuple[Entry | None, str, str]:
-    """(entry or None, current version, FRESH | STALE | OLD) for one document."""
+def _version_and_stamp(slug: str, variant: str) -> tuple[str, str | None]:
+    remembered = local_checks.get(slug, variant)
+    if remembered is not None:
+        return remembered
     version_key, stamp_key = _version_key(slug), _stamp_key(slug, variant)
     found = cache.get_many([version_key, stamp_key])
     version = found.get(version_key) or current_version(slug)
     stamp = found.get(stamp_key)
+    local_checks.put(slug, variant, version, stamp)
+    return version, stamp
+
+
+def lookup(slug: str, variant: str, now: float | None = None) -> tuple[Entry | None, str, str]:
+    """(entry or None, current version, FRESH | STALE | OLD) for one document."""
+    version, stamp = _version_and_stamp(slug, variant)
     if stamp is None:
         return None, version, OLD
     entry_key = _entry_key(slug, variant)
@@ -188,6 +240,7 @@ def store(slug: str, variant: str, entry: Entry) -> None:
     entry_key = _entry_key(slug, variant)
     cache.set_many({entry_key: entry, _stamp_key(slug, variant): entry.stamp}, timeout=ENTRY_TTL)
     local_entries.put(entry_key, entry)
+    local_checks.put(slug, variant, entry.version, entry.stamp)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:

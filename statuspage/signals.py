@@ -14,6 +14,7 @@ from django.dispatch import receiver
 
 from sla.models import Downtime, Incident
 from statuspage import cache, hosts
+from statuspage.selectors.pages import forget_pages
 from statuspage.models import (
     UNRESOLVED_STATUSES,
     ComponentGroup,
@@ -55,7 +56,10 @@ def _remember_old_slug(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=StatusPage)
 def _page_changed(sender, instance, **kwargs):
-    bump_slugs([instance.slug, getattr(instance, "_previous_slug", None)])
+    slugs = [instance.slug, getattr(instance, "_previous_slug", None)]
+    bump_slugs(slugs)
+    forget_pages(slugs)
+    transaction.on_commit(lambda: forget_pages(slugs))
     if instance.pk:
         hosts.forget(
             StatusPageDomain.objects.filter(page_id=instance.pk).values_list("domain", flat=True)

@@ -15,7 +15,7 @@ LEVEL_LIMITS_SECONDS = (0.0, 600.0, 3600.0, 4 * 3600.0)
 NO_DATA = "nodata"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DayFigures:
     """One calendar day of one component (seconds per state from the daily rollup)."""
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from statuspage import cache, documents, i18n
 from statuspage.render import html
-from statuspage.selectors.pages import page_for_slug
+from statuspage.selectors.pages import page_for_slug_memo
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,9 @@ def _page_and_base(request, slug: str | None):
     """The page (from the URL slug or the custom domain) and the base path of its links."""
     domain_slug = getattr(request, "statuspage_slug", None)
     if domain_slug:
-        page, base, kind = page_for_slug(slug=domain_slug), "", "d"
+        page, base, kind = page_for_slug_memo(slug=domain_slug), "", "d"
     else:
-        page, base, kind = page_for_slug(slug=slug), f"/status/{slug}", "p"
+        page, base, kind = page_for_slug_memo(slug=slug), f"/status/{slug}", "p"
     if page is None:
         raise Http404("No such status page.")
     return page, base, kind

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from sla.models import DailyUptime
 from statuspage.selectors.components import ComponentView
-from statuspage.uptime import DayFigures, uptime_over
+from statuspage.uptime import PARTIAL_WEIGHT, DayFigures
 
 STRIP_DAYS = 90
 
@@ -46,17 +46,26 @@ def attach_history(
                 "seconds_downtime",
             )
         )
-        for service_id, group_id, day, ok, warn, crit, unknown, downtime in rows.iterator(
-            chunk_size=5000
-        ):
+        for service_id, group_id, day, ok, warn, crit, unknown, downtime in rows:
             key = ("s", service_id) if service_id else ("g", group_id)
             figures.setdefault(key, {})[day] = DayFigures(ok, warn, crit, unknown, downtime)
     for component in components:
         key = ("s", component.service_id) if component.service_id else ("g", component.group_id)
         own = figures.get(key, {})
         start = component.start_date
-        component.days = [
-            (day, None if start and day < start else own.get(day)) for day in calendar
-        ]
-        component.uptime_90 = uptime_over(figure for _, figure in component.days if figure)
+        days = []
+        monitored = outage = 0.0
+        for day in calendar:
+            figure = own.get(day)
+            if figure is not None and start is not None and day < start:
+                figure = None
+            days.append((day, figure))
+            if figure is not None:  # inline arithmetic: 9,000 days per large page
+                partial = figure.warn + figure.unknown
+                monitored += figure.ok + figure.crit + partial
+                outage += figure.crit + PARTIAL_WEIGHT * partial
+        component.days = days
+        component.uptime_90 = (
+            max(0.0, 100.0 * (monitored - outage) / monitored) if monitored > 0 else None
+        )
     return calendar

@@ -1,5 +1,8 @@
 """Finding a status page from a request (slug or custom domain) and its public URL."""
 
+import threading
+import time
+
 from django.conf import settings
 
 from statuspage.models import StatusPage, StatusPageDomain
@@ -10,6 +13,34 @@ def page_for_slug(*, slug: str) -> StatusPage | None:
     if not slug or len(slug) > 80:
         return None
     return StatusPage.objects.select_related("account").filter(slug=slug, enabled=True).first()
+
+
+PAGE_MEMO_SECONDS = 1.0
+_page_memo: dict[str, tuple[StatusPage | None, float]] = {}
+_page_memo_lock = threading.Lock()
+
+
+def page_for_slug_memo(*, slug: str) -> StatusPage | None:
+    """`page_for_slug`, remembered for a second in this process (every request needs it;
+    saving a page forgets it here at once, other processes follow within that second)."""
+    now = time.monotonic()
+    remembered = _page_memo.get(slug)
+    if remembered is not None and now - remembered[1] < PAGE_MEMO_SECONDS:
+        return remembered[0]
+    page = page_for_slug(slug=slug)
+    with _page_memo_lock:
+        if len(_page_memo) > 10_000:
+            _page_memo.clear()
+        _page_memo[slug] = (page, now)
+    return page
+
+
+def forget_pages(slugs=None) -> None:
+    with _page_memo_lock:
+        if slugs is None:
+            _page_memo.clear()
+        for slug in slugs or ():
+            _page_memo.pop(slug, None)
 
 
 def page_slug_for_domain(*, domain: str) -> str | None:
