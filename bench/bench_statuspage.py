@@ -298,7 +298,7 @@ def server_env(url: str) -> dict:
     env.update(
         DATABASE_URL=url,
         DEBUG="false",
-        SECRET_KEY="bench-only-secret-key-not-for-production",  # noqa: S105
+        SECRET_KEY="bench-only-secret-key-not-for-production",  # noqa: S106 - local bench server only
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="WARNING",
         SESSION_COOKIE_SECURE="false",

@@ -14,7 +14,6 @@ from django.dispatch import receiver
 
 from sla.models import Downtime, Incident
 from statuspage import cache, hosts
-from statuspage.selectors.pages import forget_pages
 from statuspage.models import (
     UNRESOLVED_STATUSES,
     ComponentGroup,
@@ -26,6 +25,7 @@ from statuspage.models import (
     StatusPageComponent,
     StatusPageDomain,
 )
+from statuspage.selectors.pages import forget_pages
 
 logger = logging.getLogger(__name__)
 
