@@ -210,6 +210,11 @@ SPECTACULAR_SETTINGS = {
         "slaportal.api.schema.strip_trailing_slashes",
     ],
     # Self-hosted Swagger UI assets: no CDN (the docs page must work offline).
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "statuspage.models.IncidentStatus",
+        "MaintenanceStatusEnum": "statuspage.models.MaintenanceStatus",
+        "AffectedComponentStatusEnum": "statuspage.models.AFFECTED_COMPONENT_STATUSES",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -50,6 +50,13 @@ class ComponentStatus(models.TextChoices):
     UNDER_MAINTENANCE = "under_maintenance", "Under maintenance"
 
 
+AFFECTED_COMPONENT_STATUSES = [
+    (value, label)
+    for value, label in ComponentStatus.choices
+    if value != ComponentStatus.UNDER_MAINTENANCE
+]
+
+
 class IncidentImpact(models.TextChoices):
     NONE = "none", "None"
     MINOR = "minor", "Minor"
@@ -300,13 +307,7 @@ class PublicIncidentComponent(TenantModel):
         StatusPageComponent, on_delete=models.CASCADE, related_name="incident_links"
     )
     status = models.CharField(
-        max_length=24,
-        choices=[
-            (value, label)
-            for value, label in ComponentStatus.choices
-            if value != ComponentStatus.UNDER_MAINTENANCE
-        ],
-        default=ComponentStatus.PARTIAL_OUTAGE,
+        max_length=24, choices=AFFECTED_COMPONENT_STATUSES, default=ComponentStatus.PARTIAL_OUTAGE
     )
 
     class Meta:

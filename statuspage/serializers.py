@@ -11,6 +11,7 @@ from rest_framework import serializers
 from accounts.api_base import AccountScopedRelatedField
 from sla.models import Downtime, Incident, Service, ServiceGroup
 from statuspage.models import (
+    AFFECTED_COMPONENT_STATUSES,
     ComponentGroup,
     ComponentStatus,
     IncidentImpact,
@@ -23,7 +24,7 @@ from statuspage.models import (
     StatusPageComponent,
 )
 from statuspage.selectors.pages import page_url, primary_domain
-from statuspage.services import INCIDENT_COMPONENT_STATUSES, logo_content_type
+from statuspage.services import logo_content_type
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -189,7 +190,7 @@ class ComponentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 class AffectedComponentSerializer(StrictFieldsMixin, serializers.Serializer):
     component = AccountScopedRelatedField(queryset=StatusPageComponent.objects.all())
     status = serializers.ChoiceField(
-        choices=sorted(INCIDENT_COMPONENT_STATUSES), default=ComponentStatus.PARTIAL_OUTAGE
+        choices=AFFECTED_COMPONENT_STATUSES, default=ComponentStatus.PARTIAL_OUTAGE
     )
 
 

@@ -133,6 +133,11 @@ def page_snapshot(
     if since is None and incident_limit is None:
         since = now - dt.timedelta(days=RECENT_INCIDENT_DAYS)
     incidents = page_incidents(page=page, visible=visible, since=since, limit=incident_limit)
+    if incident_limit is not None:  # open incidents set statuses even when older than the rest
+        seen = {incident.pk for incident in incidents}
+        unresolved = page_incidents(page=page, visible=visible, unresolved=True)
+        incidents += [incident for incident in unresolved if incident.pk not in seen]
+        incidents.sort(key=lambda incident: (incident.started_at, incident.pk), reverse=True)
     maintenances = page_maintenances(page=page, components=components, now=now)
     _apply_statuses(components, incidents, maintenances)
     days = attach_history(account=page.account, components=components, now=now) if history else []
