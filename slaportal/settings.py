@@ -161,6 +161,7 @@ STATUSPAGE_CACHE_SECONDS = env_int("STATUSPAGE_CACHE_SECONDS", 30, minimum=1)
 STATUSPAGE_CACHE_CONTROL = (
     f"public, max-age={STATUSPAGE_CACHE_SECONDS}, stale-while-revalidate=60, stale-if-error=86400"
 )
+STATUSPAGE_CACHE_PREFIX = "sp"  # cache key prefix of rendered pages, versions and locks
 # Scheme of canonical URLs of pages that have a custom domain.
 STATUSPAGE_DOMAIN_SCHEME = env_choice("STATUSPAGE_DOMAIN_SCHEME", "https", {"http", "https"})
 

@@ -2,6 +2,7 @@
 
 Keys, per page slug and document ("variant" = how the page was reached + sub-path):
 
+    (all keys start with STATUSPAGE_CACHE_PREFIX, "sp" by default)
     sp:v:<slug>             the page's content version (random token); bumped when anything
                             published changes (incidents, updates, maintenance, components,
                             page settings, public downtimes), so readers see it at once
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 ENTRY_TTL = 24 * 3600
+VERSION_TTL = 30 * 24 * 3600  # a lost version only means one re-render
 LOCK_TTL = 15
 GZIP_MIN_BYTES = 512
 LOCAL_ENTRIES = 512
@@ -59,24 +61,29 @@ class Entry:
         return f"{self.version}:{self.rendered_at!r}"
 
 
+def key_prefix() -> str:
+    """All status page keys start with this (tests give every test its own prefix)."""
+    return settings.STATUSPAGE_CACHE_PREFIX
+
+
 def fresh_seconds() -> int:
     return settings.STATUSPAGE_CACHE_SECONDS
 
 
 def _version_key(slug: str) -> str:
-    return f"sp:v:{slug}"
+    return f"{key_prefix()}:v:{slug}"
 
 
 def _entry_key(slug: str, variant: str) -> str:
-    return f"sp:e:{slug}:{variant}"
+    return f"{key_prefix()}:e:{slug}:{variant}"
 
 
 def _stamp_key(slug: str, variant: str) -> str:
-    return f"sp:s:{slug}:{variant}"
+    return f"{key_prefix()}:s:{slug}:{variant}"
 
 
 def _lock_key(slug: str, variant: str) -> str:
-    return f"sp:l:{slug}:{variant}"
+    return f"{key_prefix()}:l:{slug}:{variant}"
 
 
 class _LocalEntries:
@@ -117,7 +124,7 @@ def current_version(slug: str) -> str:
     key = _version_key(slug)
     version = cache.get(key)
     if version is None:
-        cache.add(key, new_version(), timeout=None)
+        cache.add(key, new_version(), timeout=VERSION_TTL)
         version = cache.get(key) or new_version()
     return version
 
@@ -165,7 +172,7 @@ def forget_local() -> None:
 def bump(slugs) -> None:
     """Give pages a new content version: every cached document of them is outdated."""
     for slug in {slug for slug in slugs if slug}:
-        cache.set(_version_key(slug), new_version(), timeout=None)
+        cache.set(_version_key(slug), new_version(), timeout=VERSION_TTL)
         local_checks.forget(slug)
 
 

@@ -21,7 +21,7 @@ _local_lock = threading.Lock()
 
 
 def _shared_key(host: str) -> str:
-    return f"sp:host:{host}"
+    return f"{settings.STATUSPAGE_CACHE_PREFIX}:host:{host}"
 
 
 def normalise_host(host: str) -> str:
