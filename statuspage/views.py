@@ -135,7 +135,8 @@ def document(request, slug: str | None = None, subpath: str = ""):
 
 def _throttled(request, page) -> bool:
     client = request.META.get("REMOTE_ADDR", "")
-    key = f"{settings.STATUSPAGE_CACHE_PREFIX}:pw:{page.pk}:{hashlib.sha256(client.encode()).hexdigest()[:16]}"
+    client_hash = hashlib.sha256(client.encode()).hexdigest()[:16]
+    key = f"{settings.STATUSPAGE_CACHE_PREFIX}:pw:{page.pk}:{client_hash}"
     django_cache.add(key, 0, timeout=ATTEMPT_WINDOW)
     try:
         attempts = django_cache.incr(key)
