@@ -36,6 +36,7 @@ LOCK_TTL = 15
 GZIP_MIN_BYTES = 512
 LOCAL_ENTRIES = 512
 LOCAL_CHECK_SECONDS = 1.0
+LOCAL_VARIANTS_PER_PAGE = 2000
 
 FRESH = "fresh"
 STALE = "stale"
@@ -149,7 +150,10 @@ class _Checks:
 
     def put(self, slug: str, variant: str, version: str, stamp: str | None) -> None:
         with self.lock:
-            self.by_slug.setdefault(slug, {})[variant] = (version, stamp, time.monotonic())
+            variants = self.by_slug.setdefault(slug, {})
+            if len(variants) >= LOCAL_VARIANTS_PER_PAGE:  # e.g. requests for made-up ids
+                variants.clear()
+            variants[variant] = (version, stamp, time.monotonic())
 
     def forget(self, slug: str) -> None:
         with self.lock:

@@ -38,13 +38,18 @@ def document_for(environ) -> tuple[str, str] | None:
         return None
     slug = hosts.slug_for_host(host)
     if slug:
-        return slug, f"d|{documents.normalise(path)}"
-    if not path.startswith(PREFIX) or not hosts.is_app_host(host):
+        kind, rest = "d", path
+    elif path.startswith(PREFIX) and hosts.is_app_host(host):
+        slug, slash, rest = path[len(PREFIX) :].partition("/")
+        if not slug or not slash:
+            return None
+        kind = "p"
+    else:
         return None
-    slug, slash, rest = path[len(PREFIX) :].partition("/")
-    if not slug or not slash:
+    subpath = documents.normalise(rest)
+    if documents.find(subpath) is None:
         return None
-    return slug, f"p|{documents.normalise(rest)}"
+    return slug, f"{kind}|{subpath}"
 
 
 def cached_answer(environ) -> tuple[int, list[tuple[str, str]], bytes] | None:

@@ -109,8 +109,6 @@ def serve(request, page, subpath: str, base: str, kind: str) -> HttpResponse:
 
 
 def _password_required(request, page, base: str, subpath: str) -> HttpResponse:
-    if documents.find(subpath) is None:
-        raise Http404("Not found.")
     if subpath == "":
         response = HttpResponse(html.password_form(page, base, request=request), status=401)
     else:
@@ -128,6 +126,8 @@ def _password_required(request, page, base: str, subpath: str) -> HttpResponse:
 def document(request, slug: str | None = None, subpath: str = ""):
     page, base, kind = _page_and_base(request, slug)
     subpath = documents.normalise(subpath)
+    if documents.find(subpath) is None:
+        raise Http404("Not found.")
     if not has_access(request, page):
         return _password_required(request, page, base, subpath)
     return serve(request, page, subpath, base, kind)
