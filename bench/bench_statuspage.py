@@ -37,8 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-statuspage"
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/sla_status"
-# Recommended gunicorn flags for the status page (2 cores): see README "Public status page".
-GUNICORN_FLAGS = ["--worker-class", "gthread", "--workers", "4", "--threads", "2"]
+# Recommended gunicorn flags for the status page on 2 cores, behind a buffering proxy:
+# one sync worker per core. Connections then wait in the kernel's accept queue in arrival
+# order, which keeps the latency tail close to the median (see bench/RESULTS.md and the
+# README section "Public status page" for gthread figures).
+GUNICORN_FLAGS = ["--worker-class", "sync", "--workers", "2"]
 TARGET_COLD_MS = 150.0
 TARGET_P99_MS = 25.0
 TARGET_RPS = 1000.0
