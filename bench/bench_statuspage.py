@@ -68,7 +68,19 @@ def database_url() -> str:
     return current if current.startswith(("postgres://", "postgresql://")) else DEFAULT_DATABASE
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark database when the server does not have it yet."""
+    import psycopg
+
+    server, _, name = url.rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if found.fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def setup_django(url: str) -> None:
+    ensure_database(url)
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaportal.settings")
