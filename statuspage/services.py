@@ -126,7 +126,9 @@ def status_page_domains_set(*, account, page: StatusPage, domains: list[str]) ->
         name = (domain or "").strip().lower().rstrip(".")
         if name and name not in wanted:
             wanted.append(name)
-    existing = {row.domain: row for row in StatusPageDomain.objects.filter(page=page)}
+    existing = {
+        row.domain: row for row in StatusPageDomain.objects.for_account(account).filter(page=page)
+    }
     for name, row in existing.items():
         if name not in wanted:
             row.delete()
