@@ -30,21 +30,9 @@ class AccountScopedMixin:
         return context
 
 
-class AccountScopedViewSet(
-    AccountScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """CRUD on one tenant-owned model (PATCH, no PUT); create() stamps the request's account.
-
-    Without ModelViewSet's `update` the router maps no PUT at all, so every method that is
-    routed reaches the object lookup (and its 404 for another account's object).
-    """
-
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+class PatchOnlyMixin:
+    """PATCH without PUT: with no `update` method the router registers no PUT route, so
+    every routed method reaches the object lookup (and its 404 for a foreign object)."""
 
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
@@ -52,6 +40,20 @@ class AccountScopedViewSet(
 
     def perform_update(self, serializer):
         serializer.save()
+
+
+class AccountScopedViewSet(
+    AccountScopedMixin,
+    PatchOnlyMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """CRUD on one tenant-owned model (PATCH, no PUT); create() stamps the request's account."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def perform_create(self, serializer):
         serializer.save(account=self.account)

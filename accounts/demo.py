@@ -17,10 +17,12 @@ DEMO_USERNAME = "operator"
 DEMO_PASSWORD = "sla-demo-password"  # noqa: S105 - a published demo login, local use only
 DEMO_TOKEN_NAME = "demo token"  # noqa: S105 - a name, not a secret
 
-# Dotted paths of seeders run in order after the account exists.
+# Dotted paths of seeders run in order after the account exists. The status page seeder
+# stays last: it publishes whatever services the seeders before it created.
 DEMO_SEEDERS: list[str] = [
     "sla.demo.seed",
     "sla.demo_slo.seed",
+    "statuspage.demo.seed",
 ]
 
 

@@ -5,6 +5,7 @@ stops start-up with ImproperlyConfigured naming the variable.
 """
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "statuspage.middleware.StatusPageHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,6 +154,36 @@ SLA_REPORT_DIR = Path(env_str("SLA_REPORT_DIR", str(VAR_DIR / "reports")))
 SLA_PUBLIC_BASE_URL = env_str("SLA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SLA_DEFAULT_TIMEZONE = env_timezone("SLA_DEFAULT_TIMEZONE", "UTC")
 
+# --- Public status pages ---------------------------------------------------------------
+# Rendered pages stay fresh this long (automatic states change without a cache bump; a
+# published incident or maintenance bumps the page's cache version at once).
+STATUSPAGE_CACHE_SECONDS = env_int("STATUSPAGE_CACHE_SECONDS", 30, minimum=1)
+STATUSPAGE_CACHE_CONTROL = (
+    f"public, max-age={STATUSPAGE_CACHE_SECONDS}, stale-while-revalidate=60, stale-if-error=86400"
+)
+STATUSPAGE_CACHE_PREFIX = "sp"  # cache key prefix of rendered pages, versions and locks
+# Scheme of canonical URLs of pages that have a custom domain.
+STATUSPAGE_DOMAIN_SCHEME = env_choice("STATUSPAGE_DOMAIN_SCHEME", "https", {"http", "https"})
+
+
+def _statuspage_app_hosts() -> frozenset[str] | None:
+    """Hosts serving the whole application; other non-custom-domain hosts get a 404.
+
+    Default: the exact names in ALLOWED_HOSTS plus the host of SLA_PUBLIC_BASE_URL; None
+    (every host) when ALLOWED_HOSTS is "*" and STATUSPAGE_APP_HOSTS is not set.
+    """
+    explicit = env_list("STATUSPAGE_APP_HOSTS", [])
+    if explicit:
+        return frozenset(host.lower() for host in explicit)
+    if "*" in ALLOWED_HOSTS:
+        return None
+    names = {host.lower() for host in ALLOWED_HOSTS if not host.startswith(".")}
+    names.add((urlparse(SLA_PUBLIC_BASE_URL).hostname or "").lower())
+    return frozenset(name for name in names if name)
+
+
+STATUSPAGE_APP_HOSTS = _statuspage_app_hosts()
+
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
@@ -179,6 +211,11 @@ SPECTACULAR_SETTINGS = {
         "slaportal.api.schema.strip_trailing_slashes",
     ],
     # Self-hosted Swagger UI assets: no CDN (the docs page must work offline).
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "statuspage.models.IncidentStatus",
+        "MaintenanceStatusEnum": "statuspage.models.MaintenanceStatus",
+        "AffectedComponentStatusEnum": "statuspage.models.AFFECTED_COMPONENT_STATUSES",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

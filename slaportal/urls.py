@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("slaportal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("status/", include("statuspage.urls")),
 ]
 
 handler404 = views.not_found

@@ -18,6 +18,16 @@ from sla.api.definitions import (
 )
 from sla.api.requests import RequestCountsView
 from sla.api.slo import AlertPolicyViewSet, GroupBudgetView, SLOReportView, SLOViewSet
+from statuspage.api import (
+    ComponentGroupViewSet,
+    IncidentUpdatesView,
+    IncidentUpdateViewSet,
+    MaintenanceUpdateViewSet,
+    PublicIncidentViewSet,
+    PublishIncidentView,
+    StatusPageComponentViewSet,
+    StatusPageViewSet,
+)
 
 
 def api_path(route: str, view, name: str):
@@ -46,11 +56,30 @@ router.register("slos", SLOViewSet, basename="slo")
 router.register("alert-policies", AlertPolicyViewSet, basename="alert-policy")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("email-recipients", EmailRecipientViewSet, basename="email-recipient")
+router.register("status-pages", StatusPageViewSet, basename="status-page")
+router.register("status-page-groups", ComponentGroupViewSet, basename="status-page-group")
+router.register(
+    "status-page-components", StatusPageComponentViewSet, basename="status-page-component"
+)
+router.register("public-incidents", PublicIncidentViewSet, basename="public-incident")
+router.register("incident-updates", IncidentUpdateViewSet, basename="incident-update")
+router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maintenance-update")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
     api_path("requests", RequestCountsView.as_view(), name="request-counts"),
     api_path("reports", SLOReportView.as_view(), name="slo-reports"),
     api_path("groups/<pk>/budget", GroupBudgetView.as_view(), name="group-budget"),
+    # Explicit status page routes come before the router: "from-incident" is no <pk>.
+    api_path(
+        "public-incidents/from-incident",
+        PublishIncidentView.as_view(),
+        name="public-incident-from-incident",
+    ),
+    api_path(
+        "public-incidents/<pk>/updates",
+        IncidentUpdatesView.as_view(),
+        name="public-incident-updates",
+    ),
 ]
 urlpatterns += router.urls

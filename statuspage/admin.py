@@ -1,0 +1,285 @@
+"""Admin for status pages: pages with components and domains, public incidents with their
+timeline, maintenance notes, and "Publish automatic incidents" (one action per incident).
+
+Tenant-aware like the rest of the admin (accounts.admin_base): operators see their
+accounts' rows and edit those where they are owner or admin.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.admin_base import TenantAdminMixin, TenantInlineMixin, member_account_ids
+from sla.models import Incident
+from statuspage import services
+from statuspage.models import (
+    ComponentGroup,
+    IncidentUpdate,
+    MaintenanceUpdate,
+    PublicIncident,
+    PublicIncidentComponent,
+    StatusPage,
+    StatusPageComponent,
+    StatusPageDomain,
+)
+
+IMPORT_WINDOW = dt.timedelta(days=30)
+
+
+class AccountInlineFormSet(BaseInlineFormSet):
+    """Inline rows belong to their parent's account (set before validation)."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.account_id = self.instance.account_id
+        return form
+
+
+class AccountInline(TenantInlineMixin):
+    formset = AccountInlineFormSet
+    extra = 0
+
+
+class DomainInline(AccountInline, admin.TabularInline):
+    model = StatusPageDomain
+    fields = ["domain"]
+    verbose_name = "custom domain (also add it to ALLOWED_HOSTS)"
+
+
+class ComponentGroupInline(AccountInline, admin.TabularInline):
+    model = ComponentGroup
+    fields = ["name", "position", "description"]
+
+
+class ComponentInline(AccountInline, admin.TabularInline):
+    model = StatusPageComponent
+    fk_name = "page"
+    fields = [
+        "name",
+        "service",
+        "group",
+        "section",
+        "position",
+        "public",
+        "showcase",
+        "only_show_if_degraded",
+        "start_date",
+    ]
+
+
+class StatusPageForm(forms.ModelForm):
+    new_password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Set to make the page private (visitors enter it once).",
+    )
+    make_public = forms.BooleanField(required=False, help_text="Remove the password.")
+    logo_file = forms.FileField(required=False, help_text="PNG, JPEG or GIF, at most 200 KB.")
+    remove_logo = forms.BooleanField(required=False)
+
+    class Meta:
+        model = StatusPage
+        fields = [
+            "account",
+            "title",
+            "slug",
+            "enabled",
+            "time_zone",
+            "language",
+            "description",
+            "show_sla",
+        ]
+
+    def clean_logo_file(self):
+        upload = self.cleaned_data.get("logo_file")
+        if not upload:
+            return None
+        if upload.size > services.LOGO_MAX_BYTES:
+            raise ValidationError("The logo may be at most 200 KB.")
+        return upload.read()
+
+
+@admin.register(StatusPage)
+class StatusPageAdmin(TenantAdminMixin, admin.ModelAdmin):
+    form = StatusPageForm
+    list_display = ["title", "slug", "account", "enabled", "private", "public_link"]
+    search_fields = ["title", "slug"]
+    inlines = [DomainInline, ComponentGroupInline, ComponentInline]
+
+    @admin.display(boolean=True)
+    def private(self, obj):
+        return obj.is_private
+
+    @admin.display(description="public page")
+    def public_link(self, obj):
+        return format_html('<a href="/status/{}/">/status/{}/</a>', obj.slug, obj.slug)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if data.get("make_public"):
+            obj.password_hash = ""
+        elif data.get("new_password"):
+            obj.password_hash = make_password(data["new_password"])
+        super().save_model(request, obj, form, change)
+        if data.get("remove_logo"):
+            services.status_page_set_logo(account=obj.account, page=obj, data=None)
+        elif data.get("logo_file"):
+            try:
+                services.status_page_set_logo(account=obj.account, page=obj, data=data["logo_file"])
+            except ValidationError as error:
+                messages.error(request, "; ".join(error.messages))
+
+
+class IncidentComponentInline(AccountInline, admin.TabularInline):
+    model = PublicIncidentComponent
+    fields = ["component", "status"]
+    verbose_name = "affected component"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        match = request.resolver_match
+        incident_id = match.kwargs.get("object_id") if match else None
+        if db_field.name == "component" and incident_id:
+            incident = PublicIncident.objects.filter(pk=incident_id).only("page_id").first()
+            if incident is not None:
+                field.queryset = field.queryset.filter(page_id=incident.page_id)
+        return field
+
+
+class IncidentUpdateInline(AccountInline, admin.StackedInline):
+    model = IncidentUpdate
+    fields = ["status", "body", "display_at"]
+    extra = 1
+    verbose_name = "timeline entry"
+    verbose_name_plural = "timeline (newest first; the newest entry sets the status)"
+
+
+@admin.register(PublicIncident)
+class PublicIncidentAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "page", "status", "impact", "started_at", "resolved_at"]
+    list_filter = ["status", "impact"]
+    search_fields = ["name"]
+    fields = ["account", "page", "name", "impact", "started_at", "follow_source", "status"]
+    readonly_fields = ["status"]
+    inlines = [IncidentComponentInline, IncidentUpdateInline]
+    actions = ["resolve_incidents"]
+    change_list_template = "admin/statuspage/publicincident/change_list.html"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        incident = form.instance
+        services.public_incident_resync(account=incident.account, incident=incident)
+
+    @admin.action(description="Resolve selected incidents", permissions=["change"])
+    def resolve_incidents(self, request, queryset):
+        count = 0
+        for incident in queryset.exclude(status__in=["resolved", "postmortem"]):
+            services.public_incident_update_post(
+                account=incident.account,
+                incident=incident,
+                status="resolved",
+                body="This incident has been resolved.",
+            )
+            count += 1
+        self.message_user(request, f"Resolved {count} incident(s).")
+
+    def get_urls(self):
+        own = [
+            path(
+                "publish-automatic/",
+                self.admin_site.admin_view(self.publish_automatic_view),
+                name="statuspage_publicincident_publish",
+            )
+        ]
+        return own + super().get_urls()
+
+    def _candidates(self, request):
+        since = timezone.now() - IMPORT_WINDOW
+        incidents = Incident.objects.filter(started_at__gte=since).select_related(
+            "service", "group", "account"
+        )
+        if not request.user.is_superuser:
+            incidents = incidents.filter(account__in=member_account_ids(request, writable=True))
+        return incidents.order_by("-started_at")[:200]
+
+    def publish_automatic_view(self, request):
+        """Publish automatic incidents (last 30 days): one click per incident."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        candidates = list(self._candidates(request))
+        if request.method == "POST":
+            chosen = {str(pk) for pk in request.POST.getlist("incident")}
+            published = 0
+            for incident in candidates:
+                if str(incident.pk) in chosen:
+                    try:
+                        rows = services.public_incident_from_incident(
+                            account=incident.account, incident=incident
+                        )
+                    except ValidationError as error:
+                        messages.error(request, "; ".join(error.messages))
+                        continue
+                    published += len(rows)
+                    if not rows:
+                        messages.warning(
+                            request, f"Incident {incident.pk}: its service is on no status page."
+                        )
+            messages.success(request, f"Published {published} public incident(s).")
+            return redirect(reverse("admin:statuspage_publicincident_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Publish automatic incidents",
+            "candidates": candidates,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/statuspage/publish_automatic.html", context)
+
+
+class MaintenanceUpdateForm(forms.ModelForm):
+    class Meta:
+        model = MaintenanceUpdate
+        fields = ["account", "downtime", "status", "body", "display_at"]
+
+    def clean(self):
+        data = super().clean()
+        downtime = data.get("downtime")
+        if downtime is not None and not downtime.public:
+            raise ValidationError({"downtime": "Only public downtimes are shown as maintenance."})
+        return data
+
+
+@admin.register(MaintenanceUpdate)
+class MaintenanceUpdateAdmin(TenantAdminMixin, admin.ModelAdmin):
+    form = MaintenanceUpdateForm
+    list_display = ["downtime", "status", "display_at", "account"]
+    list_filter = ["status"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "downtime":
+            field.queryset = field.queryset.filter(public=True)
+        return field
+
+    def get_changeform_initial_data(self, request):
+        return {"display_at": timezone.now()}
+
+
+@admin.register(StatusPageComponent)
+class StatusPageComponentAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "page", "service", "group", "section", "position", "public"]
+    list_filter = ["public"]
+    search_fields = ["name"]
+
+
+@admin.register(ComponentGroup)
+class ComponentGroupAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "page", "position"]

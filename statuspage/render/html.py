@@ -1,0 +1,180 @@
+"""Server-rendered HTML of the public pages.
+
+The page skeleton is a Django template; the 90-day strips (one element per day and
+component, 9,000 for 100 components) are built here with plain string joins, which keeps a
+cold render of a large page far below the template engine's per-node cost.
+"""
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from statuspage import i18n
+from statuspage.selectors.components import ComponentView, SectionView
+from statuspage.selectors.snapshot import PageSnapshot
+from statuspage.uptime import format_minutes, format_percent, format_target
+
+
+def day_text(name: str, figures, t: dict) -> str:
+    """What a day bar says on hover, focus and to screen readers ("Sat 21 Nov 2026: ...")."""
+    if figures is None or figures.monitored <= 0:
+        return f"{name}: {t['no_data']}"
+    parts = [f"{name}: {format_percent(figures.uptime)} {t['uptime']}"]
+    if figures.major_seconds > 0:
+        parts.append(f"{t['major_outage_short']} {format_minutes(figures.major_seconds)}")
+    if figures.partial_seconds > 0:
+        parts.append(f"{t['partial_outage_short']} {format_minutes(figures.partial_seconds)}")
+    if figures.downtime > 0:
+        parts.append(f"{t['maintenance_short']} {format_minutes(figures.downtime)}")
+    return ", ".join(parts)
+
+
+def day_names(days, language: str) -> dict:
+    return {day: i18n.day_name(day, language) for day in days}
+
+
+def strip_html(component: ComponentView, t: dict, names: dict) -> SafeString:
+    """The keyboard- and screen-reader-usable 90-day strip of one component.
+
+    One element per day (9,000 for 100 components), so this is plain string building with
+    the common cases (no data, a perfect day) short-cut. Day texts hold digits, catalogue
+    words and dates only; the component name is escaped.
+    """
+    label = escape(f"{component.name}: {t['strip_label']}")
+    no_data = f": {t['no_data']}</span></li>"
+    perfect = f": 100% {t['uptime']}</span></li>"
+    parts = [f'<ol class="strip" aria-label="{label}">']
+    append = parts.append
+    for day, figures in component.days:
+        name = names[day]
+        if figures is None or figures.monitored <= 0:
+            append(f"<li tabindex=0 class=dn><span>{name}{no_data}")
+        elif not (figures.crit or figures.warn or figures.unknown or figures.downtime):
+            append(f"<li tabindex=0 class=d0><span>{name}{perfect}")
+        else:
+            level = figures.level
+            append(f"<li tabindex=0 class=d{level}><span>{day_text(name, figures, t)}</span></li>")
+    append("</ol>")
+    return mark_safe("".join(parts))  # noqa: S308 - built from escaped / known-safe parts
+
+
+def sla_text(component: ComponentView, t: dict) -> str:
+    figure = component.sla
+    if figure is None:
+        return ""
+    period = t.get(f"period_{figure.period}", figure.period_phrase)
+    if figure.comparison == "max":
+        state = figure.measured_state
+        return (
+            f"{format_percent(figure.value)} {state} {period}, "
+            f"{t['sla_at_most']} {format_target(figure.target)}"
+        )
+    text = f"{format_percent(figure.value)} {period}"
+    if figure.target is not None:
+        text += f", {t['sla_target']} {format_target(figure.target)}"
+    return text
+
+
+@dataclass
+class ComponentRow:
+    """A component prepared for the template."""
+
+    component: ComponentView
+    strip: SafeString
+    uptime: str
+    sla: str
+    sla_broken: bool
+
+
+def _row(component: ComponentView, t: dict, names: dict) -> ComponentRow:
+    return ComponentRow(
+        component=component,
+        strip=strip_html(component, t, names) if component.showcase else mark_safe(""),
+        uptime=format_percent(component.uptime_90) if component.uptime_90 is not None else "",
+        sla=sla_text(component, t),
+        sla_broken=bool(component.sla and component.sla.result_state == "BROKEN"),
+    )
+
+
+def _layout(snapshot: PageSnapshot, t: dict, language: str) -> list[dict]:
+    """Top-level items: sections with their visible rows, or single components."""
+    names = day_names(snapshot.days, language)
+    items = []
+    for item in snapshot.top_level:
+        if isinstance(item, SectionView):
+            rows = [_row(c, t, names) for c in item.visible_components]
+            if rows:
+                items.append({"section": item, "rows": rows})
+        elif item.visible:
+            items.append({"section": None, "rows": [_row(item, t, names)]})
+    return items
+
+
+def _context(snapshot: PageSnapshot, base: str, **extra) -> dict:
+    language = snapshot.page.language
+    t = i18n.catalogue(language)
+    return {
+        "snap": snapshot,
+        "page": snapshot.page,
+        "t": t,
+        "lang": language,
+        "zone": snapshot.zone,
+        "base": base,
+        "names": {c.pk: c.name for c in snapshot.components},
+        **extra,
+    }
+
+
+def _bytes(template: str, context: dict) -> bytes:
+    return render_to_string(template, context).encode()
+
+
+def index(snapshot: PageSnapshot, base: str) -> bytes:
+    context = _context(snapshot, base)
+    since = snapshot.now - dt.timedelta(days=7)
+    context.update(
+        layout=_layout(snapshot, context["t"], context["lang"]),
+        past=[i for i in snapshot.incidents if i.is_resolved and i.started_at >= since],
+        days_first=snapshot.days[0] if snapshot.days else None,
+    )
+    return _bytes("statuspage/index.html", context)
+
+
+def history(snapshot: PageSnapshot, base: str, months: int = 12) -> bytes:
+    context = _context(snapshot, base)
+    local_now = snapshot.now.astimezone(snapshot.zone)
+    by_month: OrderedDict[tuple[int, int], list] = OrderedDict()
+    year, month = local_now.year, local_now.month
+    for _ in range(months):
+        by_month[(year, month)] = []
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    for incident in snapshot.incidents:
+        started = incident.started_at.astimezone(snapshot.zone)
+        key = (started.year, started.month)
+        if key in by_month:
+            by_month[key].append(incident)
+    context["months"] = [
+        {"name": i18n.month_name(y, m, context["lang"]), "incidents": items}
+        for (y, m), items in by_month.items()
+    ]
+    return _bytes("statuspage/history.html", context)
+
+
+def incident_page(snapshot: PageSnapshot, base: str, incident) -> bytes:
+    context = _context(snapshot, base, incident=incident)
+    return _bytes("statuspage/incident.html", context)
+
+
+def maintenance_page(snapshot: PageSnapshot, base: str, maintenance) -> bytes:
+    context = _context(snapshot, base, maintenance=maintenance)
+    return _bytes("statuspage/maintenance.html", context)
+
+
+def password_form(page, base: str, error: str = "", request=None) -> str:
+    t = i18n.catalogue(page.language)
+    context = {"page": page, "t": t, "lang": page.language, "base": base, "error": error}
+    return render_to_string("statuspage/password.html", context, request=request)
