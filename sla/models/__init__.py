@@ -13,6 +13,7 @@ from sla.models.definitions import (
     TimePeriod,
 )
 from sla.models.events import StatusEvent
+from sla.models.ingest import RollupMark
 from sla.models.results import DailyUptime, Incident, PeriodResult, UptimeSnapshot
 from sla.models.services import Aggregation, Service, ServiceGroup
 
@@ -28,6 +29,7 @@ __all__ = [
     "Recurrence",
     "Requirement",
     "RequirementKind",
+    "RollupMark",
     "RuleTarget",
     "SLADefinition",
     "Service",

@@ -10,6 +10,7 @@ from tests.factories.accounts import (
     MembershipFactory,
     UserFactory,
 )
+from tests.factories.ingest import RollupMarkFactory
 from tests.factories.registry import FACTORIES, factory_for
 from tests.factories.sla import (
     AssignmentRuleFactory,
@@ -37,6 +38,7 @@ __all__ = [
     "MembershipFactory",
     "PeriodResultFactory",
     "RequirementFactory",
+    "RollupMarkFactory",
     "SLADefinitionFactory",
     "ServiceFactory",
     "ServiceGroupFactory",

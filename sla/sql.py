@@ -1,0 +1,173 @@
+"""Set-based statements of the ingest and rollup pipeline.
+
+PostgreSQL gets one statement per operation with array parameters (`unnest`), so a batch of
+thousands of rows is one round trip; SQLite (the laptop default) gets the same statement
+shapes row by row. Upserts name the partial unique indexes of the snapshot and mark tables
+(`ON CONFLICT (...) WHERE ...`), which Django's bulk_create cannot target.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+SQLITE_CHUNK = 400  # rows per multi-row VALUES statement (SQLite variable limit)
+
+# Badness of a stored state in SQL (for "worst wins at a tie"); '' (no state yet) is lowest.
+BADNESS_SQL = (
+    "CASE {column} WHEN 'CRIT' THEN 3 WHEN 'UNKNOWN' THEN 2 WHEN 'WARN' THEN 1 "
+    "WHEN 'OK' THEN 0 ELSE -1 END"
+)
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def least_sql(left: str, right: str) -> str:
+    """The earlier of two nullable instants (NULL only when both are NULL)."""
+    if is_postgres():
+        return f"LEAST({left}, {right})"
+    return f"MIN(COALESCE({left}, {right}), COALESCE({right}, {left}))"
+
+
+def adapt(value):
+    """Parameters for raw SQL: datetimes in the form Django stores them (SQLite text)."""
+    if is_postgres() or value is None:
+        return value
+    if hasattr(value, "tzinfo") and hasattr(value, "hour"):
+        return connection.ops.adapt_datetimefield_value(value)
+    if hasattr(value, "isoformat"):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a bulk statement and its PostgreSQL array element type."""
+
+    name: str
+    pg_type: str
+
+
+def _chunks(rows: Sequence, size: int) -> Iterable[Sequence]:
+    for offset in range(0, len(rows), size):
+        yield rows[offset : offset + size]
+
+
+def _pg_source(columns: Sequence[Column]) -> str:
+    arrays = ", ".join(f"%s::{column.pg_type}[]" for column in columns)
+    names = ", ".join(column.name for column in columns)
+    return f"unnest({arrays}) AS v({names})"
+
+
+def _pg_arrays(columns: Sequence[Column], rows: Sequence[Sequence]) -> list[list]:
+    return [[row[index] for row in rows] for index in range(len(columns))]
+
+
+def insert_returning(
+    *,
+    table: str,
+    columns: Sequence[Column],
+    constants: dict[str, object],
+    rows: Sequence[Sequence],
+    conflict: str,
+    returning: str,
+) -> list[tuple]:
+    """INSERT rows (in the given order) ON CONFLICT <conflict> DO NOTHING; the inserted rows'
+    `returning` columns."""
+    if not rows:
+        return []
+    constant_names = list(constants)
+    all_names = ", ".join([*constant_names, *(column.name for column in columns)])
+    with connection.cursor() as cursor:
+        if is_postgres():
+            constant_sql = ", ".join("%s" for _ in constant_names)
+            row_names = ", ".join(f"v.{column.name}" for column in columns)
+            cursor.execute(
+                f"INSERT INTO {table} ({all_names}) "  # noqa: S608
+                f"SELECT {constant_sql}, {row_names} FROM {_pg_source(columns)} "
+                f"ON CONFLICT {conflict} DO NOTHING RETURNING {returning}",
+                [*constants.values(), *_pg_arrays(columns, rows)],
+            )
+            return cursor.fetchall()
+        result = []
+        width = len(constant_names) + len(columns)
+        fixed = [adapt(value) for value in constants.values()]
+        for chunk in _chunks(rows, SQLITE_CHUNK):
+            values = ", ".join("(" + ", ".join(["%s"] * width) + ")" for _ in chunk)
+            params = [item for row in chunk for item in (*fixed, *map(adapt, row))]
+            cursor.execute(
+                f"INSERT INTO {table} ({all_names}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT {conflict} DO NOTHING RETURNING {returning}",
+                params,
+            )
+            result.extend(cursor.fetchall())
+        return result
+
+
+def upsert(
+    *,
+    table: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence],
+    conflict: str,
+    updates: dict[str, str],
+) -> None:
+    """INSERT rows ON CONFLICT <conflict> DO UPDATE SET name = <expression>, ... .
+
+    Expressions may use `excluded.<column>` and `<table>.<column>` (the stored row).
+    Rows should be sorted by the conflict key so concurrent writers lock in one order.
+    """
+    if not rows:
+        return
+    names = ", ".join(column.name for column in columns)
+    assignments = ", ".join(f"{name} = {expression}" for name, expression in updates.items())
+    tail = f"ON CONFLICT {conflict} DO UPDATE SET {assignments}"
+    with connection.cursor() as cursor:
+        if is_postgres():
+            row_names = ", ".join(f"v.{column.name}" for column in columns)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {row_names} FROM {_pg_source(columns)} "  # noqa: S608
+                f"{tail}",
+                _pg_arrays(columns, rows),
+            )
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
+        for chunk in _chunks(rows, SQLITE_CHUNK):
+            values = ", ".join(f"({placeholders})" for _ in chunk)
+            params = [adapt(item) for row in chunk for item in row]
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values} {tail}", params)  # noqa: S608
+
+
+def update_from_rows(
+    *, table: str, columns: Sequence[Column], rows: Sequence[Sequence], sets: dict[str, str]
+) -> None:
+    """UPDATE <table> SET ... for each row, matched on the first column (`id`).
+
+    Expressions use `v.<column>` for the row's values and `{table}.<column>` for the stored
+    ones (SQLite evaluates the same expressions row by row).
+    """
+    if not rows:
+        return
+    key = columns[0].name
+    with connection.cursor() as cursor:
+        if is_postgres():
+            assignments = ", ".join(f"{name} = {expression}" for name, expression in sets.items())
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {_pg_source(columns)} "  # noqa: S608
+                f"WHERE {table}.{key} = v.{key}",
+                _pg_arrays(columns, rows),
+            )
+            return
+        values_sql = ", ".join(f"%s AS {column.name}" for column in columns)
+        assignments = ", ".join(
+            f"{name} = (SELECT {expression} FROM (SELECT {values_sql}) AS v)"  # noqa: S608
+            for name, expression in sets.items()
+        )
+        statement = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
+        params = []
+        for row in rows:
+            adapted = [adapt(item) for item in row]
+            params.append([*(adapted * len(sets)), adapted[0]])
+        cursor.executemany(statement, params)
