@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the service-state choices used by events, incidents and services.
+    "ENUM_NAME_OVERRIDES": {"ServiceStateEnum": "sla.models.services.STATE_CHOICES"},
 }
 
 # --- Celery ------------------------------------------------------------------------------

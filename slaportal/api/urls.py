@@ -7,6 +7,9 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from sla.api.incidents import IncidentViewSet
+from sla.api.ingest import EventViewSet, ServiceImportView
+from sla.api.snapshots import GroupSnapshotsView, ServiceSnapshotsView
 
 
 def api_path(route: str, view, name: str):
@@ -25,8 +28,14 @@ class OptionalSlashRouter(SimpleRouter):
 
 router = OptionalSlashRouter()
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("events", EventViewSet, basename="event")
+router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
+    # Explicit routes first: "services/import" must not be read as a service pk.
+    api_path("services/import", ServiceImportView.as_view(), name="service-import"),
+    api_path("services/<pk>/snapshots", ServiceSnapshotsView.as_view(), name="service-snapshots"),
+    api_path("groups/<pk>/snapshots", GroupSnapshotsView.as_view(), name="group-snapshots"),
 ]
 urlpatterns += router.urls
