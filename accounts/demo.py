@@ -18,7 +18,9 @@ DEMO_PASSWORD = "sla-demo-password"  # noqa: S105 - a published demo login, loca
 DEMO_TOKEN_NAME = "demo token"  # noqa: S105 - a name, not a secret
 
 # Dotted paths of seeders run in order after the account exists.
-DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS: list[str] = [
+    "sla.demo_history.seed",
+]
 
 
 @dataclass

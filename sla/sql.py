@@ -6,7 +6,9 @@ shapes row by row. Upserts name the partial unique indexes of the snapshot and m
 (`ON CONFLICT (...) WHERE ...`), which Django's bulk_create cannot target.
 """
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
@@ -31,15 +33,47 @@ def least_sql(left: str, right: str) -> str:
     return f"MIN(COALESCE({left}, {right}), COALESCE({right}, {left}))"
 
 
+def _utc_text(value):
+    # Django's own SQLite form of an aware datetime: naive UTC, ISO with a space.
+    return None if value is None else str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+def _date_text(value):
+    return None if value is None else value.isoformat()
+
+
+def _same(value):
+    return value
+
+
+_SQLITE_ADAPTERS = {"timestamptz": _utc_text, "date": _date_text}
+
+
+def adapters(pg_types: Sequence[str]) -> list[Callable]:
+    """Per-column parameter converters: identity on PostgreSQL; on SQLite datetimes and dates
+    become the text Django stores (so comparisons with stored values hold)."""
+    if is_postgres():
+        return [_same] * len(pg_types)
+    return [_SQLITE_ADAPTERS.get(pg_type, _same) for pg_type in pg_types]
+
+
 def adapt(value):
-    """Parameters for raw SQL: datetimes in the form Django stores them (SQLite text)."""
+    """One parameter for raw SQL (see `adapters`)."""
     if is_postgres() or value is None:
         return value
-    if hasattr(value, "tzinfo") and hasattr(value, "hour"):
-        return connection.ops.adapt_datetimefield_value(value)
-    if hasattr(value, "isoformat"):
-        return connection.ops.adapt_datefield_value(value)
+    if isinstance(value, dt.datetime):
+        return _utc_text(value)
+    if isinstance(value, dt.date):
+        return _date_text(value)
     return value
+
+
+@contextmanager
+def bulk_cursor():
+    """A cursor for big statements. With DEBUG, Django's debug wrapper would render every
+    parameter of them into the query log (seconds for a large rollup); go around it."""
+    with connection.cursor() as wrapper:
+        yield wrapper.cursor if connection.queries_logged else wrapper
 
 
 @dataclass(frozen=True)
@@ -80,7 +114,7 @@ def insert_returning(
         return []
     constant_names = list(constants)
     all_names = ", ".join([*constant_names, *(column.name for column in columns)])
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         if is_postgres():
             constant_sql = ", ".join("%s" for _ in constant_names)
             row_names = ", ".join(f"v.{column.name}" for column in columns)
@@ -94,9 +128,14 @@ def insert_returning(
         result = []
         width = len(constant_names) + len(columns)
         fixed = [adapt(value) for value in constants.values()]
+        convert = adapters([column.pg_type for column in columns])
         for chunk in _chunks(rows, SQLITE_CHUNK):
             values = ", ".join("(" + ", ".join(["%s"] * width) + ")" for _ in chunk)
-            params = [item for row in chunk for item in (*fixed, *map(adapt, row))]
+            params = [
+                item
+                for row in chunk
+                for item in (*fixed, *(f(value) for f, value in zip(convert, row, strict=True)))
+            ]
             cursor.execute(
                 f"INSERT INTO {table} ({all_names}) VALUES {values} "  # noqa: S608
                 f"ON CONFLICT {conflict} DO NOTHING RETURNING {returning}",
@@ -124,7 +163,7 @@ def upsert(
     names = ", ".join(column.name for column in columns)
     assignments = ", ".join(f"{name} = {expression}" for name, expression in updates.items())
     tail = f"ON CONFLICT {conflict} DO UPDATE SET {assignments}"
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         if is_postgres():
             row_names = ", ".join(f"v.{column.name}" for column in columns)
             cursor.execute(
@@ -134,9 +173,10 @@ def upsert(
             )
             return
         placeholders = ", ".join(["%s"] * len(columns))
+        convert = adapters([column.pg_type for column in columns])
         for chunk in _chunks(rows, SQLITE_CHUNK):
             values = ", ".join(f"({placeholders})" for _ in chunk)
-            params = [adapt(item) for row in chunk for item in row]
+            params = [f(value) for row in chunk for f, value in zip(convert, row, strict=True)]
             cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values} {tail}", params)  # noqa: S608
 
 
@@ -151,7 +191,7 @@ def update_from_rows(
     if not rows:
         return
     key = columns[0].name
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         if is_postgres():
             assignments = ", ".join(f"{name} = {expression}" for name, expression in sets.items())
             cursor.execute(
@@ -167,7 +207,8 @@ def update_from_rows(
         )
         statement = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
         params = []
+        convert = adapters([column.pg_type for column in columns])
         for row in rows:
-            adapted = [adapt(item) for item in row]
+            adapted = [f(value) for f, value in zip(convert, row, strict=True)]
             params.append([*(adapted * len(sets)), adapted[0]])
         cursor.executemany(statement, params)

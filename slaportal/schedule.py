@@ -18,4 +18,12 @@ class PeriodicJob:
     description: str = ""
 
 
-PERIODIC_JOBS: list[PeriodicJob] = []
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob(
+        name="sla-rollups",
+        task="sla.rollups_dispatch",
+        # At every 5-minute mark, right after a bucket completes.
+        crontab="*/5 * * * *",
+        description="Incidents, 5-minute uptime snapshots and daily rollups, per account",
+    ),
+]

@@ -25,7 +25,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from sla.engine import state_timeline
-from sla.engine.buckets import bucket_floor, bucket_seconds, local_day_bounds, local_days
+from sla.engine.buckets import bucket_floor, bucket_seconds, local_day, local_day_bounds
 from sla.engine.groups import group_timeline_from_events
 from sla.models import DailyUptime, RollupMark, Service, UptimeSnapshot
 from sla.selectors.downtimes import downtime_index
@@ -120,48 +120,99 @@ def _upsert_rows(table: str, field_name: str, key: Column, rows: list[tuple]) ->
     )
 
 
-def _daily_rollup(account, field_name: str, ranges: dict[int, dt.datetime], end) -> int:
-    """Recompute the account-local days touched by `ranges` from the stored 5-minute rows."""
-    tz_name = account.timezone
-    subjects_by_day: dict[dt.date, list[int]] = defaultdict(list)
-    for subject_id, start in ranges.items():
-        for day in local_days(start, end, tz_name):
-            subjects_by_day[day].append(subject_id)
-    column = f"{field_name}_id"
-    rows = []
-    sums = {name: Sum(name) for name in SECONDS_FIELDS}
-    for day, subject_ids in subjects_by_day.items():
-        day_start, day_end = local_day_bounds(day, tz_name)
+def _stored_daily(account, column: str, wanted: dict[tuple[int, dt.date], None]) -> dict:
+    """Stored daily totals for (subject, day) pairs."""
+    if not wanted:
+        return {}
+    rows = DailyUptime.objects.for_account(account).filter(
+        **{f"{column}__in": {subject_id for subject_id, _ in wanted}},
+        day__in={day for _, day in wanted},
+    )
+    return {
+        (getattr(row, column), row.day): [getattr(row, name) for name in SECONDS_FIELDS]
+        for row in rows
+        if (getattr(row, column), row.day) in wanted
+    }
+
+
+def _summed_before(account, column: str, wanted: dict[tuple[int, dt.date], tuple]) -> dict:
+    """Sums of the stored 5-minute rows of [day start, range start) per (subject, day)."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for (subject_id, _), bounds in wanted.items():
+        groups[bounds].append(subject_id)
+    result = {}
+    sums = {f"total_{name}": Sum(name) for name in SECONDS_FIELDS}
+    for (day, day_start, range_start), subject_ids in groups.items():
         totals = (
             UptimeSnapshot.objects.for_account(account)
             .filter(**{f"{column}__in": subject_ids})
-            .filter(bucket_start__gte=day_start, bucket_start__lt=day_end)
+            .filter(bucket_start__gte=day_start, bucket_start__lt=range_start)
             .values(column)
-            .annotate(**{f"total_{name}": total for name, total in sums.items()})
+            .annotate(**sums)
             .order_by()
         )
         for total in totals:
-            rows.append(
+            result[(total[column], day)] = [
+                total[f"total_{name}"] or 0.0 for name in SECONDS_FIELDS
+            ]
+    return result
+
+
+def _daily_rollup(account, field_name: str, computed, ranges, watermarks) -> int:
+    """Daily rows of the account-local days the computed buckets fall in.
+
+    Buckets of a day from the range start on are in memory. The part of the first day
+    before the range start is the stored daily row when the range starts at the watermark
+    (that row holds exactly the buckets before it), else the sum of the stored buckets.
+    """
+    tz_name = account.timezone
+    column = f"{field_name}_id"
+    totals: dict[tuple[int, dt.date], list[float]] = {}
+    from_daily: dict[tuple[int, dt.date], None] = {}
+    from_buckets: dict[tuple[int, dt.date], tuple] = {}
+    for subject_id, buckets in computed.items():
+        range_start = ranges[subject_id]
+        for bucket in buckets:
+            key = (subject_id, local_day(bucket.start, tz_name))
+            row = totals.setdefault(key, [0.0] * len(SECONDS_FIELDS))
+            for index, value in enumerate(
                 (
-                    account.pk,
-                    total[column],
-                    day,
-                    *(total[f"total_{name}"] or 0.0 for name in SECONDS_FIELDS),
+                    bucket.ok,
+                    bucket.warn,
+                    bucket.crit,
+                    bucket.unknown,
+                    bucket.unmonitored,
+                    bucket.downtime,
                 )
-            )
+            ):
+                row[index] += value
+        first_day = local_day(range_start, tz_name)
+        day_start = local_day_bounds(first_day, tz_name)[0]
+        if day_start < range_start:
+            if watermarks.get(subject_id) == range_start:
+                from_daily[(subject_id, first_day)] = None
+            else:
+                from_buckets[(subject_id, first_day)] = (first_day, day_start, range_start)
+    earlier = _stored_daily(account, column, from_daily)
+    earlier.update(_summed_before(account, column, from_buckets))
+    rows = []
+    for (subject_id, day), values in totals.items():
+        before = earlier.get((subject_id, day))
+        if before is not None:
+            values = [value + old for value, old in zip(values, before, strict=True)]
+        rows.append((account.pk, subject_id, day, *values))
     _upsert_rows(DailyUptime._meta.db_table, field_name, Column("day", "date"), rows)
     return len(rows)
 
 
-def _write_snapshots(account, field_name, computed: dict[int, list], ranges, end, stats) -> None:
+def _write_snapshots(account, field_name, computed, ranges, watermarks, stats) -> None:
     rows = []
     for subject_id, buckets in computed.items():
         rows.extend(_snapshot_rows(account, field_name, subject_id, buckets))
-    _upsert_rows(
-        UptimeSnapshot._meta.db_table, field_name, Column("bucket_start", "timestamptz"), rows
-    )
+    table = UptimeSnapshot._meta.db_table
+    _upsert_rows(table, field_name, Column("bucket_start", "timestamptz"), rows)
     stats.snapshots += len(rows)
-    stats.daily_rows += _daily_rollup(account, field_name, ranges, end)
+    stats.daily_rows += _daily_rollup(account, field_name, computed, ranges, watermarks)
 
 
 def _roll_services(account, marks: list[RollupMark], now, end, horizon, stats) -> None:
@@ -185,7 +236,8 @@ def _roll_services(account, marks: list[RollupMark], now, end, horizon, stats) -
             spans = state_timeline(events[service_id], start, end)
             intervals = downtimes.for_service(service_id, groups[service_id], start, end)
             computed[service_id] = bucket_seconds(spans, intervals, start, end)
-        _write_snapshots(account, "service", computed, ranges, end, stats)
+        watermarks = {mark.service_id: mark.rolled_until for mark in marks}
+        _write_snapshots(account, "service", computed, ranges, watermarks, stats)
     froms = {mark.service_id: mark.incidents_from for mark in marks if mark.incidents_from}
     stats.incidents += incidents_rebuild_services(account=account, froms=froms, now=now)
     stats.services += len(marks)
@@ -221,7 +273,8 @@ def _roll_groups(account, marks: list[RollupMark], now, end, horizon, stats) -> 
             )
             intervals = downtimes.for_group(group_id, start, end)
             computed[group_id] = bucket_seconds(timeline, intervals, start, end)
-        _write_snapshots(account, "group", computed, ranges, end, stats)
+        watermarks = {mark.group_id: mark.rolled_until for mark in marks}
+        _write_snapshots(account, "group", computed, ranges, watermarks, stats)
     froms = {mark.group_id: mark.incidents_from for mark in marks if mark.incidents_from}
     stats.incidents += incidents_rebuild_groups(account=account, froms=froms, now=now)
     stats.groups += len(marks)
