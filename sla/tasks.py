@@ -16,7 +16,6 @@ import logging
 import time
 
 from celery import shared_task
-from django.conf import settings
 
 from accounts.models import Account
 from slaportal.locks import redis_client, singleton_lock
@@ -104,7 +103,7 @@ def incidents_refresh_soon(*, account_id: int) -> None:
     not tried again for a few seconds, so a dead broker does not slow every request.
     """
     global _dispatch_blocked_until
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if incidents_refresh.app.conf.task_always_eager:
         try:
             incidents_refresh.apply(args=(account_id,))
         except Exception:

@@ -3,6 +3,9 @@ production (worker and beat processes), or run in-process by `run_periodic_inpro
 when there is no Redis (`make run`)."""
 
 import datetime as dt
+import functools
+import importlib
+import importlib.util
 import logging
 import time
 from dataclasses import dataclass, field
@@ -92,12 +95,22 @@ def periodic_tasks_sync(jobs: list[PeriodicJob] | None = None) -> dict[str, list
     return report
 
 
+@functools.cache
+def import_task_modules() -> None:
+    """Import every app's `tasks` module: outside a worker Celery's autodiscovery is lazy
+    (and its loader hook would re-run Django's set-up), so the tasks are not registered."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        name = f"{config.name}.tasks"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
 def run_job(job: PeriodicJob) -> bool:
     """Run a job's task synchronously in this process; False (logged) if it failed."""
     try:
-        # Outside a worker the apps' tasks modules are not imported yet (autodiscovery is
-        # lazy); this imports them once.
-        current_app.loader.import_default_modules()
+        import_task_modules()
         current_app.tasks[job.task].apply(throw=True)
     except Exception:
         logger.exception("periodic job %s (%s) failed", job.name, job.task)
