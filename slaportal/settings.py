@@ -157,6 +157,8 @@ SLA_INGEST_MAX_BATCH = env_int("SLA_INGEST_MAX_BATCH", 10_000, minimum=1)
 SLA_INGEST_MAX_BODY_BYTES = env_int("SLA_INGEST_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
 # 5-minute snapshots (and their daily rollups) reach back at most this many days.
 SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
+# Services (or groups) per transaction of the rollup unit; a crash loses at most one chunk.
+SLA_ROLLUP_CHUNK_SIZE = env_int("SLA_ROLLUP_CHUNK_SIZE", 1000, minimum=1)
 
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -41,7 +41,6 @@ from sla.sql import Column, is_postgres, upsert
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 1000
 # pg_advisory_xact_lock(class, account): one writer of derived rows per account at a time.
 _LOCK_CLASS = 0x534C41
 SECONDS_FIELDS = (
@@ -295,7 +294,7 @@ def account_rollup(
     *,
     account,
     now: dt.datetime | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
     deadline: float | None = None,
     between_chunks: Callable[[], None] | None = None,
 ) -> RollupStats:
@@ -303,6 +302,7 @@ def account_rollup(
     bucket. `deadline` (time.monotonic()) stops early between chunks (marks keep the rest);
     `between_chunks` is called after each committed chunk (e.g. to extend a lock)."""
     started = time.monotonic()
+    chunk_size = chunk_size or settings.SLA_ROLLUP_CHUNK_SIZE
     now = now or timezone.now()
     end = bucket_floor(now)
     horizon = snapshot_horizon(now)
@@ -340,11 +340,12 @@ def incidents_refresh_account(*, account, now: dt.datetime | None = None) -> int
     pending = Q(incidents_from__isnull=False)
     for subject in ("service", "group"):
         ids = _pending_mark_ids(account, subject, pending)
-        for offset in range(0, len(ids), CHUNK_SIZE):
+        chunk_size = settings.SLA_ROLLUP_CHUNK_SIZE
+        for offset in range(0, len(ids), chunk_size):
             with transaction.atomic():
                 derive_lock(account)
                 marks = list(
-                    RollupMark.objects.filter(pk__in=ids[offset : offset + CHUNK_SIZE]).filter(
+                    RollupMark.objects.filter(pk__in=ids[offset : offset + chunk_size]).filter(
                         pending
                     )
                 )
