@@ -109,6 +109,13 @@ class DailyUptimeAdmin(ReadOnlyTenantAdmin):
 
 @admin.register(RollupMark)
 class RollupMarkAdmin(ReadOnlyTenantAdmin):
-    list_display = ["__str__", "history_start", "dirty_from", "incidents_from", "rolled_until"]
+    list_display = [
+        "service",
+        "group",
+        "history_start",
+        "dirty_from",
+        "incidents_from",
+        "rolled_until",
+    ]
     list_select_related = ["service", "group"]
     search_fields = ["service__path", "group__name"]
