@@ -70,8 +70,20 @@ def adapt(value):
 
 @contextmanager
 def bulk_cursor():
-    """A cursor for big statements. With DEBUG, Django's debug wrapper would render every
-    parameter of them into the query log (seconds for a large rollup); go around it."""
+    """A cursor for big statements, on Django's connection (so inside its transaction).
+
+    PostgreSQL: a server-side-binding psycopg cursor, so array parameters (`%b`) travel in
+    binary (Django's client-side binding renders them as text, 4x slower for 1,000 rows).
+    SQLite: with DEBUG, Django's debug wrapper would render every parameter into the query
+    log (seconds for a large rollup); go around it.
+    """
+    if is_postgres():
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            yield cursor
+        return
     with connection.cursor() as wrapper:
         yield wrapper.cursor if connection.queries_logged else wrapper
 
@@ -90,13 +102,27 @@ def _chunks(rows: Sequence, size: int) -> Iterable[Sequence]:
 
 
 def _pg_source(columns: Sequence[Column]) -> str:
-    arrays = ", ".join(f"%s::{column.pg_type}[]" for column in columns)
+    arrays = ", ".join(f"%b::{column.pg_type}[]" for column in columns)
     names = ", ".join(column.name for column in columns)
     return f"unnest({arrays}) AS v({names})"
 
 
+_PG_COERCE = {"bigint": int, "double precision": float}
+
+
+def pg_array(values: Iterable, pg_type: str) -> list:
+    """A list for a binary `%b::<type>[]` parameter (one Python type per list)."""
+    coerce = _PG_COERCE.get(pg_type)
+    if coerce is None:
+        return list(values)
+    return [None if value is None else coerce(value) for value in values]
+
+
 def _pg_arrays(columns: Sequence[Column], rows: Sequence[Sequence]) -> list[list]:
-    return [[row[index] for row in rows] for index in range(len(columns))]
+    return [
+        pg_array((row[index] for row in rows), column.pg_type)
+        for index, column in enumerate(columns)
+    ]
 
 
 def insert_returning(

@@ -31,6 +31,7 @@ DEBOUNCE_SECONDS = 2
 DISPATCH_BACKOFF_SECONDS = 10
 
 _dispatch_blocked_until = 0.0
+_local_window: dict[int, float] = {}
 
 
 @shared_task(name="sla.rollups_dispatch", soft_time_limit=60, time_limit=90)
@@ -109,7 +110,11 @@ def incidents_refresh_soon(*, account_id: int) -> None:
         except Exception:
             logger.exception("incidents refresh for account %s failed", account_id)
         return
-    if time.monotonic() < _dispatch_blocked_until:
+    now = time.monotonic()
+    if now < _dispatch_blocked_until:
+        return
+    # This process already sent a refresh that runs after this commit: nothing to add.
+    if _local_window.get(account_id, 0.0) > now:
         return
     try:
         client = redis_client(socket_connect_timeout=0.5, socket_timeout=0.5)
@@ -120,6 +125,8 @@ def incidents_refresh_soon(*, account_id: int) -> None:
             incidents_refresh.apply_async(
                 args=(account_id,), countdown=DEBOUNCE_SECONDS, retry=False
             )
+            # Until shortly before that task starts, this process need not even ask Redis.
+            _local_window[account_id] = now + DEBOUNCE_SECONDS * 0.8
     except Exception as error:  # broker or Redis unreachable
         _dispatch_blocked_until = time.monotonic() + DISPATCH_BACKOFF_SECONDS
         logger.warning("incidents refresh for account %s not dispatched: %s", account_id, error)

@@ -22,8 +22,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob(
         name="sla-rollups",
         task="sla.rollups_dispatch",
-        # At every 5-minute mark, right after a bucket completes.
-        crontab="*/5 * * * *",
+        # A minute after each 5-minute bucket closes (late pushes of that minute included).
+        crontab="1-59/5 * * * *",
         description="Incidents, 5-minute uptime snapshots and daily rollups, per account",
     ),
 ]

@@ -9,11 +9,9 @@ service, which is fine at laptop scale.
 import datetime as dt
 from collections import defaultdict
 
-from django.db import connection
-
 from sla.engine import STATE_BADNESS, Event
 from sla.models import Incident, StatusEvent
-from sla.sql import BADNESS_SQL, is_postgres
+from sla.sql import BADNESS_SQL, bulk_cursor, is_postgres
 
 EVENT_TABLE = StatusEvent._meta.db_table
 INCIDENT_TABLE = Incident._meta.db_table
@@ -31,12 +29,17 @@ def states_before(*, account, starts: dict[int, dt.datetime]) -> dict[int, Event
         return {}
     if is_postgres():
         ids, instants = _split(starts)
-        with connection.cursor() as cursor:
+        with bulk_cursor() as cursor:
+            # Two index probes per service: the last instant before its start, then the
+            # worst state at that instant (sorting by state would read the whole history).
             cursor.execute(
-                f"SELECT v.sid, e.at, e.state FROM unnest(%s::bigint[], %s::timestamptz[]) "  # noqa: S608
-                f"AS v(sid, t) CROSS JOIN LATERAL (SELECT at, state FROM {EVENT_TABLE} "
-                f"WHERE service_id = v.sid AND at < v.t AND account_id = %s "
-                f"ORDER BY at DESC, {BADNESS_SQL.format(column='state')} DESC LIMIT 1) AS e",
+                f"SELECT v.sid, last.at, worst.state "  # noqa: S608
+                f"FROM unnest(%b::bigint[], %b::timestamptz[]) AS v(sid, t) "
+                f"CROSS JOIN LATERAL (SELECT at FROM {EVENT_TABLE} WHERE service_id = v.sid "
+                f"AND at < v.t ORDER BY at DESC LIMIT 1) AS last "
+                f"CROSS JOIN LATERAL (SELECT state FROM {EVENT_TABLE} WHERE service_id = v.sid "
+                f"AND at = last.at AND account_id = %s "
+                f"ORDER BY {BADNESS_SQL.format(column='state')} DESC LIMIT 1) AS worst",
                 [ids, instants, account.pk],
             )
             return {sid: Event(at=at, state=state) for sid, at, state in cursor.fetchall()}
@@ -63,10 +66,10 @@ def events_from(
         ids, instants = _split(starts)
         bound = "" if end is None else "AND e.at < %s"
         params = [ids, instants, account.pk] + ([] if end is None else [end])
-        with connection.cursor() as cursor:
+        with bulk_cursor() as cursor:
             cursor.execute(
-                f"SELECT e.service_id, e.at, e.state FROM unnest(%s::bigint[], "  # noqa: S608
-                f"%s::timestamptz[]) AS v(sid, t) JOIN {EVENT_TABLE} AS e "
+                f"SELECT e.service_id, e.at, e.state FROM unnest(%b::bigint[], "  # noqa: S608
+                f"%b::timestamptz[]) AS v(sid, t) JOIN {EVENT_TABLE} AS e "
                 f"ON e.service_id = v.sid AND e.at >= v.t "
                 f"WHERE e.account_id = %s {bound}",
                 params,
@@ -109,9 +112,9 @@ def incident_starts_from(*, account, field: str, starts: dict[int, dt.datetime])
     column = f"{field}_id"
     if is_postgres():
         ids, instants = _split(starts)
-        with connection.cursor() as cursor:
+        with bulk_cursor() as cursor:
             cursor.execute(
-                f"SELECT v.sid, MIN(i.started_at) FROM unnest(%s::bigint[], %s::timestamptz[]) "  # noqa: S608
+                f"SELECT v.sid, MIN(i.started_at) FROM unnest(%b::bigint[], %b::timestamptz[]) "  # noqa: S608
                 f"AS v(sid, t) JOIN {INCIDENT_TABLE} AS i ON i.{column} = v.sid "
                 f"AND (i.ended_at IS NULL OR i.ended_at >= v.t) WHERE i.account_id = %s "
                 f"GROUP BY v.sid",

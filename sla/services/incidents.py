@@ -8,19 +8,18 @@ exactly the incidents an in-order history gives.
 """
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
-
-from django.db import connection
 
 from sla.engine import OK, STATE_BADNESS, Span, state_timeline
 from sla.engine.groups import group_timeline_from_events
 from sla.engine.states import STATES
-from sla.models import Incident, Service, ServiceGroup
+from sla.models import Incident, Service
+from sla.selectors.groups import group_aggregations, group_members
 from sla.selectors.history import histories, incident_starts_from
-from sla.sql import is_postgres
+from sla.sql import BADNESS_SQL, Column, bulk_cursor, is_postgres, update_from_rows
 
 INCIDENT_TABLE = Incident._meta.db_table
+SERVICE_TABLE = Service._meta.db_table
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 
@@ -75,10 +74,10 @@ def _delete_from(account, field: str, starts: dict[int, dt.datetime]) -> None:
     column = f"{field}_id"
     if is_postgres():
         ids = sorted(starts)
-        with connection.cursor() as cursor:
+        with bulk_cursor() as cursor:
             cursor.execute(
-                f"DELETE FROM {INCIDENT_TABLE} AS i USING unnest(%s::bigint[], "  # noqa: S608
-                f"%s::timestamptz[]) AS v(sid, t) WHERE i.{column} = v.sid "
+                f"DELETE FROM {INCIDENT_TABLE} AS i USING unnest(%b::bigint[], "  # noqa: S608
+                f"%b::timestamptz[]) AS v(sid, t) WHERE i.{column} = v.sid "
                 f"AND i.started_at >= v.t AND i.account_id = %s",
                 [ids, [starts[subject_id] for subject_id in ids], account.pk],
             )
@@ -113,36 +112,71 @@ def _save(account, field: str, derived: dict[int, list[DerivedIncident]]) -> int
     return len(rows)
 
 
+def _latest(events) -> tuple[dt.datetime, str] | None:
+    """The latest event (the worst one at a tie)."""
+    best = None
+    for event in events:
+        key = (event.at, STATE_BADNESS[event.state])
+        if best is None or key > best[0]:
+            best = (key, event.state)
+    return None if best is None else (best[0][0], best[1])
+
+
+def current_states_advance(*, account, events: dict[int, list]) -> int:
+    """Move Service.current_state/current_state_since to each service's latest event (the
+    worse wins at a tie) where that is newer than the stored one; returns rows written.
+
+    `events` must hold each service's latest events (as a rebuild from the earliest changed
+    instant does)."""
+    latest = {sid: found for sid, rows in events.items() if (found := _latest(rows))}
+    stored = Service.objects.for_account(account).filter(pk__in=list(latest))
+    changed = []
+    for service_id, state, since in stored.values_list(
+        "id", "current_state", "current_state_since"
+    ):
+        at, new_state = latest[service_id]
+        if (
+            since is None
+            or at > since
+            or (at == since and STATE_BADNESS[new_state] > STATE_BADNESS.get(state, -1))
+        ):
+            changed.append((service_id, at, new_state))
+    table = SERVICE_TABLE
+    newer = (
+        f"({table}.current_state_since IS NULL OR v.at > {table}.current_state_since OR "
+        f"(v.at = {table}.current_state_since AND {BADNESS_SQL.format(column='v.state')} > "
+        f"{BADNESS_SQL.format(column=table + '.current_state')}))"
+    )
+    update_from_rows(
+        table=table,
+        columns=[Column("id", "bigint"), Column("at", "timestamptz"), Column("state", "text")],
+        rows=sorted(changed),
+        sets={
+            "current_state": f"CASE WHEN {newer} THEN v.state ELSE {table}.current_state END",
+            "current_state_since": (
+                f"CASE WHEN {newer} THEN v.at ELSE {table}.current_state_since END"
+            ),
+        },
+    )
+    return len(changed)
+
+
 def incidents_rebuild_services(*, account, froms: dict[int, dt.datetime], now: dt.datetime) -> int:
-    """Rebuild the incidents of services `{service_id: changed_from}`; returns rows written.
-    Call inside a transaction holding the account's derive lock."""
+    """Rebuild the incidents of services `{service_id: changed_from}` (and move their
+    current state forward); returns incident rows written. Call inside a transaction holding
+    the account's derive lock."""
     if not froms:
         return 0
     starts = _rebuild_starts(account, "service", froms)
     _delete_from(account, "service", starts)
     events = histories(account=account, starts=starts)
+    current_states_advance(account=account, events=events)
     horizon = _horizon(now, events)
     derived = {
         service_id: derive_incidents(state_timeline(events[service_id], start, horizon))
         for service_id, start in starts.items()
     }
     return _save(account, "service", derived)
-
-
-def group_members(*, account, group_ids) -> dict[int, list[int]]:
-    members: dict[int, list[int]] = defaultdict(list)
-    rows = Service.objects.for_account(account).filter(group_id__in=group_ids)
-    for service_id, group_id in rows.values_list("id", "group_id").order_by("id"):
-        members[group_id].append(service_id)
-    return members
-
-
-def group_aggregations(*, account, group_ids) -> dict[int, tuple[str, int | None]]:
-    rows = ServiceGroup.objects.for_account(account).filter(pk__in=group_ids)
-    return {
-        group_id: (aggregation, (k or 1) if aggregation == "k_of_n" else None)
-        for group_id, aggregation, k in rows.values_list("id", "aggregation", "k")
-    }
 
 
 def incidents_rebuild_groups(*, account, froms: dict[int, dt.datetime], now: dt.datetime) -> int:

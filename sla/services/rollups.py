@@ -29,13 +29,9 @@ from sla.engine.buckets import bucket_floor, bucket_seconds, local_day, local_da
 from sla.engine.groups import group_timeline_from_events
 from sla.models import DailyUptime, RollupMark, Service, UptimeSnapshot
 from sla.selectors.downtimes import downtime_index
+from sla.selectors.groups import group_aggregations, group_members
 from sla.selectors.history import histories
-from sla.services.incidents import (
-    group_aggregations,
-    group_members,
-    incidents_rebuild_groups,
-    incidents_rebuild_services,
-)
+from sla.services.incidents import incidents_rebuild_groups, incidents_rebuild_services
 from sla.services.marks import marks_finish, marks_propagate_to_groups
 from sla.sql import Column, is_postgres, upsert
 
@@ -320,11 +316,14 @@ def account_rollup(
             if deadline is not None and time.monotonic() > deadline:
                 stats.complete = False
                 break
+            chunk_started = time.monotonic()
             with transaction.atomic():
                 derive_lock(account)
                 marks = list(RollupMark.objects.filter(pk__in=ids[offset : offset + chunk_size]))
                 roll(account, marks, now, end, horizon, stats)
                 marks_finish(marks=marks, rolled_until=end, snapshots=True, incidents=True)
+            elapsed = time.monotonic() - chunk_started
+            stats.timings[subject] = stats.timings.get(subject, 0.0) + elapsed
             if between_chunks is not None:
                 between_chunks()
     stats.seconds = time.monotonic() - started

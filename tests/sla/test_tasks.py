@@ -9,7 +9,6 @@ from kombu.exceptions import OperationalError
 
 from sla import tasks
 from sla.models import Incident, RollupMark, StatusEvent, UptimeSnapshot
-from slaportal.celery import app as celery_app
 from slaportal.locks import singleton_lock
 from tests.factories import AccountFactory
 from tests.redis_server import free_port
@@ -23,22 +22,6 @@ NOW = T0 + dt.timedelta(hours=1)
 def _frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def eager():
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
-
-
-@pytest.fixture
-def not_eager():
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = saved
 
 
 def ingest(account, *items):

@@ -40,7 +40,7 @@ def test_setup_periodic_tasks_is_idempotent_and_removes_its_stale_entries(capsys
     assert {f"slaportal: {job.name}" for job in PERIODIC_JOBS} | {foreign.name} == names
     assert not PeriodicTask.objects.filter(pk=stale.pk).exists()
     rollups = PeriodicTask.objects.get(name="slaportal: sla-rollups")
-    assert rollups.task == "sla.rollups_dispatch" and rollups.crontab.minute == "*/5"
+    assert rollups.task == "sla.rollups_dispatch" and rollups.crontab.minute == "1-59/5"
     assert str(rollups.crontab.timezone) == "UTC" and rollups.interval is None
     counts = (PeriodicTask.objects.count(), CrontabSchedule.objects.count())
     call_command("setup_periodic_tasks")

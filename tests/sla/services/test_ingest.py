@@ -8,6 +8,7 @@ import time_machine
 from sla.models import RollupMark, Service, StatusEvent
 from sla.services import ingest as ingest_module
 from sla.services.ingest import events_ingest
+from sla.services.rollups import incidents_refresh_account
 from sla.signals import status_history_changed
 from tests.factories import AccountFactory, ServiceFactory
 from tests.sla.helpers import T0, at, item, stored_events
@@ -137,18 +138,26 @@ def test_services_of_another_account_are_not_used(account):
 
 
 def test_current_state_follows_the_latest_event_and_the_worst_at_a_tie(account):
-    events_ingest(account=account, items=[item("web", 10, "WARN"), item("web", 10, "OK")])
-    service = Service.objects.get(account=account, path="web")
+    def push(*items):
+        events_ingest(account=account, items=list(items))
+        incidents_refresh_account(account=account)  # runs right after the commit
+        return Service.objects.get(account=account, path="web")
+
+    service = push(item("web", 10, "WARN"), item("web", 10, "OK"))
     assert (service.current_state, service.current_state_since) == ("WARN", at(10))
-    events_ingest(account=account, items=[item("web", 5, "CRIT")])  # late, older: no change
-    service.refresh_from_db()
-    assert service.current_state == "WARN"
-    events_ingest(account=account, items=[item("web", 10, "CRIT")])  # same instant, worse
-    service.refresh_from_db()
+    assert push(item("web", 5, "CRIT")).current_state == "WARN"  # late and older: no change
+    service = push(item("web", 10, "CRIT"))  # same instant, worse
     assert (service.current_state, service.current_state_since) == ("CRIT", at(10))
-    events_ingest(account=account, items=[item("web", 11, "OK")])
-    service.refresh_from_db()
+    service = push(item("web", 11, "OK"))
     assert (service.current_state, service.current_state_since) == ("OK", at(11))
+
+
+def test_current_state_is_left_to_the_refresh_after_commit(
+    account, eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        events_ingest(account=account, items=[item("web", 3, "CRIT")])
+    assert Service.objects.get(account=account, path="web").current_state == "CRIT"
 
 
 def test_marks_move_back_to_the_earliest_new_instant_only(account):
