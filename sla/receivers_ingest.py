@@ -103,6 +103,13 @@ def _service_group_changed(sender, instance: Service, created=False, raw=False, 
         )
 
 
+@receiver(post_delete, sender=Service)
+def _service_deleted(sender, instance: Service, **kwargs):
+    if instance.group_id:
+        # The group's derived timeline loses a member over its whole history.
+        marks_for_group_definition(account=instance.account, group_id=instance.group_id)
+
+
 @receiver(pre_save, sender=ServiceGroup)
 def _group_remember_definition(sender, instance: ServiceGroup, raw=False, **kwargs):
     if instance.pk is not None and not raw:

@@ -105,8 +105,10 @@ def histories(
 
 
 def incident_starts_from(*, account, field: str, starts: dict[int, dt.datetime]) -> dict:
-    """Per service (field="service") or group id: the earliest start of its incidents that
-    are open or end at or after its instant (the ones a rebuild from there replaces)."""
+    """Per service (field="service") or group id: the start of its incident that is open or
+    ends at or after its instant and began before it, if any (a rebuild from the instant
+    must start there). A subject's incidents never overlap, so that can only be the last
+    one starting before the instant: one index probe, whatever the history."""
     if not starts:
         return {}
     column = f"{field}_id"
@@ -114,18 +116,23 @@ def incident_starts_from(*, account, field: str, starts: dict[int, dt.datetime])
         ids, instants = _split(starts)
         with bulk_cursor() as cursor:
             cursor.execute(
-                f"SELECT v.sid, MIN(i.started_at) FROM unnest(%b::bigint[], %b::timestamptz[]) "  # noqa: S608
-                f"AS v(sid, t) JOIN {INCIDENT_TABLE} AS i ON i.{column} = v.sid "
-                f"AND (i.ended_at IS NULL OR i.ended_at >= v.t) WHERE i.account_id = %s "
-                f"GROUP BY v.sid",
+                f"SELECT v.sid, i.started_at FROM unnest(%b::bigint[], %b::timestamptz[]) "  # noqa: S608
+                f"AS v(sid, t) CROSS JOIN LATERAL (SELECT started_at, ended_at "
+                f"FROM {INCIDENT_TABLE} WHERE {column} = v.sid AND started_at < v.t "
+                f"AND account_id = %s ORDER BY started_at DESC LIMIT 1) AS i "
+                f"WHERE i.ended_at IS NULL OR i.ended_at >= v.t",
                 [ids, instants, account.pk],
             )
             return dict(cursor.fetchall())
     result = {}
     scoped = Incident.objects.for_account(account)
     for subject_id, start in starts.items():
-        rows = scoped.filter(**{column: subject_id}).exclude(ended_at__lt=start)
-        first = rows.order_by("started_at").values_list("started_at", flat=True).first()
-        if first is not None:
-            result[subject_id] = first
+        last = (
+            scoped.filter(**{column: subject_id, "started_at__lt": start})
+            .order_by("-started_at")
+            .values_list("started_at", "ended_at")
+            .first()
+        )
+        if last is not None and (last[1] is None or last[1] >= start):
+            result[subject_id] = last[0]
     return result

@@ -152,6 +152,19 @@ def test_moving_a_service_between_groups_re_derives_both(account):
     assert UptimeSnapshot.objects.get(group=new, bucket_start=at(0)).seconds_crit == 300
 
 
+def test_deleting_a_member_re_derives_its_group(account):
+    group = ServiceGroupFactory(account=account, name="pair")
+    ingest(account, item("good", 0, "OK"), item("bad", 0, "CRIT"))
+    for service in Service.objects.filter(account=account):
+        service.group = group
+        service.save()
+    rollup(account)
+    assert UptimeSnapshot.objects.get(group=group, bucket_start=at(30)).seconds_crit == 300
+    Service.objects.get(account=account, path="bad").delete()
+    rollup(account)
+    assert UptimeSnapshot.objects.get(group=group, bucket_start=at(30)).seconds_ok == 300
+
+
 def test_a_crash_between_chunks_then_a_rerun_gives_identical_rows(account, monkeypatch):
     items = [item(f"svc/{n}", n, "OK") for n in range(6)]
     items += [item(f"svc/{n}", 20 + n, "CRIT") for n in range(6)]
