@@ -37,6 +37,11 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('group__isnull', True), ('service__isnull', False)), models.Q(('group__isnull', False), ('service__isnull', True)), _connector='OR'), name='rollupmark_one_subject'), models.UniqueConstraint(condition=models.Q(('service__isnull', False)), fields=('service',), name='rollupmark_unique_service'), models.UniqueConstraint(condition=models.Q(('group__isnull', False)), fields=('group',), name='rollupmark_unique_group')],
             },
         ),
+        migrations.AlterField(
+            model_name='statusevent',
+            name='service',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='sla.service'),
+        ),
         migrations.AddIndex(
             model_name='incident',
             index=models.Index(fields=['group', 'started_at'], name='incident_group_start'),

@@ -75,10 +75,12 @@ def _delete_from(account, field: str, starts: dict[int, dt.datetime]) -> None:
     if is_postgres():
         ids = sorted(starts)
         with bulk_cursor() as cursor:
+            # Per subject an index range (LATERAL): a join may scan the whole table.
             cursor.execute(
-                f"DELETE FROM {INCIDENT_TABLE} AS i USING unnest(%b::bigint[], "  # noqa: S608
-                f"%b::timestamptz[]) AS v(sid, t) WHERE i.{column} = v.sid "
-                f"AND i.started_at >= v.t AND i.account_id = %s",
+                f"DELETE FROM {INCIDENT_TABLE} WHERE id IN (SELECT i.id "  # noqa: S608
+                f"FROM unnest(%b::bigint[], %b::timestamptz[]) AS v(sid, t) "
+                f"CROSS JOIN LATERAL (SELECT id FROM {INCIDENT_TABLE} WHERE {column} = v.sid "
+                f"AND started_at >= v.t AND account_id = %s) AS i)",
                 [ids, [starts[subject_id] for subject_id in ids], account.pk],
             )
         return
