@@ -7,10 +7,10 @@ measures, with Python threads and ``http.client``:
 
 1. batch throughput: batches of 1,000 new events (random services among 1,000, random
    instants of the last week, unique ids) from several concurrent Python clients;
-2. single-event latency with 50 concurrent clients (``wrk`` with bench/ingest_single.lua,
-   or Python threads when wrk is missing): p50/p95/p99 at several offered loads, each
-   client waiting ``--intervals`` ms after an answer before its next event (the way agents
-   push), and back to back (0 ms: the server saturated, which shows the capacity);
+2. single-event latency with 50 concurrent clients (Python threads, each an agent that
+   opens a connection per push): p50/p95/p99 at several offered loads, each client
+   waiting ``--intervals`` ms on average (randomised) between its events, and back to back
+   (0 ms: the server saturated, which shows the capacity);
 3. the rate of a raw ``COPY`` of the same number of rows into the same table, and the
    ratio HTTP / COPY.
 
@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import random
-import shutil
 import socket
 import statistics
 import subprocess
@@ -195,51 +194,50 @@ def batch_throughput(port, secret, args, rng) -> tuple[float, int]:
     return total / elapsed, total
 
 
-def wrk_latency(port: int, secret: str, args, interval_ms: int, seconds: int) -> dict:
-    script = Path(__file__).with_name("ingest_single.lua")
-    command = [
-        "wrk", "-t", "2", "-c", str(args.clients), "-d", f"{seconds}s", "--timeout", "10s",
-        "-s", str(script), f"http://127.0.0.1:{port}",
-        "--", secret, uuid.uuid4().hex[:8], str(interval_ms), str(args.services),
-    ]  # fmt: skip
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    result = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
-    result["rate"] = result["requests"] / result["seconds"]
-    return result
-
-
-def single_event_latency(port, secret, args, rng, interval: float | None) -> dict:
-    per_client = args.single_requests
-    bodies = [
-        [
-            json.dumps(event).encode()
-            for event in events(per_client, args.services, f"s{c}-{interval}", rng)
-        ]
-        for c in range(args.clients)
-    ]
+def single_event_latency(port, secret, args, interval_ms: int, seconds: float) -> dict:
+    """`args.clients` threads, each an agent: wait a random time (`interval_ms` on average,
+    uniform 0..2x so the agents do not march in lockstep; 0: no wait), open a connection,
+    POST one new event, read the answer, close. Latency: connect to last byte."""
+    headers = {
+        "Authorization": f"Bearer {secret}",
+        "Content-Type": "application/json",
+        "Connection": "close",
+    }
     latencies: list[list[float]] = [[] for _ in range(args.clients)]
+    prefix = uuid.uuid4().hex[:8]
+    stop_at = time.perf_counter() + seconds
 
     def worker(index):
-        client = Client(port, secret)
         pace = random.Random(index)
-        if interval:
-            time.sleep(pace.uniform(0, interval))  # agents are not synchronised
-        next_send = time.perf_counter()
-        for body in bodies[index]:
-            if interval:
-                delay = next_send - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                next_send += interval
+        number = 0
+        while True:
+            if interval_ms:
+                time.sleep(pace.uniform(0, 2 * interval_ms) / 1000)
+            if time.perf_counter() >= stop_at:
+                return
+            number += 1
+            body = json.dumps(
+                {
+                    "service": f"bench/svc-{pace.randrange(args.services):05d}",
+                    "at": dt.datetime.now(dt.UTC).isoformat(),
+                    "state": "OK",
+                    "id": f"{prefix}-{index}-{number}",
+                }
+            )
             started = time.perf_counter()
-            client.post(body)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("POST", "/api/v1/events", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}")
             latencies[index].append(time.perf_counter() - started)
 
     elapsed = run_threads(args.clients, worker)
     samples = sorted(value for client in latencies for value in client)
     quantiles = statistics.quantiles(samples, n=100, method="inclusive")
     return {
-        "requests": len(samples),
         "rate": len(samples) / elapsed,
         "p50": quantiles[49] * 1000,
         "p95": quantiles[94] * 1000,
@@ -289,7 +287,6 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--batch-clients", type=int, default=4)
     parser.add_argument("--clients", type=int, default=50, help="single-event clients")
-    parser.add_argument("--single-requests", type=int, default=40, help="per client")
     parser.add_argument(
         "--intervals",
         type=lambda text: [int(value) for value in text.split(",")],
@@ -319,20 +316,12 @@ def main() -> None:
             f"{args.threads} threads: "
             f"{rate:,.0f} events/s"
         )
-        use_wrk = shutil.which("wrk") is not None
-        if use_wrk:
-            wrk_latency(port, secret, args, 0, 3)  # warm every worker thread's connections
-        tool = "wrk" if use_wrk else "Python threads"
+        single_event_latency(port, secret, args, 0, 3)  # warm every worker's connections
         for interval_ms in args.intervals:
-            if use_wrk:
-                found = wrk_latency(port, secret, args, interval_ms, args.seconds)
-            else:
-                found = single_event_latency(
-                    port, secret, args, rng, interval_ms / 1000 if interval_ms else None
-                )
-            pace = f"each every {interval_ms} ms" if interval_ms else "back to back"
+            found = single_event_latency(port, secret, args, interval_ms, args.seconds)
+            pace = f"each every {interval_ms} ms on average" if interval_ms else "back to back"
             print(
-                f"Single events ({tool}), {args.clients} clients {pace}: "
+                f"Single events, {args.clients} clients {pace}: "
                 f"{found['rate']:,.0f} req/s, p50 {found['p50']:.1f} ms, "
                 f"p95 {found['p95']:.1f} ms, p99 {found['p99']:.1f} ms, max {found['max']:.1f} ms"
             )
