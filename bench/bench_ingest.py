@@ -334,7 +334,7 @@ def main() -> None:
     if settings.REDIS_URL:
         import redis
 
-        redis.Redis.from_url(settings.REDIS_URL).delete(RUN_QUEUE)
+        redis.Redis.from_url(settings.REDIS_URL).delete(RUN_QUEUE, f"_kombu.binding.{RUN_QUEUE}")
     if not args.keep:
         account.delete()
 

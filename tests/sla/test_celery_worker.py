@@ -131,7 +131,8 @@ class Scenario:
         self.stop_workers()
         import redis
 
-        redis.Redis.from_url(self.redis_url).delete(self.queue)
+        client = redis.Redis.from_url(self.redis_url)
+        client.delete(self.queue, f"_kombu.binding.{self.queue}")
 
 
 @pytest.fixture(scope="module")
