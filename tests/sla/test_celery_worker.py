@@ -132,7 +132,9 @@ class Scenario:
         import redis
 
         client = redis.Redis.from_url(self.redis_url)
-        client.delete(self.queue, f"_kombu.binding.{self.queue}")
+        client.delete(
+            self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}"
+        )
 
 
 @pytest.fixture(scope="module")
