@@ -334,7 +334,9 @@ def main() -> None:
     if settings.REDIS_URL:
         import redis
 
-        redis.Redis.from_url(settings.REDIS_URL).delete(RUN_QUEUE, f"_kombu.binding.{RUN_QUEUE}")
+        redis.Redis.from_url(settings.REDIS_URL).delete(
+            RUN_QUEUE, f"_kombu.binding.{RUN_QUEUE}", f"_kombu.binding_permanent.{RUN_QUEUE}"
+        )
     if not args.keep:
         account.delete()
 
