@@ -196,11 +196,6 @@ def bucket_seconds(
     return result
 
 
-def bucket_is_empty(bucket: BucketSeconds) -> bool:
-    """True when the whole bucket is unmonitored (nothing to store)."""
-    return bucket.unmonitored >= BUCKET_SECONDS
-
-
 def sum_buckets(buckets: Sequence[BucketSeconds], start: datetime) -> BucketSeconds:
     """The sum of several buckets' seconds, labelled with ``start`` (e.g. an hour or a day)."""
     totals = [0.0] * (len(SNAPSHOT_STATES) + 1)
