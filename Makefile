@@ -25,9 +25,15 @@ system-deps:
 	./scripts/system-deps.sh
 
 ## make run: migrate, load the demo account, serve on http://127.0.0.1:8000
+## Without REDIS_URL the periodic jobs (rollups) run in-process in the background; Ctrl-C
+## stops both. With REDIS_URL, start a Celery worker and beat yourself (README).
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	@if [ -z "$$REDIS_URL" ]; then \
+	  $(BIN)/python manage.py run_periodic_inprocess & jobs=$$!; \
+	  trap 'kill $$jobs 2>/dev/null; wait $$jobs 2>/dev/null' EXIT INT TERM; \
+	fi; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)

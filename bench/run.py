@@ -1,11 +1,12 @@
-"""Run every benchmark (bench/bench_*.py) in turn: `python bench/run.py` (`make bench`).
+"""Run every benchmark (bench/bench_*.py) in turn; `make bench` calls this.
 
-Each script prints its own figures; the exit status is non-zero if any of them failed or
-missed its targets.
+Each benchmark prints its own figures; this runner adds a header per script and exits
+non-zero if any of them failed. Record the figures in bench/RESULTS.md.
 """
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -14,11 +15,14 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     failed = []
     for script in sorted(HERE.glob("bench_*.py")):
-        print(f"==> {script.name}", flush=True)
-        if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:
+        print(f"=== {script.name} ===", flush=True)
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, str(script)], cwd=HERE.parent, check=False)
+        print(f"=== {script.name}: exit {result.returncode}, {time.monotonic() - started:.0f} s\n")
+        if result.returncode != 0:
             failed.append(script.name)
     if failed:
-        print(f"failed or missed targets: {', '.join(failed)}")
+        print(f"failed: {', '.join(failed)}")
     return 1 if failed else 0
 
 

@@ -6,4 +6,5 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self):
-        from sla import receivers, receivers_slo, slo_tasks  # noqa: F401 - connect receivers, tasks
+        # Connect the signal receivers and register the tasks of each area.
+        from sla import receivers, receivers_ingest, receivers_slo, slo_tasks  # noqa: F401

@@ -1,28 +1,167 @@
-"""Celery tasks of the SLA app (thin: each calls one service function)."""
+"""Celery tasks of the status pipeline; thin wrappers around sla.services.rollups.
+
+- `sla.rollups_dispatch` (beat, every 5 minutes): one per-account `sla.rollup_account`
+  unit for every account. Incidents and uptime snapshots are status history, which the
+  status page shows even when an account's SLA feature is off, so no account is skipped.
+- `sla.rollup_account`: the account's snapshots, daily rows and incidents up to the last
+  complete bucket; a singleton per account (Redis lock, skipped when held).
+- `sla.incidents_refresh`: incidents only, sent (debounced) after each ingest commit.
+
+Every unit is idempotent and keeps its progress in the database (rollup marks), so a
+killed worker, a redelivered message (acks_late) or a missed beat changes nothing but
+the time the catch-up happens.
+"""
+
+import logging
+import time
 
 from celery import shared_task
-from django.utils import timezone
 
-from accounts.features import sla_enabled
 from accounts.models import Account
-from sla.services.results import period_results_refresh_account
+from slaportal.locks import redis_client, singleton_lock
+
+logger = logging.getLogger(__name__)
+
+ROLLUP_SOFT_LIMIT = 240
+ROLLUP_HARD_LIMIT = 300
+# Stop starting new chunks this long before the soft limit; the marks keep the rest.
+ROLLUP_BUDGET = ROLLUP_SOFT_LIMIT - 40
+LOCK_TIMEOUT = 60  # refreshed between chunks; a killed worker's lock is free within a minute
+DEBOUNCE_SECONDS = 2
+DISPATCH_BACKOFF_SECONDS = 10
+
+_dispatch_blocked_until = 0.0
+_local_window: dict[int, float] = {}
 
 
-@shared_task(name="sla.refresh_period_results_account", soft_time_limit=240, time_limit=300)
-def refresh_period_results_account(account_id: int) -> int:
-    """Per-account unit: current-period and stale SLA results of the account's services."""
+@shared_task(name="sla.rollups_dispatch", soft_time_limit=60, time_limit=90)
+def rollups_dispatch() -> dict:
+    """Beat entry point: one rollup unit per account."""
+    with singleton_lock("sla.rollups_dispatch", timeout=120) as held:
+        if held is None:
+            logger.info("sla.rollups_dispatch: another run holds the lock; skipped")
+            return {"skipped": True}
+        account_ids = list(Account.objects.order_by("id").values_list("id", flat=True))
+        failed = 0
+        for account_id in account_ids:
+            try:
+                rollup_account.delay(account_id)
+            except Exception:  # a broken unit must not stop the others
+                failed += 1
+                logger.exception("sla.rollups_dispatch: unit for account %s failed", account_id)
+        return {"accounts": len(account_ids), "failed": failed}
+
+
+@shared_task(
+    name="sla.rollup_account",
+    soft_time_limit=ROLLUP_SOFT_LIMIT,
+    time_limit=ROLLUP_HARD_LIMIT,
+    acks_late=True,
+)
+def rollup_account(account_id: int) -> dict:
+    from sla.services.rollups import account_rollup
+
     account = Account.objects.filter(pk=account_id).first()
-    if account is None or not sla_enabled(account):
-        return 0
-    return period_results_refresh_account(account=account, now=timezone.now())
+    if account is None:
+        return {"skipped": "no such account"}
+    with singleton_lock(f"sla.rollup_account:{account_id}", timeout=LOCK_TIMEOUT) as held:
+        if held is None:
+            logger.info("sla.rollup_account %s: already running; skipped", account_id)
+            return {"skipped": True}
+        stats = account_rollup(
+            account=account,
+            deadline=time.monotonic() + ROLLUP_BUDGET,
+            between_chunks=held.refresh,
+        )
+    if not stats.complete:
+        logger.warning("sla.rollup_account %s: time budget used up; continues next run", account_id)
+    return {
+        "services": stats.services,
+        "groups": stats.groups,
+        "snapshots": stats.snapshots,
+        "daily_rows": stats.daily_rows,
+        "incidents": stats.incidents,
+        "complete": stats.complete,
+        "seconds": round(stats.seconds, 3),
+    }
+
+
+@shared_task(name="sla.incidents_refresh", soft_time_limit=60, time_limit=90, acks_late=True)
+def incidents_refresh(account_id: int) -> dict:
+    from sla.services.rollups import incidents_refresh_account
+
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        return {"skipped": "no such account"}
+    return {"incidents": incidents_refresh_account(account=account)}
+
+
+def incidents_refresh_soon(*, account_id: int) -> None:
+    """After an ingest commit: refresh the account's incidents in a moment.
+
+    Never raises: with Redis down the events are stored and marked anyway, and the
+    5-minute rollup rebuilds the incidents once Redis is back. After a failure, dispatch is
+    not tried again for a few seconds, so a dead broker does not slow every request.
+    """
+    global _dispatch_blocked_until
+    if incidents_refresh.app.conf.task_always_eager:
+        try:
+            incidents_refresh.apply(args=(account_id,))
+        except Exception:
+            logger.exception("incidents refresh for account %s failed", account_id)
+        return
+    now = time.monotonic()
+    if now < _dispatch_blocked_until:
+        return
+    # This process already sent a refresh that runs after this commit: nothing to add.
+    if _local_window.get(account_id, 0.0) > now:
+        return
+    try:
+        client = redis_client(socket_connect_timeout=0.5, socket_timeout=0.5)
+        # One task per account per debounce window; the task runs after the window, so it
+        # sees every event committed inside it.
+        key = f"slaportal:debounce:incidents:{account_id}"
+        if client.set(key, "1", nx=True, px=DEBOUNCE_SECONDS * 1000):
+            incidents_refresh.apply_async(
+                args=(account_id,), countdown=DEBOUNCE_SECONDS, retry=False
+            )
+            # Until shortly before that task starts, this process need not even ask Redis.
+            _local_window[account_id] = now + DEBOUNCE_SECONDS * 0.8
+    except Exception as error:  # broker or Redis unreachable
+        _dispatch_blocked_until = time.monotonic() + DISPATCH_BACKOFF_SECONDS
+        logger.warning("incidents refresh for account %s not dispatched: %s", account_id, error)
+
+
+# --------------------------------------------------------------------------- SLA results
 
 
 @shared_task(name="sla.refresh_period_results", soft_time_limit=60, time_limit=90)
 def refresh_period_results() -> int:
-    """Beat entry: dispatch one unit per account with the SLA feature on."""
+    """Beat entry: one `sla.refresh_period_results_account` unit per account whose SLA
+    feature is on (the feature gate: periodic SLA jobs skip the others)."""
+    from accounts.features import sla_enabled
+
     dispatched = 0
-    for account in Account.objects.filter(feature_sla=True):
+    for account in Account.objects.filter(feature_sla=True).order_by("id"):
         if sla_enabled(account):
             refresh_period_results_account.delay(account.pk)
             dispatched += 1
     return dispatched
+
+
+@shared_task(name="sla.refresh_period_results_account", soft_time_limit=240, time_limit=300)
+def refresh_period_results_account(account_id: int) -> int:
+    """Per-account unit: current-period and stale SLA results; a singleton per account."""
+    from django.utils import timezone
+
+    from accounts.features import sla_enabled
+    from sla.services.results import period_results_refresh_account
+
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None or not sla_enabled(account):
+        return 0
+    with singleton_lock(f"sla.refresh_period_results:{account_id}", timeout=300) as held:
+        if held is None:
+            logger.info("period results of account %s: another run is busy; skipped", account_id)
+            return 0
+        return period_results_refresh_account(account=account, now=timezone.now())

@@ -37,4 +37,11 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every_seconds=60,
         description="Deliver due webhook/email notifications (retries with backoff)",
     ),
+    PeriodicJob(
+        name="sla-rollups",
+        task="sla.rollups_dispatch",
+        # A minute after each 5-minute bucket closes (late pushes of that minute included).
+        crontab="1-59/5 * * * *",
+        description="Incidents, 5-minute uptime snapshots and daily rollups, per account",
+    ),
 ]

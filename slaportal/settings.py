@@ -153,6 +153,14 @@ SLA_ENABLED = env_bool("SLA_ENABLED", True)
 SLA_REPORT_DIR = Path(env_str("SLA_REPORT_DIR", str(VAR_DIR / "reports")))
 SLA_PUBLIC_BASE_URL = env_str("SLA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SLA_DEFAULT_TIMEZONE = env_timezone("SLA_DEFAULT_TIMEZONE", "UTC")
+# Status ingest: events more than this far in the future are rejected per item (clock skew).
+SLA_INGEST_MAX_FUTURE_SKEW_SECONDS = env_int("SLA_INGEST_MAX_FUTURE_SKEW_SECONDS", 300)
+SLA_INGEST_MAX_BATCH = env_int("SLA_INGEST_MAX_BATCH", 10_000, minimum=1)
+SLA_INGEST_MAX_BODY_BYTES = env_int("SLA_INGEST_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
+# 5-minute snapshots (and their daily rollups) reach back at most this many days.
+SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
+# Services (or groups) per transaction of the rollup unit; a crash loses at most one chunk.
+SLA_ROLLUP_CHUNK_SIZE = env_int("SLA_ROLLUP_CHUNK_SIZE", 1000, minimum=1)
 
 # --- Public status pages ---------------------------------------------------------------
 # Rendered pages stay fresh this long (automatic states change without a cache bump; a
@@ -215,6 +223,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "statuspage.models.IncidentStatus",
         "MaintenanceStatusEnum": "statuspage.models.MaintenanceStatus",
         "AffectedComponentStatusEnum": "statuspage.models.AFFECTED_COMPONENT_STATUSES",
+        # One name for the service-state choices used by events, incidents and services.
+        "ServiceStateEnum": "sla.models.services.STATE_CHOICES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -13,6 +13,7 @@ from sla.models.definitions import (
     TimePeriod,
 )
 from sla.models.events import StatusEvent
+from sla.models.ingest import RollupMark
 from sla.models.results import DailyUptime, Incident, PeriodResult, UptimeSnapshot
 from sla.models.services import Aggregation, Service, ServiceGroup
 from sla.models.slo import (
@@ -49,6 +50,7 @@ __all__ = [
     "RequestCount",
     "Requirement",
     "RequirementKind",
+    "RollupMark",
     "RuleTarget",
     "SLADefinition",
     "SLIKind",

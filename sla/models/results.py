@@ -97,6 +97,7 @@ class Incident(TenantModel):
         indexes = [
             models.Index(fields=["account", "started_at"], name="incident_acct_start"),
             models.Index(fields=["service", "started_at"], name="incident_service_start"),
+            models.Index(fields=["group", "started_at"], name="incident_group_start"),
         ]
 
     def __str__(self) -> str:

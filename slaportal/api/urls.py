@@ -16,8 +16,11 @@ from sla.api.definitions import (
     SLADefinitionViewSet,
     TimePeriodViewSet,
 )
+from sla.api.incidents import IncidentViewSet
+from sla.api.ingest import EventViewSet, ServiceImportView
 from sla.api.requests import RequestCountsView
 from sla.api.slo import AlertPolicyViewSet, GroupBudgetView, SLOReportView, SLOViewSet
+from sla.api.snapshots import GroupSnapshotsView, ServiceSnapshotsView
 from statuspage.api import (
     ComponentGroupViewSet,
     IncidentUpdatesView,
@@ -64,9 +67,15 @@ router.register(
 router.register("public-incidents", PublicIncidentViewSet, basename="public-incident")
 router.register("incident-updates", IncidentUpdateViewSet, basename="incident-update")
 router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maintenance-update")
+router.register("events", EventViewSet, basename="event")
+router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
+    # Explicit routes first: "services/import" must not be read as a service pk.
+    api_path("services/import", ServiceImportView.as_view(), name="service-import"),
+    api_path("services/<pk>/snapshots", ServiceSnapshotsView.as_view(), name="service-snapshots"),
+    api_path("groups/<pk>/snapshots", GroupSnapshotsView.as_view(), name="group-snapshots"),
     api_path("requests", RequestCountsView.as_view(), name="request-counts"),
     api_path("reports", SLOReportView.as_view(), name="slo-reports"),
     api_path("groups/<pk>/budget", GroupBudgetView.as_view(), name="group-budget"),

@@ -10,6 +10,7 @@ from tests.factories.accounts import (
     MembershipFactory,
     UserFactory,
 )
+from tests.factories.ingest import RollupMarkFactory
 from tests.factories.registry import FACTORIES, factory_for
 from tests.factories.reporting import (
     DeliveryFactory,
@@ -74,6 +75,7 @@ __all__ = [
     "PublicIncidentFactory",
     "RequestCountFactory",
     "RequirementFactory",
+    "RollupMarkFactory",
     "SLADefinitionFactory",
     "SLODayBucketFactory",
     "SLOFactory",

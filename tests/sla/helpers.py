@@ -1,68 +1,58 @@
-"""Build stored rows from the engine's JSON shapes (acceptance cases through the database)."""
+"""Builders for pipeline tests: agent-shaped event items and table snapshots for comparing."""
 
 import datetime as dt
 
-from sla.engine import parse_instant, parse_sla
-from sla.models import Downtime, Requirement, Service, SLADefinition, StatusEvent, TimePeriod
+from sla.models import DailyUptime, Incident, StatusEvent, UptimeSnapshot
+
+UTC = dt.UTC
+T0 = dt.datetime(2024, 3, 4, 0, 0, tzinfo=UTC)
 
 
-def instant(text: str) -> dt.datetime:
-    return parse_instant(text, "instant")
+def at(minutes: float, base: dt.datetime = T0) -> dt.datetime:
+    return base + dt.timedelta(minutes=minutes)
 
 
-def sla_from_json(account, sla_json: dict, title: str = "SLA") -> SLADefinition:
-    parse_sla(sla_json)  # the case must be valid before we store it
-    time_period = None
-    if sla_json.get("time_period"):
-        time_period = TimePeriod.objects.create(
-            account=account, name=f"{title} hours", definition=sla_json["time_period"]
-        )
-    sla = SLADefinition.objects.create(
-        account=account,
-        title=title,
-        period=sla_json["period"],
-        timezone=sla_json.get("timezone", "UTC"),
-        time_period=time_period,
-        options=sla_json.get("options", {}),
+def iso(instant: dt.datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+def item(service: str, minutes: float, state: str, base: dt.datetime = T0, **extra) -> dict:
+    return {"service": service, "at": iso(at(minutes, base)), "state": state, **extra}
+
+
+def stored_events(account) -> list[tuple]:
+    rows = StatusEvent.objects.for_account(account).values_list(
+        "service__path", "at", "state", "message", "dedup_key"
     )
-    for position, item in enumerate(sla_json["requirements"]):
-        levels = item.get("levels") or {}
-        Requirement.objects.create(
-            account=account,
-            sla=sla,
-            position=position,
-            title=item["title"],
-            kind=item["kind"],
-            state=item["state"],
-            comparison=item.get("comparison", ""),
-            target=item.get("target"),
-            max_count=item.get("max_count"),
-            min_duration_seconds=item.get("min_duration_seconds"),
-            level_warn=levels.get("warn"),
-            level_crit=levels.get("crit"),
-        )
-    sla.refresh_from_db()
-    return sla
+    return sorted(rows)
 
 
-def store_events(account, service: Service, events: list[dict]) -> None:
-    StatusEvent.objects.bulk_create(
-        StatusEvent(
-            account=account,
-            service=service,
-            at=instant(event["at"]),
-            state=event["state"],
-            dedup_key=f"test:{service.pk}:{index}",
-        )
-        for index, event in enumerate(events)
+def stored_incidents(account) -> list[tuple]:
+    rows = Incident.objects.for_account(account).values_list(
+        "service__path", "group__name", "started_at", "ended_at", "worst_state", "state"
     )
+    return sorted(rows, key=lambda row: (row[0] or "", row[1] or "", row[2]))
 
 
-def store_downtimes(account, service: Service, downtimes: list[dict]) -> None:
-    for downtime in downtimes:
-        Downtime.objects.create(
-            account=account,
-            service=service,
-            start=instant(downtime["start"]),
-            end=instant(downtime["end"]),
-        )
+SECONDS = (
+    "seconds_ok",
+    "seconds_warn",
+    "seconds_crit",
+    "seconds_unknown",
+    "seconds_unmonitored",
+    "seconds_downtime",
+)
+
+
+def stored_snapshots(account) -> list[tuple]:
+    rows = UptimeSnapshot.objects.for_account(account).values_list(
+        "service__path", "group__name", "bucket_start", *SECONDS
+    )
+    return sorted(rows, key=lambda row: (row[0] or "", row[1] or "", row[2]))
+
+
+def stored_daily(account) -> list[tuple]:
+    rows = DailyUptime.objects.for_account(account).values_list(
+        "service__path", "group__name", "day", *SECONDS
+    )
+    return sorted(rows, key=lambda row: (row[0] or "", row[1] or "", row[2]))

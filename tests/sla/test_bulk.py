@@ -14,7 +14,7 @@ from sla.selectors.definitions import sla_spec
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.services.results import period_results_compute_bulk
 from tests.factories import AccountFactory, DowntimeFactory, ServiceFactory, ServiceGroupFactory
-from tests.sla.helpers import sla_from_json
+from tests.sla.sla_rows import sla_from_json
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)

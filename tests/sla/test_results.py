@@ -13,7 +13,7 @@ from sla.selectors.results import results_explained, sla_results_for_range, sla_
 from sla.services.results import Subject, period_results_refresh_account
 from sla.signals import sla_state_changed, status_history_changed
 from tests.factories import AccountFactory, AssignmentRuleFactory, DowntimeFactory, ServiceFactory
-from tests.sla.helpers import instant, sla_from_json, store_downtimes, store_events
+from tests.sla.sla_rows import instant, sla_from_json, store_downtimes, store_events
 
 pytestmark = pytest.mark.django_db
 CASES = sorted((Path(__file__).resolve().parents[1] / "data" / "engine").glob("*.json"))

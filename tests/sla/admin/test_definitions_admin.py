@@ -7,7 +7,7 @@ import time_machine
 
 from sla.models import AssignmentRule, SLADefinition, TimePeriod
 from tests.factories import ServiceFactory
-from tests.sla.helpers import store_events
+from tests.sla.sla_rows import store_events
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2024, 3, 20, 12, 0, tzinfo=dt.UTC)
@@ -147,7 +147,7 @@ def test_invalid_time_period_in_admin(operator, tenants, days, message):
 
 
 def test_service_sla_detail_page_shows_results_reasons_events(operator, tenants):
-    from tests.sla.helpers import sla_from_json
+    from tests.sla.sla_rows import sla_from_json
 
     service = ServiceFactory(account=tenants.a, path="pay/api")
     sla = sla_from_json(

@@ -7,7 +7,7 @@ import time_machine
 
 from tests.conftest import client_for
 from tests.factories import AssignmentRuleFactory, ServiceFactory, SLADefinitionFactory
-from tests.sla.helpers import sla_from_json, store_events
+from tests.sla.sla_rows import sla_from_json, store_events
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2024, 3, 20, 12, 0, tzinfo=dt.UTC)

@@ -1,0 +1,58 @@
+"""SLA groups as engine inputs: a group's derived state timeline and its downtimes, so a
+group's SLA (and error budget) is evaluated exactly like a service's."""
+
+import datetime as dt
+from collections import defaultdict
+
+from sla.engine import Event, Interval
+from sla.engine.groups import group_timeline_from_events, spans_to_events
+from sla.models import Service, ServiceGroup
+from sla.selectors.downtimes import downtime_index
+from sla.selectors.history import histories
+
+
+def group_members(*, account, group_ids) -> dict[int, list[int]]:
+    """Member service ids per group id."""
+    members: dict[int, list[int]] = defaultdict(list)
+    rows = Service.objects.for_account(account).filter(group_id__in=group_ids)
+    for service_id, group_id in rows.values_list("id", "group_id").order_by("id"):
+        members[group_id].append(service_id)
+    return members
+
+
+def group_aggregations(*, account, group_ids) -> dict[int, tuple[str, int | None]]:
+    """(aggregation, k) per group id; a k_of_n group without k counts as k=1."""
+    rows = ServiceGroup.objects.for_account(account).filter(pk__in=group_ids)
+    return {
+        group_id: (aggregation, (k or 1) if aggregation == "k_of_n" else None)
+        for group_id, aggregation, k in rows.values_list("id", "aggregation", "k")
+    }
+
+
+def group_events(
+    *, account, group: ServiceGroup, start: dt.datetime, end: dt.datetime
+) -> list[Event]:
+    """The group's state changes in [start, end) (its state at `start` included), derived
+    from its members with its aggregation; before any member reports there is no event."""
+    members = group_members(account=account, group_ids=[group.pk]).get(group.pk, [])
+    aggregation, k = group_aggregations(account=account, group_ids=[group.pk])[group.pk]
+    events = histories(account=account, starts=dict.fromkeys(members, start), end=end)
+    timeline = group_timeline_from_events(
+        [events[member] for member in members], aggregation=aggregation, k=k, start=start, end=end
+    )
+    return spans_to_events(timeline)
+
+
+def group_downtime_intervals(
+    *, account, group: ServiceGroup, start: dt.datetime, end: dt.datetime
+) -> list[Interval]:
+    """The group's own and account-wide downtimes overlapping [start, end)."""
+    return downtime_index(account=account, start=start, end=end).for_group(group.pk, start, end)
+
+
+def group_engine_inputs(*, account, group: ServiceGroup, start: dt.datetime, end: dt.datetime):
+    """(events, downtimes) for `sla.engine.evaluate` on the group's derived timeline."""
+    return (
+        group_events(account=account, group=group, start=start, end=end),
+        group_downtime_intervals(account=account, group=group, start=start, end=end),
+    )

@@ -1,0 +1,141 @@
+"""Status history of many services at once, as engine inputs (the rollup reads thousands).
+
+Every read is bounded by a per-service start instant and uses the (service, at) index, so
+its cost follows the range asked for, never the length of the stored history. PostgreSQL
+gets one statement for all services (arrays joined LATERAL); other databases one query per
+service, which is fine at laptop scale.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from sla.engine import STATE_BADNESS, Event
+from sla.models import Incident, StatusEvent
+from sla.sql import BADNESS_SQL, bulk_cursor, is_postgres
+
+EVENT_TABLE = StatusEvent._meta.db_table
+INCIDENT_TABLE = Incident._meta.db_table
+
+
+def _split(starts: dict[int, dt.datetime]) -> tuple[list[int], list[dt.datetime]]:
+    ids = sorted(starts)
+    return ids, [starts[service_id] for service_id in ids]
+
+
+def states_before(*, account, starts: dict[int, dt.datetime]) -> dict[int, Event]:
+    """Per service id, the state in force just before its start instant (the worst event at
+    the last instant before it), for services that have one."""
+    if not starts:
+        return {}
+    if is_postgres():
+        ids, instants = _split(starts)
+        with bulk_cursor() as cursor:
+            # Two index probes per service: the last instant before its start, then the
+            # worst state at that instant (sorting by state would read the whole history).
+            cursor.execute(
+                f"SELECT v.sid, last.at, worst.state "  # noqa: S608
+                f"FROM unnest(%b::bigint[], %b::timestamptz[]) AS v(sid, t) "
+                f"CROSS JOIN LATERAL (SELECT at FROM {EVENT_TABLE} WHERE service_id = v.sid "
+                f"AND at < v.t ORDER BY at DESC LIMIT 1) AS last "
+                f"CROSS JOIN LATERAL (SELECT state FROM {EVENT_TABLE} WHERE service_id = v.sid "
+                f"AND at = last.at AND account_id = %s "
+                f"ORDER BY {BADNESS_SQL.format(column='state')} DESC LIMIT 1) AS worst",
+                [ids, instants, account.pk],
+            )
+            return {sid: Event(at=at, state=state) for sid, at, state in cursor.fetchall()}
+    result = {}
+    scoped = StatusEvent.objects.for_account(account)
+    for service_id, start in starts.items():
+        rows = scoped.filter(service_id=service_id, at__lt=start).order_by("-at")
+        last = rows.values_list("at", flat=True).first()
+        if last is not None:
+            states = scoped.filter(service_id=service_id, at=last).values_list("state", flat=True)
+            worst = max(states, key=STATE_BADNESS.__getitem__)
+            result[service_id] = Event(at=last, state=worst)
+    return result
+
+
+def events_from(
+    *, account, starts: dict[int, dt.datetime], end: dt.datetime | None = None
+) -> dict[int, list[Event]]:
+    """Per service id, its events with `start <= at < end` (no end: up to the latest)."""
+    result: dict[int, list[Event]] = defaultdict(list)
+    if not starts:
+        return result
+    if is_postgres():
+        ids, instants = _split(starts)
+        bound = "" if end is None else "AND at < %s"
+        params = [ids, instants, account.pk] + ([] if end is None else [end])
+        with bulk_cursor() as cursor:
+            # One range scan of the (service, at) index per service. LATERAL with ORDER BY
+            # at keeps the planner there; a plain join (or the service_id index alone)
+            # would read each service's whole history and filter it.
+            cursor.execute(
+                f"SELECT v.sid, e.at, e.state FROM unnest(%b::bigint[], "  # noqa: S608
+                f"%b::timestamptz[]) AS v(sid, t) CROSS JOIN LATERAL (SELECT at, state "
+                f"FROM {EVENT_TABLE} WHERE service_id = v.sid AND at >= v.t "
+                f"AND account_id = %s {bound} ORDER BY at) AS e",
+                params,
+            )
+            for service_id, at, state in cursor.fetchall():
+                result[service_id].append(Event(at=at, state=state))
+        return result
+    scoped = StatusEvent.objects.for_account(account)
+    for service_id, start in starts.items():
+        rows = scoped.filter(service_id=service_id, at__gte=start)
+        if end is not None:
+            rows = rows.filter(at__lt=end)
+        result[service_id] = [
+            Event(at=at, state=state) for at, state in rows.values_list("at", "state")
+        ]
+    return result
+
+
+def histories(
+    *, account, starts: dict[int, dt.datetime], end: dt.datetime | None = None
+) -> dict[int, list[Event]]:
+    """Per service id: the state in force at its start plus its events up to `end` -
+    everything `state_timeline(events, start, end)` needs."""
+    before = states_before(account=account, starts=starts)
+    events = events_from(account=account, starts=starts, end=end)
+    result = {}
+    for service_id in starts:
+        rows = list(events.get(service_id, ()))
+        if service_id in before:
+            rows.append(before[service_id])
+        result[service_id] = rows
+    return result
+
+
+def incident_starts_from(*, account, field: str, starts: dict[int, dt.datetime]) -> dict:
+    """Per service (field="service") or group id: the start of its incident that is open or
+    ends at or after its instant and began before it, if any (a rebuild from the instant
+    must start there). A subject's incidents never overlap, so that can only be the last
+    one starting before the instant: one index probe, whatever the history."""
+    if not starts:
+        return {}
+    column = f"{field}_id"
+    if is_postgres():
+        ids, instants = _split(starts)
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                f"SELECT v.sid, i.started_at FROM unnest(%b::bigint[], %b::timestamptz[]) "  # noqa: S608
+                f"AS v(sid, t) CROSS JOIN LATERAL (SELECT started_at, ended_at "
+                f"FROM {INCIDENT_TABLE} WHERE {column} = v.sid AND started_at < v.t "
+                f"AND account_id = %s ORDER BY started_at DESC LIMIT 1) AS i "
+                f"WHERE i.ended_at IS NULL OR i.ended_at >= v.t",
+                [ids, instants, account.pk],
+            )
+            return dict(cursor.fetchall())
+    result = {}
+    scoped = Incident.objects.for_account(account)
+    for subject_id, start in starts.items():
+        last = (
+            scoped.filter(**{column: subject_id, "started_at__lt": start})
+            .order_by("-started_at")
+            .values_list("started_at", "ended_at")
+            .first()
+        )
+        if last is not None and (last[1] is None or last[1] >= start):
+            result[subject_id] = last[0]
+    return result

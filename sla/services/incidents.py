@@ -1,0 +1,212 @@
+"""Incidents are derived rows: rebuilt from the state timeline whenever history changes.
+
+An incident opens when a service (or group) leaves OK for WARN, UNKNOWN or CRIT, tracks its
+worst and latest state, and closes when it returns to OK. A rebuild from instant T deletes
+the subject's incidents that are open or end at or after T, and derives them again from
+the earliest of those (or T) on, so late, duplicate and out-of-order events end up with
+exactly the incidents an in-order history gives.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sla.engine import OK, STATE_BADNESS, Span, state_timeline
+from sla.engine.groups import group_timeline_from_events
+from sla.engine.states import STATES
+from sla.models import Incident, Service
+from sla.selectors.groups import group_aggregations, group_members
+from sla.selectors.history import histories, incident_starts_from
+from sla.sql import BADNESS_SQL, Column, bulk_cursor, is_postgres, update_from_rows
+
+INCIDENT_TABLE = Incident._meta.db_table
+SERVICE_TABLE = Service._meta.db_table
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class DerivedIncident:
+    """An incident as derived from a timeline (`ended_at` None: still open)."""
+
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    worst_state: str
+    state: str
+
+
+def derive_incidents(spans: list[Span]) -> list[DerivedIncident]:
+    """Incidents of a raw-state timeline; the last span is taken as open-ended.
+
+    A closed incident's `state` is OK (the state it returned to); an open one's is the
+    latest state. UNMONITORED time (before the first event) opens nothing.
+    """
+    incidents = []
+    current = None  # [started_at, worst, latest]
+    for span in spans:
+        state = span.raw_state
+        if state == OK:
+            if current is not None:
+                incidents.append(DerivedIncident(current[0], span.start, current[1], OK))
+                current = None
+        elif state in STATES:
+            if current is None:
+                current = [span.start, state, state]
+            else:
+                if STATE_BADNESS[state] > STATE_BADNESS[current[1]]:
+                    current[1] = state
+                current[2] = state
+    if current is not None:
+        incidents.append(DerivedIncident(current[0], None, current[1], current[2]))
+    return incidents
+
+
+def _horizon(now: dt.datetime, events_by_subject: dict) -> dt.datetime:
+    """An end instant after every event, so the timeline's last span is the open one."""
+    latest = now
+    for events in events_by_subject.values():
+        for event in events:
+            if event.at > latest:
+                latest = event.at
+    return latest + _MICROSECOND
+
+
+def _delete_from(account, field: str, starts: dict[int, dt.datetime]) -> None:
+    """Delete each subject's incidents starting at or after its instant."""
+    column = f"{field}_id"
+    if is_postgres():
+        ids = sorted(starts)
+        with bulk_cursor() as cursor:
+            # Per subject an index range (LATERAL): a join may scan the whole table.
+            cursor.execute(
+                f"DELETE FROM {INCIDENT_TABLE} WHERE id IN (SELECT i.id "  # noqa: S608
+                f"FROM unnest(%b::bigint[], %b::timestamptz[]) AS v(sid, t) "
+                f"CROSS JOIN LATERAL (SELECT id FROM {INCIDENT_TABLE} WHERE {column} = v.sid "
+                f"AND started_at >= v.t AND account_id = %s) AS i)",
+                [ids, [starts[subject_id] for subject_id in ids], account.pk],
+            )
+        return
+    scoped = Incident.objects.for_account(account)
+    for subject_id, start in starts.items():
+        scoped.filter(**{column: subject_id, "started_at__gte": start}).delete()
+
+
+def _rebuild_starts(account, field: str, froms: dict[int, dt.datetime]) -> dict:
+    earliest = incident_starts_from(account=account, field=field, starts=froms)
+    return {
+        subject_id: min(instant, earliest.get(subject_id, instant))
+        for subject_id, instant in froms.items()
+    }
+
+
+def _save(account, field: str, derived: dict[int, list[DerivedIncident]]) -> int:
+    rows = [
+        Incident(
+            account=account,
+            started_at=incident.started_at,
+            ended_at=incident.ended_at,
+            worst_state=incident.worst_state,
+            state=incident.state,
+            **{f"{field}_id": subject_id},
+        )
+        for subject_id, incidents in derived.items()
+        for incident in incidents
+    ]
+    Incident.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _latest(events) -> tuple[dt.datetime, str] | None:
+    """The latest event (the worst one at a tie)."""
+    best = None
+    for event in events:
+        key = (event.at, STATE_BADNESS[event.state])
+        if best is None or key > best[0]:
+            best = (key, event.state)
+    return None if best is None else (best[0][0], best[1])
+
+
+def current_states_advance(*, account, events: dict[int, list]) -> int:
+    """Move Service.current_state/current_state_since to each service's latest event (the
+    worse wins at a tie) where that is newer than the stored one; returns rows written.
+
+    `events` must hold each service's latest events (as a rebuild from the earliest changed
+    instant does)."""
+    latest = {sid: found for sid, rows in events.items() if (found := _latest(rows))}
+    stored = Service.objects.for_account(account).filter(pk__in=list(latest))
+    changed = []
+    for service_id, state, since in stored.values_list(
+        "id", "current_state", "current_state_since"
+    ):
+        at, new_state = latest[service_id]
+        if (
+            since is None
+            or at > since
+            or (at == since and STATE_BADNESS[new_state] > STATE_BADNESS.get(state, -1))
+        ):
+            changed.append((service_id, at, new_state))
+    table = SERVICE_TABLE
+    newer = (
+        f"({table}.current_state_since IS NULL OR v.at > {table}.current_state_since OR "
+        f"(v.at = {table}.current_state_since AND {BADNESS_SQL.format(column='v.state')} > "
+        f"{BADNESS_SQL.format(column=table + '.current_state')}))"
+    )
+    update_from_rows(
+        table=table,
+        columns=[Column("id", "bigint"), Column("at", "timestamptz"), Column("state", "text")],
+        rows=sorted(changed),
+        sets={
+            "current_state": f"CASE WHEN {newer} THEN v.state ELSE {table}.current_state END",
+            "current_state_since": (
+                f"CASE WHEN {newer} THEN v.at ELSE {table}.current_state_since END"
+            ),
+        },
+    )
+    return len(changed)
+
+
+def incidents_rebuild_services(*, account, froms: dict[int, dt.datetime], now: dt.datetime) -> int:
+    """Rebuild the incidents of services `{service_id: changed_from}` (and move their
+    current state forward); returns incident rows written. Call inside a transaction holding
+    the account's derive lock."""
+    if not froms:
+        return 0
+    starts = _rebuild_starts(account, "service", froms)
+    _delete_from(account, "service", starts)
+    events = histories(account=account, starts=starts)
+    current_states_advance(account=account, events=events)
+    horizon = _horizon(now, events)
+    derived = {
+        service_id: derive_incidents(state_timeline(events[service_id], start, horizon))
+        for service_id, start in starts.items()
+    }
+    return _save(account, "service", derived)
+
+
+def incidents_rebuild_groups(*, account, froms: dict[int, dt.datetime], now: dt.datetime) -> int:
+    """Rebuild group incidents from each group's derived timeline (see module docstring)."""
+    if not froms:
+        return 0
+    starts = _rebuild_starts(account, "group", froms)
+    _delete_from(account, "group", starts)
+    members = group_members(account=account, group_ids=list(starts))
+    aggregations = group_aggregations(account=account, group_ids=list(starts))
+    member_starts = {
+        service_id: starts[group_id]
+        for group_id, service_ids in members.items()
+        for service_id in service_ids
+    }
+    events = histories(account=account, starts=member_starts)
+    horizon = _horizon(now, events)
+    derived = {}
+    for group_id, start in starts.items():
+        if group_id not in aggregations:
+            continue  # deleted meanwhile
+        aggregation, k = aggregations[group_id]
+        timeline = group_timeline_from_events(
+            [events[service_id] for service_id in members.get(group_id, [])],
+            aggregation=aggregation,
+            k=k,
+            start=start,
+            end=horizon,
+        )
+        derived[group_id] = derive_incidents(timeline)
+    return _save(account, "group", derived)

@@ -1,0 +1,337 @@
+"""Status ingest: validate a batch item by item, store every valid event exactly once, and
+mark what must be derived again (incidents, snapshots, period results).
+
+Speed matters here (agents push tens of thousands of events a second), so items are
+validated by plain Python, not a serializer per item, and the batch is written with a few
+set-based statements in one transaction: services created on first sight, events inserted
+with ON CONFLICT DO NOTHING on the dedup key (RETURNING tells new from duplicate exactly),
+and rollup marks moved back to the earliest new instant of each service. On PostgreSQL,
+when every service is known, the same write is one statement (sla/services/ingest_pg.py).
+After the commit the `status_history_changed` signal goes out and the incidents refresh is
+dispatched; it also moves `Service.current_state` forward (in the request without Redis,
+within about two seconds on a worker, at the latest with the 5-minute rollup). Keeping
+that row update out of the request means one write per service per refresh instead of one
+per batch.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sla.engine import StateError, normalize_state
+from sla.models import Service, StatusEvent
+from sla.services.ingest_pg import UnknownService, ingest_statement
+from sla.services.marks import marks_upsert
+from sla.signals import status_history_changed
+from sla.sql import Column, bulk_cursor, insert_returning, is_postgres
+from sla.validators import SERVICE_PATH_RE
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 4096
+MAX_ID_LENGTH = 200
+MAX_PATH_LENGTH = 300
+EVENT_TABLE = StatusEvent._meta.db_table
+SERVICE_TABLE = Service._meta.db_table
+# Identifies this module as the sender of status_history_changed: its marks are already
+# written inside the ingest transaction, so the marking receiver skips them.
+INGEST_SENDER = "sla.events_ingest"
+
+
+@dataclass
+class IngestResult:
+    """What happened to a batch: counts, and one error per rejected field of an item."""
+
+    received: int
+    new: int = 0
+    duplicates: int = 0
+    errors: list[dict] = field(default_factory=list)
+    services_created: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len({error["index"] for error in self.errors})
+
+    @property
+    def accepted(self) -> int:
+        return self.received - self.rejected
+
+    def as_dict(self) -> dict:
+        return {
+            "received": self.received,
+            "accepted": self.accepted,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "errors": self.errors,
+            "services_created": self.services_created,
+        }
+
+
+@dataclass(slots=True)
+class ValidEvent:
+    """One item that passed validation (state normalised, instant in UTC)."""
+
+    index: int
+    path: str
+    at: dt.datetime
+    state: str
+    message: str
+    event_id: str | None
+
+
+def _error(errors: list, index: int, field_name: str, message: str) -> None:
+    errors.append({"index": index, "field": field_name, "error": message})
+
+
+def _check_text(value, errors, index, field_name, max_length) -> str | None:
+    if not isinstance(value, str):
+        _error(errors, index, field_name, "must be a string")
+        return None
+    if len(value) > max_length:
+        _error(errors, index, field_name, f"must be at most {max_length} characters")
+        return None
+    if "\x00" in value:
+        _error(errors, index, field_name, "must not contain NUL characters")
+        return None
+    return value
+
+
+def _check_path(value, errors, index) -> str | None:
+    if value is None or value == "":
+        _error(errors, index, "service", "required: the service path, e.g. payment/api")
+        return None
+    path = _check_text(value, errors, index, "service", MAX_PATH_LENGTH)
+    if path is not None and not SERVICE_PATH_RE.fullmatch(path):
+        _error(
+            errors,
+            index,
+            "service",
+            "not a service path: segments of letters, digits, '.', '_' or '-' separated by '/'",
+        )
+        return None
+    return path
+
+
+def _check_at(value, errors, index, latest: dt.datetime) -> dt.datetime | None:
+    if not isinstance(value, str):
+        _error(errors, index, "at", "required: an ISO 8601 instant with an offset or Z")
+        return None
+    try:
+        instant = dt.datetime.fromisoformat(value)
+    except ValueError:
+        _error(errors, index, "at", f"not an ISO 8601 instant: {value[:40]!r}")
+        return None
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        _error(errors, index, "at", "naive timestamp: give an offset or Z (UTC), e.g. ...T10:00Z")
+        return None
+    try:
+        instant = instant.astimezone(dt.UTC)
+    except OverflowError:
+        _error(errors, index, "at", "out of range")
+        return None
+    if instant > latest:
+        skew = settings.SLA_INGEST_MAX_FUTURE_SKEW_SECONDS
+        _error(errors, index, "at", f"more than {skew} s in the future (check the agent's clock)")
+        return None
+    return instant
+
+
+def _check_state(value, errors, index) -> str | None:
+    if value is None:
+        _error(errors, index, "state", "required: OK, WARN, CRIT or UNKNOWN (or an alias)")
+        return None
+    try:
+        return normalize_state(value)
+    except StateError as error:
+        _error(errors, index, "state", str(error))
+        return None
+
+
+def _check_id(value, errors, index) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        _error(errors, index, "id", "must be a string (or an integer)")
+        return None
+    text = str(value)
+    if not text:
+        _error(errors, index, "id", "must not be empty; leave it out instead")
+        return None
+    return _check_text(text, errors, index, "id", MAX_ID_LENGTH)
+
+
+def validate_item(item, index: int, latest: dt.datetime, errors: list) -> ValidEvent | None:
+    """Check one item; append its errors (every bad field) and return it if valid."""
+    if not isinstance(item, dict):
+        _error(errors, index, "", "must be an object with service, at and state")
+        return None
+    before = len(errors)
+    path = _check_path(item.get("service"), errors, index)
+    at = _check_at(item.get("at"), errors, index, latest)
+    state = _check_state(item.get("state"), errors, index)
+    message = item.get("message")
+    if message is None:
+        message = ""
+    else:
+        message = _check_text(message, errors, index, "message", MAX_MESSAGE_LENGTH)
+    event_id = item.get("id")
+    if event_id is not None:
+        event_id = _check_id(event_id, errors, index)
+    if len(errors) > before:
+        return None
+    return ValidEvent(index, path, at, state, message, event_id)
+
+
+def events_validate(items: list, *, now: dt.datetime) -> tuple[list[ValidEvent], list[dict]]:
+    latest = now + dt.timedelta(seconds=settings.SLA_INGEST_MAX_FUTURE_SKEW_SECONDS)
+    errors: list[dict] = []
+    valid = []
+    for index, item in enumerate(items):
+        event = validate_item(item, index, latest, errors)
+        if event is not None:
+            valid.append(event)
+    return valid, errors
+
+
+def _services_by_path(account, paths) -> dict[str, int]:
+    if is_postgres():  # one array parameter instead of a thousand
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                f"SELECT path, id FROM {SERVICE_TABLE} "  # noqa: S608
+                "WHERE account_id = %s AND path = ANY(%b::text[])",
+                [account.pk, list(paths)],
+            )
+            return dict(cursor.fetchall())
+    rows = Service.objects.for_account(account).filter(path__in=paths).values_list("path", "id")
+    return dict(rows)
+
+
+def _resolve_services(account, valid, errors, result) -> tuple[list[ValidEvent], dict[str, int]]:
+    """Service ids for the items' paths; unknown ones created (if allowed) or rejected."""
+    paths = sorted({event.path for event in valid})
+    known = _services_by_path(account, paths)
+    missing = [path for path in paths if path not in known]
+    if missing and account.feature_auto_create_services:
+        # Sorted paths and ON CONFLICT DO NOTHING: concurrent batches may create the same
+        # service; both then see the one row.
+        Service.objects.bulk_create(
+            [Service(account=account, path=path) for path in missing], ignore_conflicts=True
+        )
+        known.update(_services_by_path(account, missing))
+        result.services_created = missing
+    elif missing:
+        absent = set(missing)
+        for event in valid:
+            if event.path in absent:
+                _error(
+                    errors,
+                    event.index,
+                    "service",
+                    f"unknown service {event.path!r}; this account does not create services "
+                    "on first sight (create or import it first)",
+                )
+        valid = [event for event in valid if event.path not in absent]
+    return valid, known
+
+
+def dedup_key(event: ValidEvent, service_id: int) -> str:
+    if event.event_id is not None:
+        return f"id:{event.event_id}"
+    return f"auto:{service_id}:{event.at.isoformat()}:{event.state}"
+
+
+def _insert_events(account, rows: list[tuple], received_at) -> set[str]:
+    inserted = insert_returning(
+        table=EVENT_TABLE,
+        columns=[
+            Column("service_id", "bigint"),
+            Column("at", "timestamptz"),
+            Column("state", "text"),
+            Column("message", "text"),
+            Column("dedup_key", "text"),
+        ],
+        constants={"account_id": account.pk, "received_at": received_at},
+        rows=rows,
+        conflict="(account_id, dedup_key)",
+        returning="dedup_key",
+    )
+    return {key for (key,) in inserted}
+
+
+def _earliest_new(new_events: list[tuple[int, ValidEvent]]) -> dict[int, dt.datetime]:
+    """Per service, the earliest instant among its new events."""
+    earliest: dict[int, dt.datetime] = {}
+    for service_id, event in new_events:
+        first = earliest.get(service_id)
+        if first is None or event.at < first:
+            earliest[service_id] = event.at
+    return earliest
+
+
+def events_ingest(*, account, items: list, now: dt.datetime | None = None) -> IngestResult:
+    """Store a batch of raw items (dicts as agents send them); see the module docstring."""
+    now = now or timezone.now()
+    result = IngestResult(received=len(items))
+    valid, errors = events_validate(items, now=now)
+    result.errors = errors
+    if not valid:
+        return result
+    if is_postgres():
+        try:
+            found = ingest_statement(account=account, valid=valid, received_at=now)
+        except UnknownService:
+            pass  # new services: the general path below creates them
+        else:
+            result.new = sum(new for _, new in found.values())
+            result.duplicates = len(valid) - result.new
+            earliest = {service_id: first for service_id, (first, _) in found.items()}
+            if earliest:
+                transaction.on_commit(
+                    partial(history_changed_notify, account, earliest), robust=True
+                )
+            return result
+    with transaction.atomic():
+        valid, service_ids = _resolve_services(account, valid, errors, result)
+        rows_by_key: dict[str, tuple[int, ValidEvent]] = {}
+        keyed = []
+        for event in valid:
+            service_id = service_ids[event.path]
+            key = dedup_key(event, service_id)
+            rows_by_key.setdefault(key, (service_id, event))
+            keyed.append((key, event.index, service_id, event))
+        # Inserting in key order keeps concurrent batches from deadlocking on the unique index.
+        keyed.sort(key=lambda row: (row[0], row[1]))
+        rows = [
+            (service_id, event.at, event.state, event.message, key)
+            for key, _, service_id, event in keyed
+        ]
+        inserted = _insert_events(account, rows, now)
+        result.new = len(inserted)
+        result.duplicates = len(valid) - result.new
+        earliest = _earliest_new([rows_by_key[key] for key in inserted])
+        marks_upsert(
+            account=account,
+            subject="service",
+            marks={sid: (instant, instant, instant) for sid, instant in earliest.items()},
+        )
+        if earliest:
+            transaction.on_commit(partial(history_changed_notify, account, earliest), robust=True)
+    errors.sort(key=lambda error: error["index"])
+    return result
+
+
+def history_changed_notify(account, changes: dict[int, dt.datetime], sender=INGEST_SENDER):
+    """After a commit: tell the other pipeline stages, and refresh incidents soon."""
+    from sla.tasks import incidents_refresh_soon
+
+    responses = status_history_changed.send_robust(sender=sender, account=account, changes=changes)
+    for receiver, response in responses:
+        if isinstance(response, Exception):
+            logger.error(
+                "status_history_changed receiver %r failed: %r", receiver, response, exc_info=False
+            )
+    incidents_refresh_soon(account_id=account.pk)

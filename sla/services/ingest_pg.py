@@ -1,0 +1,105 @@
+"""PostgreSQL fast path of `events_ingest`: the whole write as one statement.
+
+Looking up the services, inserting the events (ON CONFLICT DO NOTHING on the dedup key) and
+moving the rollup marks back are data-modifying CTEs of a single statement, atomic on its
+own: no BEGIN/COMMIT round trips, three fewer round trips in all, which is most of a
+single-event push's database time. If a path is not a known service the statement fails
+on purpose (a division by zero in its guard), nothing is written, and the caller takes the
+general path, which creates services on first sight.
+"""
+
+import datetime as dt
+
+import psycopg.errors
+from django.db import connection, transaction
+
+from sla.models import RollupMark, Service, StatusEvent
+from sla.sql import bulk_cursor
+
+_TEMPLATE = """
+WITH v AS (
+    SELECT * FROM unnest(%b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[],
+                         %b::bool[], %b::bigint[])
+        AS v(path, at, state, message, key, has_id, ord)
+), s AS (
+    SELECT v.*, svc.id AS service_id,
+           CASE WHEN v.has_id THEN v.key ELSE 'auto:' || svc.id || ':' || v.key END AS dedup_key
+    FROM v JOIN {service} AS svc ON svc.account_id = %s AND svc.path = v.path
+), guard AS (
+    SELECT 1 / (CASE WHEN (SELECT count(*) FROM s) = %s THEN 1 ELSE 0 END) AS ok
+), ins AS (
+    INSERT INTO {event} (account_id, service_id, at, state, message, dedup_key, received_at)
+    SELECT %s, s.service_id, s.at, s.state, s.message, s.dedup_key, %s
+    FROM s CROSS JOIN guard ORDER BY s.dedup_key, s.ord
+    ON CONFLICT (account_id, dedup_key) DO NOTHING
+    RETURNING service_id, at
+), grouped AS (
+    SELECT service_id, min(at) AS first_at, count(*) AS new FROM ins GROUP BY service_id
+), marks AS (
+    INSERT INTO {mark} (account_id, service_id, history_start, dirty_from, incidents_from,
+                        seq, updated_at)
+    SELECT %s, service_id, first_at, first_at, first_at, 1, %s FROM grouped ORDER BY service_id
+    ON CONFLICT (service_id) WHERE service_id IS NOT NULL DO UPDATE SET
+        history_start = LEAST({mark}.history_start, EXCLUDED.history_start),
+        dirty_from = LEAST({mark}.dirty_from, EXCLUDED.dirty_from),
+        incidents_from = LEAST({mark}.incidents_from, EXCLUDED.incidents_from),
+        seq = {mark}.seq + 1,
+        updated_at = EXCLUDED.updated_at
+)
+-- guard on the outer side: it is evaluated even when nothing was inserted
+SELECT grouped.service_id, grouped.first_at, grouped.new FROM guard LEFT JOIN grouped ON true
+"""
+# Table names from model metadata; every value is a bound parameter.
+_SQL = (
+    _TEMPLATE.replace("{service}", Service._meta.db_table)
+    .replace("{event}", StatusEvent._meta.db_table)
+    .replace("{mark}", RollupMark._meta.db_table)
+)
+
+
+class UnknownService(Exception):
+    """A path of the batch is not a service of the account (nothing was written)."""
+
+
+def _execute(params) -> list[tuple]:
+    with bulk_cursor() as cursor:
+        cursor.execute(_SQL, params)
+        return cursor.fetchall()
+
+
+def ingest_statement(*, account, valid: list, received_at: dt.datetime) -> dict[int, tuple]:
+    """Store validated events (all of known services) in one statement; per service id the
+    earliest new instant and the number of new events. Raises UnknownService."""
+    rows = sorted(valid, key=lambda event: event.index)
+    params = [
+        [event.path for event in rows],
+        [event.at for event in rows],
+        [event.state for event in rows],
+        [event.message for event in rows],
+        [
+            f"id:{event.event_id}"
+            if event.event_id is not None
+            else f"{event.at.isoformat()}:{event.state}"
+            for event in rows
+        ],
+        [event.event_id is not None for event in rows],
+        [event.index for event in rows],
+        account.pk,
+        len(rows),
+        account.pk,
+        received_at,
+        account.pk,
+        received_at,
+    ]
+    try:
+        if connection.in_atomic_block:
+            # Inside a caller's transaction the failed guard must not abort it.
+            with transaction.atomic():
+                found = _execute(params)
+        else:
+            found = _execute(params)
+    except psycopg.errors.DivisionByZero as error:  # the guard: an unknown path
+        raise UnknownService() from error
+    return {
+        service_id: (first_at, new) for service_id, first_at, new in found if service_id is not None
+    }

@@ -1,0 +1,168 @@
+"""Rollup marks: what the rollup unit must recompute, persisted with the data that caused it.
+
+Marking moves `dirty_from` / `incidents_from` back (never forward) and bumps `seq`; the
+rollup clears a mark only if its `seq` is unchanged since it read it (see RollupMark).
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+
+from sla.models import RollupMark, Service
+from sla.sql import Column, least_sql, update_from_rows, upsert
+
+MARK_TABLE = RollupMark._meta.db_table
+
+_SUBJECT_COLUMN = {"service": "service_id", "group": "group_id"}
+
+
+def marks_upsert(
+    *,
+    account,
+    subject: str,
+    marks: dict[int, tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None]],
+) -> None:
+    """Mark services (subject="service") or groups ("group") by id:
+    `{id: (history_start, dirty_from, incidents_from)}`, each moved back to the given instant
+    (None leaves it). Creates missing marks. Rows are written in id order so concurrent
+    ingests lock them in one order."""
+    if not marks:
+        return
+    column = _SUBJECT_COLUMN[subject]
+    now = timezone.now()
+    rows = [
+        (account.pk, subject_id, history, dirty, incidents, 1, now)
+        for subject_id, (history, dirty, incidents) in sorted(marks.items())
+    ]
+    updates = {
+        name: least_sql(f"{MARK_TABLE}.{name}", f"excluded.{name}")
+        for name in ("history_start", "dirty_from", "incidents_from")
+    }
+    updates["seq"] = f"{MARK_TABLE}.seq + 1"
+    updates["updated_at"] = "excluded.updated_at"
+    upsert(
+        table=MARK_TABLE,
+        columns=[
+            Column("account_id", "bigint"),
+            Column(column, "bigint"),
+            Column("history_start", "timestamptz"),
+            Column("dirty_from", "timestamptz"),
+            Column("incidents_from", "timestamptz"),
+            Column("seq", "bigint"),
+            Column("updated_at", "timestamptz"),
+        ],
+        rows=rows,
+        conflict=f"({column}) WHERE {column} IS NOT NULL",
+        updates=updates,
+    )
+
+
+def _move_back(field: str, instant: dt.datetime):
+    return Least(Coalesce(F(field), instant), instant)
+
+
+def marks_dirty_existing(*, account, subjects: Q, since: dt.datetime) -> int:
+    """Move `dirty_from` of existing marks matching `subjects` back to `since` (downtime
+    changes: subjects without a mark have no history, so nothing to recompute)."""
+    return (
+        RollupMark.objects.for_account(account)
+        .filter(subjects)
+        .update(dirty_from=_move_back("dirty_from", since), seq=F("seq") + 1)
+    )
+
+
+def marks_for_group_membership(*, account, service: Service, group_ids: Iterable[int]) -> None:
+    """A service joined or left groups: their whole history (from the service's first event)
+    must be derived again."""
+    service_mark = RollupMark.objects.for_account(account).filter(service=service).first()
+    if service_mark is None or service_mark.history_start is None:
+        return
+    since = service_mark.history_start
+    marks_upsert(
+        account=account,
+        subject="group",
+        marks={group_id: (since, since, since) for group_id in group_ids if group_id},
+    )
+
+
+def marks_for_group_definition(*, account, group_id: int) -> None:
+    """A group's aggregation changed: derive its whole history again."""
+    mark = RollupMark.objects.for_account(account).filter(group_id=group_id).first()
+    if mark is None or mark.history_start is None:
+        return
+    since = mark.history_start
+    marks_upsert(account=account, subject="group", marks={group_id: (None, since, since)})
+
+
+def marks_propagate_to_groups(*, account) -> int:
+    """Carry dirty member marks over to their groups (before the members' marks are cleared),
+    so a crash between the two never loses a group's recomputation. Returns groups marked."""
+    rows = (
+        RollupMark.objects.for_account(account)
+        .filter(service__group__isnull=False)
+        .filter(Q(dirty_from__isnull=False) | Q(incidents_from__isnull=False))
+        .values_list("service__group_id", "history_start", "dirty_from", "incidents_from")
+    )
+    wanted: dict[int, list] = {}
+    for group_id, history, dirty, incidents in rows:
+        current = wanted.setdefault(group_id, [None, None, None])
+        for index, value in enumerate((history, dirty, incidents)):
+            if value is not None and (current[index] is None or value < current[index]):
+                current[index] = value
+    if not wanted:
+        return 0
+    existing = {
+        mark.group_id: mark
+        for mark in RollupMark.objects.for_account(account).filter(group_id__in=wanted)
+    }
+    changed = {}
+    for group_id, values in wanted.items():
+        mark = existing.get(group_id)
+        stored = (
+            (None, None, None)
+            if mark is None
+            else (mark.history_start, mark.dirty_from, mark.incidents_from)
+        )
+        if mark is None or any(
+            value is not None and (old is None or value < old)
+            for value, old in zip(values, stored, strict=True)
+        ):
+            changed[group_id] = tuple(values)
+    marks_upsert(account=account, subject="group", marks=changed)
+    return len(changed)
+
+
+def marks_finish(
+    *,
+    marks: Iterable[RollupMark],
+    rolled_until: dt.datetime | None,
+    snapshots: bool,
+    incidents: bool,
+) -> None:
+    """After a unit derived what the marks asked for: advance `rolled_until` (never back) and
+    clear the handled fields of every mark whose `seq` did not change meanwhile."""
+    rows = [(mark.pk, mark.seq, rolled_until) for mark in marks]
+    if not rows:
+        return
+    table = MARK_TABLE
+    sets = {}
+    if rolled_until is not None:
+        sets["rolled_until"] = (
+            f"CASE WHEN {table}.rolled_until IS NULL OR {table}.rolled_until < v.until "
+            f"THEN v.until ELSE {table}.rolled_until END"
+        )
+    if snapshots:
+        sets["dirty_from"] = f"CASE WHEN {table}.seq = v.seq THEN NULL ELSE {table}.dirty_from END"
+    if incidents:
+        sets["incidents_from"] = (
+            f"CASE WHEN {table}.seq = v.seq THEN NULL ELSE {table}.incidents_from END"
+        )
+    update_from_rows(
+        table=table,
+        columns=[Column("id", "bigint"), Column("seq", "bigint"), Column("until", "timestamptz")],
+        rows=rows,
+        sets=sets,
+    )

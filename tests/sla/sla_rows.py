@@ -1,0 +1,69 @@
+"""Stored rows from the engine's JSON shapes: SLAs, events and downtimes (acceptance cases
+through the database)."""
+
+import datetime as dt
+
+from sla.engine import parse_instant, parse_sla
+from sla.models import Downtime, Requirement, Service, SLADefinition, StatusEvent, TimePeriod
+
+
+def instant(text: str) -> dt.datetime:
+    return parse_instant(text, "instant")
+
+
+def sla_from_json(account, sla_json: dict, title: str = "SLA") -> SLADefinition:
+    parse_sla(sla_json)  # the case must be valid before we store it
+    time_period = None
+    if sla_json.get("time_period"):
+        time_period = TimePeriod.objects.create(
+            account=account, name=f"{title} hours", definition=sla_json["time_period"]
+        )
+    sla = SLADefinition.objects.create(
+        account=account,
+        title=title,
+        period=sla_json["period"],
+        timezone=sla_json.get("timezone", "UTC"),
+        time_period=time_period,
+        options=sla_json.get("options", {}),
+    )
+    for position, item in enumerate(sla_json["requirements"]):
+        levels = item.get("levels") or {}
+        Requirement.objects.create(
+            account=account,
+            sla=sla,
+            position=position,
+            title=item["title"],
+            kind=item["kind"],
+            state=item["state"],
+            comparison=item.get("comparison", ""),
+            target=item.get("target"),
+            max_count=item.get("max_count"),
+            min_duration_seconds=item.get("min_duration_seconds"),
+            level_warn=levels.get("warn"),
+            level_crit=levels.get("crit"),
+        )
+    sla.refresh_from_db()
+    return sla
+
+
+def store_events(account, service: Service, events: list[dict]) -> None:
+    StatusEvent.objects.bulk_create(
+        StatusEvent(
+            account=account,
+            service=service,
+            at=instant(event["at"]),
+            state=event["state"],
+            dedup_key=f"test:{service.pk}:{index}",
+        )
+        for index, event in enumerate(events)
+    )
+
+
+def store_downtimes(account, service: Service, downtimes: list[dict]) -> None:
+    for downtime in downtimes:
+        Downtime.objects.create(
+            account=account,
+            service=service,
+            start=instant(downtime["start"]),
+            end=instant(downtime["end"]),
+        )

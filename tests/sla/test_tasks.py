@@ -1,0 +1,132 @@
+"""Celery tasks of the pipeline (eager here; a real worker in test_celery_worker.py):
+per-account units from one beat task, singleton locks, and ingest that survives Redis down."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from kombu.exceptions import OperationalError
+
+from sla import tasks
+from sla.models import Incident, RollupMark, StatusEvent, UptimeSnapshot
+from slaportal.locks import singleton_lock
+from tests.factories import AccountFactory
+from tests.redis_server import free_port
+from tests.sla.helpers import T0, item
+
+pytestmark = pytest.mark.django_db
+NOW = T0 + dt.timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def ingest(account, *items):
+    from sla.services.ingest import events_ingest
+
+    return events_ingest(account=account, items=list(items))
+
+
+def test_beat_task_dispatches_one_unit_per_account(eager):
+    first, second = AccountFactory(), AccountFactory()
+    ingest(first, item("web", 0, "OK"))
+    ingest(second, item("db", 0, "CRIT"))
+    result = tasks.rollups_dispatch.apply().get()
+    assert result == {"accounts": 2, "failed": 0}
+    assert UptimeSnapshot.objects.for_account(first).count() == 12
+    assert Incident.objects.for_account(second).count() == 1
+
+
+def test_a_failing_unit_does_not_stop_the_others(eager, monkeypatch):
+    accounts = [AccountFactory(), AccountFactory()]
+    for account in accounts:
+        ingest(account, item("web", 0, "OK"))
+    original = tasks.rollup_account.delay
+
+    def flaky(account_id):
+        if account_id == accounts[0].pk:
+            raise RuntimeError("boom")
+        return original(account_id)
+
+    monkeypatch.setattr(tasks.rollup_account, "delay", flaky)
+    assert tasks.rollups_dispatch.apply().get() == {"accounts": 2, "failed": 1}
+    assert UptimeSnapshot.objects.for_account(accounts[1]).exists()
+
+
+def test_singletons_skip_while_their_lock_is_held(eager):
+    account = AccountFactory()
+    ingest(account, item("web", 0, "OK"))
+    with singleton_lock("sla.rollups_dispatch", timeout=30):
+        assert tasks.rollups_dispatch.apply().get() == {"skipped": True}
+    with singleton_lock(f"sla.rollup_account:{account.pk}", timeout=30):
+        assert tasks.rollup_account.apply(args=(account.pk,)).get() == {"skipped": True}
+    assert not UptimeSnapshot.objects.exists()
+    result = tasks.rollup_account.apply(args=(account.pk,)).get()
+    assert result["snapshots"] == 12 and result["complete"] is True
+
+
+def test_units_for_a_deleted_account_do_nothing(eager):
+    assert tasks.rollup_account.apply(args=(987654,)).get() == {"skipped": "no such account"}
+    assert tasks.incidents_refresh.apply(args=(987654,)).get() == {"skipped": "no such account"}
+
+
+def test_ingest_refreshes_incidents_right_after_commit(eager, django_capture_on_commit_callbacks):
+    account = AccountFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(account, item("web", 0, "OK"), item("web", 10, "CRIT"))
+    assert Incident.objects.for_account(account).get().ended_at is None
+
+
+def test_redis_down_ingest_still_stores_and_the_rollup_catches_up_later(
+    not_eager, settings, django_capture_on_commit_callbacks, caplog, monkeypatch
+):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens there
+    monkeypatch.setattr(tasks, "_dispatch_blocked_until", 0.0)
+    account = AccountFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = ingest(account, item("web", 0, "OK"), item("web", 10, "CRIT"))
+    assert result.new == 2 and StatusEvent.objects.for_account(account).count() == 2
+    assert "not dispatched" in caplog.text
+    mark = RollupMark.objects.get(account=account)
+    assert mark.incidents_from is not None and mark.dirty_from is not None
+    assert not Incident.objects.exists()
+    # Redis is back: the next beat run derives everything from the marks in the database.
+    from sla.services.rollups import account_rollup
+
+    account_rollup(account=account)
+    assert Incident.objects.for_account(account).count() == 1
+    assert UptimeSnapshot.objects.for_account(account).count() == 12
+
+
+def test_a_dead_broker_is_caught_and_backs_off(not_eager, monkeypatch, caplog):
+    calls = []
+
+    class FakeRedis:
+        def set(self, *args, **kwargs):
+            calls.append(args)
+            return True
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to broker")
+
+    monkeypatch.setattr(tasks, "redis_client", lambda **kwargs: FakeRedis())
+    monkeypatch.setattr(tasks.incidents_refresh, "apply_async", broker_down)
+    monkeypatch.setattr(tasks, "_dispatch_blocked_until", 0.0)
+    tasks.incidents_refresh_soon(account_id=1)
+    tasks.incidents_refresh_soon(account_id=1)  # backing off: not even tried
+    assert len(calls) == 1 and "Error 111" in caplog.text
+
+
+def test_the_api_stays_up_with_redis_down(
+    not_eager, settings, api_a, tenants, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    monkeypatch.setattr(tasks, "_dispatch_blocked_until", 0.0)
+    body = [item("web", 0, "OK"), item("web", 5, "WARN")]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api_a.post("/api/v1/events", data=body, format="json")
+    assert response.status_code == 200 and response.json()["new"] == 2
+    assert len(callbacks) == 1 and "not dispatched" in caplog.text
