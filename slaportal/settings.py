@@ -16,6 +16,7 @@ from slaportal.env import (
     env_list,
     env_redis_url,
     env_str,
+    env_time_of_day,
     env_timezone,
 )
 
@@ -151,6 +152,10 @@ SLA_ENABLED = env_bool("SLA_ENABLED", True)
 SLA_REPORT_DIR = Path(env_str("SLA_REPORT_DIR", str(VAR_DIR / "reports")))
 SLA_PUBLIC_BASE_URL = env_str("SLA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SLA_DEFAULT_TIMEZONE = env_timezone("SLA_DEFAULT_TIMEZONE", "UTC")
+# Daily reports: built every day at this UTC time for the previous day in each account's
+# time zone; days missed (job down) are caught up, at most this many days back.
+SLA_REPORT_TIME = env_time_of_day("SLA_REPORT_TIME", "00:05")
+SLA_REPORT_CATCHUP_DAYS = env_int("SLA_REPORT_CATCHUP_DAYS", 7, minimum=1)
 
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

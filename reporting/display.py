@@ -1,0 +1,213 @@
+"""A daily report's data made ready to print: texts, colours and the chart of each row.
+
+Percentages go through sla.display.format_percent (never rounded across a target); uptime
+is shown against 100 %, so only a perfect day reads "100.00%". Times are shown in the
+account's time zone.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+from sla.display import format_duration, format_percent
+
+UPTIME_CLASSES = ((99.9, "good"), (99.0, "fair"))
+
+
+def uptime_text(value: float | None) -> str:
+    text = format_percent(value, 100.0)
+    if value is not None and value < 100.0 and text.startswith("100."):
+        return "99.999999%"  # closer to 100 than six decimals show; never print 100
+    return text
+
+
+def uptime_class(value: float | None) -> str:
+    if value is None:
+        return "none"
+    return next((name for floor, name in UPTIME_CLASSES if value >= floor), "bad")
+
+
+def _instant(text: str | None, zone) -> str:
+    if not text:
+        return "–"
+    instant = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+def _budget_text(budget: dict | None) -> str:
+    if not budget or budget.get("remaining_fraction") is None:
+        return ""
+    remaining = budget["remaining_fraction"] * 100
+    if remaining < 0:
+        return f"budget overspent by {format_duration(-budget['remaining_seconds'])}"
+    return f"budget {remaining:.0f}% left ({format_duration(budget['remaining_seconds'])})"
+
+
+def requirement_text(requirement: dict) -> str:
+    """'99.95% (target ≥ 99.9%), budget 52% left (11 min 3 s)' or '1 outage (max 3)'."""
+    if requirement["state"] == "NODATA":
+        return "no data"
+    if requirement["kind"] == "percentage":
+        sign = "≥" if requirement["comparison"] == "min" else "≤"
+        value = format_percent(requirement["value"], requirement["target"])
+        budget = _budget_text(requirement.get("budget"))
+        head = f"{value} (target {sign} {requirement['target']:g}%)"
+        return f"{head}, {budget}" if budget else head
+    count = requirement["count"] or 0
+    plural = "outage" if count == 1 else "outages"
+    return f"{count} {plural} (max {requirement['max_count']})"
+
+
+def sla_view(sla: dict | None, zone) -> dict | None:
+    if sla is None:
+        return None
+    start = _instant(sla["period_start"], zone)[:10]
+    end = dt.datetime.fromisoformat(sla["period_end"].replace("Z", "+00:00")).astimezone(zone)
+    last_day = (end - dt.timedelta(microseconds=1)).date()
+    return {
+        "title": sla["title"],
+        "state": sla["state"],
+        "period": f"{sla['period']} {start} – {last_day:%Y-%m-%d}"
+        + ("" if sla["complete"] else ", to date"),
+        "requirements": [
+            {"title": item["title"], "state": item["state"], "text": requirement_text(item)}
+            for item in sla["requirements"]
+        ],
+    }
+
+
+def _subject_view(entry: dict, zone, strip: Callable) -> dict:
+    uptime = entry["uptime"]["percent"] if entry["uptime"] else None
+    return {
+        "uptime": uptime_text(uptime),
+        "uptime_class": uptime_class(uptime),
+        "sla": sla_view(entry["sla"], zone),
+        "incidents": len(entry["incidents"]),
+        "strip": strip(entry["strip"]),
+    }
+
+
+def _service_view(service: dict, zone, strip: Callable) -> dict:
+    return {
+        "name": service["name"],
+        "path": service["path"],
+        **_subject_view(service, zone, strip),
+    }
+
+
+def _group_view(group: dict, zone, strip: Callable) -> dict:
+    return {
+        "title": group["title"],
+        "name": group["name"],
+        "size": len(group["services"]),
+        **_subject_view(group, zone, strip),
+        "services": [_service_view(service, zone, strip) for service in group["services"]],
+    }
+
+
+def _subjects(data: dict):
+    """(subject name, entry) for every group and service that has figures of its own."""
+    for group in data["groups"]:
+        yield f"group {group['title']}", group
+        for service in group["services"]:
+            yield service["name"], service
+    for service in data["ungrouped_services"]:
+        yield service["name"], service
+
+
+def _incident_views(data: dict, zone) -> list[dict]:
+    rows = []
+    for subject, entry in _subjects(data):
+        for incident in entry["incidents"]:
+            rows.append(
+                {
+                    "sort": (incident["start"], subject),
+                    "subject": subject,
+                    "start": _instant(incident["start"], zone),
+                    "end": _instant(incident["end"], zone) if incident["end"] else "ongoing",
+                    "worst": incident["worst_state"],
+                    "duration": format_duration(incident["duration_seconds"]),
+                    "in_day": format_duration(incident["seconds_in_day"]),
+                }
+            )
+    return sorted(rows, key=lambda row: row["sort"])
+
+
+def _downtime_views(data: dict, zone) -> list[dict]:
+    pairs = [("whole account", downtime) for downtime in data["downtimes"]]
+    for subject, entry in _subjects(data):
+        pairs.extend((subject, downtime) for downtime in entry["downtimes"])
+    rows = [
+        {
+            "sort": (downtime["start"], subject),
+            "subject": subject,
+            "reason": downtime["reason"],
+            "start": _instant(downtime["start"], zone),
+            "end": _instant(downtime["end"], zone),
+            "in_day": format_duration(downtime["seconds_in_day"]),
+        }
+        for subject, downtime in pairs
+    ]
+    return sorted(rows, key=lambda row: row["sort"])
+
+
+def _slo_views(data: dict) -> list[dict]:
+    rows = []
+    for subject, entry in _subjects(data):
+        for slo in entry["slos"]:
+            budget = slo["budget"]
+            remaining = budget["remaining_fraction"]
+            rows.append(
+                {
+                    "name": slo["name"],
+                    "subject": subject,
+                    "target": f"{slo['target']:g}%",
+                    "sli": format_percent(budget["sli"], slo["target"]),
+                    "remaining": "–" if remaining is None else f"{remaining * 100:.1f}%",
+                    "state": "BROKEN" if remaining is not None and remaining < 0 else "OK",
+                    "burn_hour": _burn(slo["burn_rates"].get("1h")),
+                    "burn_day": _burn(slo["burn_rates"].get("day")),
+                }
+            )
+    return rows
+
+
+def _burn(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def _kpis(summary: dict) -> list[dict]:
+    states = summary["sla_states"]
+    at_risk = states["WARN"] + states["CRIT"]
+    return [
+        {"label": "Services", "value": str(summary["services"]), "class": ""},
+        {
+            "label": "Uptime (all services)",
+            "value": uptime_text(summary["uptime_percent"]),
+            "class": uptime_class(summary["uptime_percent"]),
+        },
+        {
+            "label": "SLAs broken / at risk",
+            "value": f"{states['BROKEN']} / {at_risk}",
+            "class": "bad" if states["BROKEN"] else ("fair" if at_risk else "good"),
+        },
+        {"label": "Incidents", "value": str(summary["incidents"]), "class": ""},
+        {"label": "Downtimes", "value": str(summary["downtimes"]), "class": ""},
+    ]
+
+
+def report_view(data: dict, *, zone, strip: Callable) -> dict:
+    """Everything the PDF template prints, derived from the report's data only."""
+    day = dt.date.fromisoformat(data["day"])
+    groups = [_group_view(group, zone, strip) for group in data["groups"]]
+    ungrouped = [_service_view(service, zone, strip) for service in data["ungrouped_services"]]
+    return {
+        "day": f"{day:%A, %d %B %Y}",
+        "range": f"{_instant(data['range']['start'], zone)} – "
+        f"{_instant(data['range']['end'], zone)} ({data['account']['timezone']})",
+        "kpis": _kpis(data["summary"]),
+        "groups": groups,
+        "ungrouped": ungrouped,
+        "slos": _slo_views(data),
+        "incidents": _incident_views(data, zone),
+        "downtimes": _downtime_views(data, zone),
+    }
