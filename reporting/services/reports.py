@@ -186,7 +186,8 @@ def _email_text(report: DailyReport, summary: dict, files: dict) -> str:
         f"Services: {summary.get('services', 0)}, uptime of all services: "
         f"{uptime_text(summary.get('uptime_percent'))}",
         f"SLAs (period to date): {states.get('BROKEN', 0)} broken, {states.get('CRIT', 0)} "
-        f"critical, {states.get('WARN', 0)} warning, {states.get('OK', 0)} OK",
+        f"critical, {states.get('WARN', 0)} warning, {states.get('OK', 0)} OK, "
+        f"{states.get('NODATA', 0)} without data",
         f"Incidents: {summary.get('incidents', 0)}, downtimes: {summary.get('downtimes', 0)}",
         "",
         "The PDF report is attached. Downloads (login or API token with the read scope):",

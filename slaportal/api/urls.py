@@ -7,7 +7,14 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
-from reporting.api import EmailRecipientViewSet, WebhookEndpointViewSet
+from reporting.api import (
+    DailyReportViewSet,
+    DashboardPeriodResultsView,
+    DashboardStatsView,
+    DashboardTrendView,
+    EmailRecipientViewSet,
+    WebhookEndpointViewSet,
+)
 from sla.api.definitions import (
     AssignmentRuleViewSet,
     DowntimeViewSet,
@@ -46,11 +53,19 @@ router.register("slos", SLOViewSet, basename="slo")
 router.register("alert-policies", AlertPolicyViewSet, basename="alert-policy")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 router.register("email-recipients", EmailRecipientViewSet, basename="email-recipient")
+router.register("daily-reports", DailyReportViewSet, basename="daily-report")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
     api_path("requests", RequestCountsView.as_view(), name="request-counts"),
     api_path("reports", SLOReportView.as_view(), name="slo-reports"),
     api_path("groups/<pk>/budget", GroupBudgetView.as_view(), name="group-budget"),
+    api_path("dashboard/stats", DashboardStatsView.as_view(), name="dashboard-stats"),
+    api_path(
+        "dashboard/period-results",
+        DashboardPeriodResultsView.as_view(),
+        name="dashboard-period-results",
+    ),
+    api_path("dashboard/trend", DashboardTrendView.as_view(), name="dashboard-trend"),
 ]
 urlpatterns += router.urls

@@ -12,6 +12,7 @@ from tests.factories.accounts import (
 )
 from tests.factories.registry import FACTORIES, factory_for
 from tests.factories.reporting import (
+    DailyReportFactory,
     DeliveryFactory,
     EmailRecipientFactory,
     OutboxMessageFactory,
@@ -49,6 +50,7 @@ __all__ = [
     "ApiTokenFactory",
     "AssignmentRuleFactory",
     "BurnRateWindowFactory",
+    "DailyReportFactory",
     "DailyUptimeFactory",
     "DeliveryFactory",
     "DowntimeFactory",
