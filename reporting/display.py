@@ -62,12 +62,12 @@ def sla_view(sla: dict | None, zone) -> dict | None:
         return None
     start = _instant(sla["period_start"], zone)[:10]
     end = dt.datetime.fromisoformat(sla["period_end"].replace("Z", "+00:00")).astimezone(zone)
-    last_day = (end - dt.timedelta(microseconds=1)).date()
+    last_day = f"{(end - dt.timedelta(microseconds=1)).date():%Y-%m-%d}"
+    period = start if start == last_day else f"{start} – {last_day}"
     return {
         "title": sla["title"],
         "state": sla["state"],
-        "period": f"{sla['period']} {start} – {last_day:%Y-%m-%d}"
-        + ("" if sla["complete"] else ", to date"),
+        "period": f"period {period}" + ("" if sla["complete"] else " (to date)"),
         "requirements": [
             {"title": item["title"], "state": item["state"], "text": requirement_text(item)}
             for item in sla["requirements"]
@@ -95,13 +95,16 @@ def _service_view(service: dict, zone, strip: Callable) -> dict:
 
 
 def _group_view(group: dict, zone, strip: Callable) -> dict:
-    return {
+    members = group["services"]
+    view = {
         "title": group["title"],
         "name": group["name"],
-        "size": len(group["services"]),
+        "size": len(members),
         **_subject_view(group, zone, strip),
-        "services": [_service_view(service, zone, strip) for service in group["services"]],
+        "services": [_service_view(service, zone, strip) for service in members],
     }
+    view["incidents"] += sum(len(service["incidents"]) for service in members)
+    return view
 
 
 def _subjects(data: dict):

@@ -13,6 +13,7 @@ data gives the same PDF bytes.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import logging
@@ -23,6 +24,9 @@ from django.apps import apps
 from django.conf import settings
 from django.template.loader import render_to_string
 from reportlab import rl_config
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from svglib.fonts import register_font as svg_register_font
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
@@ -33,6 +37,8 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "reporting/daily_report.html"
 CHART_SCHEME = "chart:"
 MAX_TREND_SERIES = 8
+FONT_FILE = "/static/fonts/DejaVuSans.ttf"
+BASE_FONT = "SLAPortal-DejaVuSans"
 
 
 class UnsafeResource(ValueError):
@@ -97,6 +103,16 @@ def resource_policy() -> ResourceAccessPolicy:
     )
 
 
+@functools.cache
+def _register_fonts() -> str:
+    """The embedded TTF as ReportLab's canvas font and as the charts' "DejaVu Sans", so no
+    text of the document (page set-up, SVG labels) falls back to a non-embedded font."""
+    path = str(static_file(FONT_FILE))
+    pdfmetrics.registerFont(TTFont(BASE_FONT, path))
+    svg_register_font("DejaVu Sans", path)
+    return BASE_FONT
+
+
 class _Charts:
     """Chart images of one document, keyed by content so equal strips are stored once."""
 
@@ -149,8 +165,9 @@ def render_report_pdf(data: dict) -> bytes:
     context = report_pdf_context(data, charts)
     html = render_to_string(TEMPLATE, context)
     output = io.BytesIO()
-    previous = rl_config.invariant
+    previous = rl_config.invariant, rl_config.canvas_basefontname
     rl_config.invariant = 1  # fixed creation date and document ID: same data, same bytes
+    rl_config.canvas_basefontname = _register_fonts()
     try:
         status = pisa.CreatePDF(
             html,
@@ -160,7 +177,7 @@ def render_report_pdf(data: dict) -> bytes:
             encoding="utf-8",
         )
     finally:
-        rl_config.invariant = previous
+        rl_config.invariant, rl_config.canvas_basefontname = previous
     if status.err:
         raise RuntimeError(f"the PDF could not be rendered ({status.err} errors)")
     return output.getvalue()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from reporting.selectors.report_sla import requirement_budget_json
-from sla.engine import RESULT_BADNESS, STATE_BADNESS
+from sla.engine import RESULT_BADNESS, STATE_BADNESS, period_bounds
 from sla.models import Incident, PeriodResult, Requirement, Service, SLADefinition
 from sla.selectors.definitions import ordered_rules, sla_for_service
 from sla.selectors.results import last_periods
@@ -113,22 +113,41 @@ class CurrentRow:
     text: str = ""  # the worst requirement, for display
 
 
+def _current_query(account, now: dt.datetime):
+    return (
+        PeriodResult.objects.for_account(account)
+        .filter(service__isnull=False, period_start__lte=now, period_end__gt=now)
+        .values_list("service_id", "sla_id", "state", "result", "period_start", "period_end")
+    )
+
+
+def _fill_current(account, assignments: Assignments, missing: set, now: dt.datetime) -> None:
+    """Compute, in bulk per SLA, the current period of services that have no row yet (new
+    services before the 5-minute refresh job has seen them)."""
+    for sla, services in assignments.by_sla.items():
+        needy = [service for service in services if (service.pk, sla.pk) in missing]
+        if needy:
+            period = period_bounds(sla.period, sla.timezone, now)
+            period_results_compute_bulk(
+                account=account, sla=sla, services=needy, periods=[period], now=now
+            )
+
+
 def current_rows(*, account, assignments: Assignments, now: dt.datetime) -> list[CurrentRow]:
     """One query: the current-period rows of every rule-assigned (service, SLA) pair."""
     if not assignments.by_sla:
         return []
     services = {service.pk: service for group in assignments.by_sla.values() for service in group}
     wanted = assignments.pairs()
-    rows = (
-        PeriodResult.objects.for_account(account)
-        .filter(service__isnull=False, period_start__lte=now, period_end__gt=now)
-        .values_list("service_id", "sla_id", "state", "result", "period_start", "period_end")
-    )
+    rows = [row for row in _current_query(account, now) if (row[0], row[1]) in wanted]
+    missing = wanted - {(row[0], row[1]) for row in rows}
+    if missing:
+        _fill_current(account, assignments, missing, now)
+        rows = [row for row in _current_query(account, now) if (row[0], row[1]) in wanted]
     slas = {sla.pk: sla for sla in assignments.by_sla}
     return [
         CurrentRow(services[service_id], slas[sla_id], state, result, start, end)
         for service_id, sla_id, state, result, start, end in rows
-        if (service_id, sla_id) in wanted
     ]
 
 
