@@ -61,7 +61,9 @@ def _trend_context(account, now: dt.datetime, days: int) -> dict:
         for index, item in enumerate(trend.groups)
     ]
     return {
-        "svg": mark_safe(uptime_trend_svg(series, trend.days)),  # noqa: S308 - escaped inside
+        "svg": mark_safe(  # noqa: S308 - names are escaped inside
+            uptime_trend_svg(series, trend.days, width=960, height=240)
+        ),
         "legend": [
             {"name": line.name, "colour": line.colour, "group": item.group, "mean": item.mean}
             for line, item in zip(series, trend.groups, strict=True)

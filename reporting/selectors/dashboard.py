@@ -296,7 +296,7 @@ def _cell(index: int, result: dict, requirements: list, complete: bool) -> Cell:
     return Cell(
         index=index,
         state=state,
-        text=headline.text if headline else state,
+        text=headline.text if headline and state != "NODATA" else "no data",
         tooltip=f"{state}\n{tooltip}".strip(),
         complete=complete,
     )

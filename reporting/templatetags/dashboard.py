@@ -61,3 +61,11 @@ def burn_at(rates, seconds) -> str:
 def seconds(value) -> str:
     number = _number(value)
     return format_duration(number)
+
+
+@register.simple_tag
+def requirement_percent(spec: dict, index: int, value) -> str:
+    """A requirement's value against its own target (from the SLA's engine JSON)."""
+    requirements = (spec or {}).get("requirements") or []
+    target = requirements[index].get("target") if index < len(requirements) else None
+    return format_percent(_number(value), _number(target))
