@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sla.display import format_duration, format_percent
 
 UPTIME_CLASSES = ((99.9, "good"), (99.0, "fair"))
+STATE_ORDER = ("BROKEN", "CRIT", "WARN", "OK", "NODATA")
 
 
 def uptime_text(value: float | None) -> str:
@@ -38,41 +39,73 @@ def _budget_text(budget: dict | None) -> str:
         return ""
     remaining = budget["remaining_fraction"] * 100
     if remaining < 0:
-        return f"budget overspent by {format_duration(-budget['remaining_seconds'])}"
-    return f"budget {remaining:.0f}% left ({format_duration(budget['remaining_seconds'])})"
+        return f"overspent by {format_duration(-budget['remaining_seconds'])}"
+    return f"{remaining:.0f}% of budget left"
 
 
 def requirement_text(requirement: dict) -> str:
-    """'99.95% (target ≥ 99.9%), budget 52% left (11 min 3 s)' or '1 outage (max 3)'."""
+    """'99.95% (≥ 99.9%), budget 52% left' or '1 outage (max 3)'."""
     if requirement["state"] == "NODATA":
         return "no data"
     if requirement["kind"] == "percentage":
         sign = "≥" if requirement["comparison"] == "min" else "≤"
         value = format_percent(requirement["value"], requirement["target"])
         budget = _budget_text(requirement.get("budget"))
-        head = f"{value} (target {sign} {requirement['target']:g}%)"
+        head = f"{value} ({sign} {requirement['target']:g}%)"
         return f"{head}, {budget}" if budget else head
     count = requirement["count"] or 0
     plural = "outage" if count == 1 else "outages"
     return f"{count} {plural} (max {requirement['max_count']})"
 
 
-def sla_view(sla: dict | None, zone) -> dict | None:
-    if sla is None:
-        return None
+def period_text(sla: dict, zone) -> str:
+    """'2026-11-01 – 2026-11-30 (to date)' in the SLA's period, shown in `zone`."""
     start = _instant(sla["period_start"], zone)[:10]
     end = dt.datetime.fromisoformat(sla["period_end"].replace("Z", "+00:00")).astimezone(zone)
     last_day = f"{(end - dt.timedelta(microseconds=1)).date():%Y-%m-%d}"
     period = start if start == last_day else f"{start} – {last_day}"
+    return period + ("" if sla["complete"] else " (to date)")
+
+
+def sla_view(sla: dict | None, zone) -> dict | None:
+    if sla is None:
+        return None
     return {
+        "id": sla["id"],
         "title": sla["title"],
         "state": sla["state"],
-        "period": f"period {period}" + ("" if sla["complete"] else " (to date)"),
+        "period": period_text(sla, zone),
         "requirements": [
             {"title": item["title"], "state": item["state"], "text": requirement_text(item)}
             for item in sla["requirements"]
         ],
     }
+
+
+def _sla_periods(data: dict, zone) -> list[dict]:
+    """Each SLA of the report once: its period to date and how many services it covers."""
+    seen: dict = {}
+    for _, entry in _subjects(data):
+        sla = entry["sla"]
+        if sla is None:
+            continue
+        row = seen.setdefault(
+            (sla["id"], sla["period_start"]),
+            {
+                "title": sla["title"],
+                "period": f"{sla['period']}, {period_text(sla, zone)}",
+                "count": 0,
+                "states": {},
+            },
+        )
+        row["count"] += 1
+        row["states"][sla["state"]] = row["states"].get(sla["state"], 0) + 1
+    rows = sorted(seen.values(), key=lambda row: row["title"].lower())
+    for row in rows:
+        row["states"] = ", ".join(
+            f"{row['states'][state]} {state}" for state in STATE_ORDER if state in row["states"]
+        )
+    return rows
 
 
 def _subject_view(entry: dict, zone, strip: Callable) -> dict:
@@ -104,7 +137,14 @@ def _group_view(group: dict, zone, strip: Callable) -> dict:
         "services": [_service_view(service, zone, strip) for service in members],
     }
     view["incidents"] += sum(len(service["incidents"]) for service in members)
+    view["common_sla"] = common_sla(view["services"])
     return view
+
+
+def common_sla(services: list[dict]) -> str | None:
+    """The SLA title every one of these services has (then rows need not repeat it)."""
+    titles = {service["sla"]["title"] if service["sla"] else None for service in services}
+    return titles.pop() if len(titles) == 1 else None
 
 
 def _subjects(data: dict):
@@ -208,8 +248,10 @@ def report_view(data: dict, *, zone, strip: Callable) -> dict:
         "range": f"{_instant(data['range']['start'], zone)} – "
         f"{_instant(data['range']['end'], zone)} ({data['account']['timezone']})",
         "kpis": _kpis(data["summary"]),
+        "sla_periods": _sla_periods(data, zone),
         "groups": groups,
         "ungrouped": ungrouped,
+        "ungrouped_sla": common_sla(ungrouped),
         "slos": _slo_views(data),
         "incidents": _incident_views(data, zone),
         "downtimes": _downtime_views(data, zone),

@@ -38,7 +38,7 @@ def artifacts() -> Path:
 
 
 def pdf_text(path: Path) -> str:
-    """The PDF's text as poppler's pdftotext reads it (layout kept)."""
+    """The PDF's text as poppler's pdftotext reads it (lines as printed)."""
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext is missing: install poppler-utils (scripts/system-deps.sh)")
     result = subprocess.run(
