@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.urls import reverse
 
 from reporting.selectors.report_sla import requirement_budget_json
 from sla.engine import RESULT_BADNESS, STATE_BADNESS, period_bounds
@@ -24,6 +25,7 @@ from sla.services.results import period_results_compute_bulk
 
 SERVICE_STATES = ("OK", "WARN", "CRIT", "UNKNOWN")
 AT_RISK_STATES = ("WARN", "CRIT", "BROKEN")
+ASSIGNMENT_FIELDS = ("id", "account_id", "path", "name", "labels", "group_id", "current_state")
 
 
 # --------------------------------------------------------------------------- services
@@ -87,7 +89,9 @@ def sla_assignments(*, account) -> Assignments:
     if not rules:
         return assignments
     by_sla: dict = defaultdict(list)
-    for service in Service.objects.for_account(account).select_related("group").order_by("path"):
+    # Only what the rules match on and the pages show: 1,000 services instantiate quickly.
+    services = Service.objects.for_account(account).only(*ASSIGNMENT_FIELDS).order_by("path")
+    for service in services:
         sla = sla_for_service(account=account, service=service, rules=rules)
         if sla is not None:
             by_sla[sla].append(service)
@@ -171,29 +175,36 @@ class RequirementBurn:
 def requirement_burn_leaders(
     rows: list[CurrentRow], assignments: Assignments, limit: int = 8
 ) -> list[RequirementBurn]:
-    """Percentage requirements that spent the largest share of their budget so far."""
-    burns = []
+    """Percentage requirements that spent the largest share of their budget so far.
+
+    Ranked by the engine's stored `remaining` (percent of the budget left, which is the
+    remaining fraction x 100 for `min` and `max` alike); the exact budgets (Fractions) are
+    computed for the shown ones only."""
+    candidates = []
     for row in rows:
-        honor = (row.sla.options or {}).get("downtimes", "honor") == "honor"
+        for index, item in enumerate(row.result.get("requirements", [])):
+            remaining = item.get("remaining")
+            if item.get("kind") == "percentage" and remaining is not None and remaining < 100:
+                candidates.append((remaining, row.service.path, index, row))
+    candidates.sort(key=lambda candidate: candidate[:2])
+    burns = []
+    for _, _, index, row in candidates[:limit]:
         requirements = assignments.requirements.get(row.sla.pk, [])
-        for requirement, item in zip(
-            requirements, row.result.get("requirements", []), strict=False
-        ):
-            budget = requirement_budget_json(requirement, item, honor)
-            if budget is None or budget["remaining_fraction"] is None:
-                continue
-            burns.append(
-                RequirementBurn(
-                    row=row,
-                    title=requirement.title,
-                    target=requirement.target,
-                    comparison=requirement.comparison,
-                    value=item.get("value"),
-                    budget=budget,
-                )
+        if index >= len(requirements):
+            continue
+        requirement, item = requirements[index], row.result["requirements"][index]
+        honor = (row.sla.options or {}).get("downtimes", "honor") == "honor"
+        burns.append(
+            RequirementBurn(
+                row=row,
+                title=requirement.title,
+                target=requirement.target,
+                comparison=requirement.comparison,
+                value=item.get("value"),
+                budget=requirement_budget_json(requirement, item, honor),
             )
-    burns.sort(key=lambda burn: (burn.budget["remaining_fraction"], burn.row.service.path))
-    return [burn for burn in burns if burn.budget["consumed_seconds"] > 0][:limit]
+        )
+    return burns
 
 
 def slo_burn_leaders(*, account, now: dt.datetime, limit: int = 8) -> list:
@@ -230,6 +241,7 @@ class Cell:
 class TableRow:
     service: Service
     cells: list
+    url: str = ""  # the service's SLA page for this SLA (cells add &period=<index>)
 
 
 @dataclass
@@ -339,12 +351,14 @@ def sla_table(
         (service_id, start): (result, complete) for service_id, start, result, complete in results
     }
     table = SLATable(sla=sla, periods=bounds, total=len(ordered), page=page, pages=pages)
+    base = reverse("dashboard:service-sla", args=[0]).replace("/0/", "/{}/")
     for service in shown:
         cells = []
         for index, start in enumerate(starts):
             found = by_key.get((service.pk, start))
             cells.append(None if found is None else _cell(index, found[0], requirements, found[1]))
-        table.rows.append(TableRow(service=service, cells=cells))
+        url = f"{base.format(service.pk)}?sla={sla.pk}&periods={periods}"
+        table.rows.append(TableRow(service=service, cells=cells, url=url))
     return table
 
 
