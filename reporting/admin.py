@@ -171,11 +171,19 @@ class DailyReportAdmin(TenantAdminMixin, admin.ModelAdmin):
     def regenerate(self, request, queryset):
         writable = member_account_ids(request, writable=True)
         built = 0
+        refused = 0
         for report in queryset.select_related("account"):
-            if request.user.is_superuser or report.account_id in writable:
+            if not (request.user.is_superuser or report.account_id in writable):
+                refused += 1
+                continue
+            try:
                 daily_report_build(account=report.account, day=report.day, regenerate=True)
+            except ValueError:  # the account's SLA feature is off
+                refused += 1
+            else:
                 built += 1
-        self.message_user(request, f"{built} report(s) regenerated.")
+        note = f"; {refused} left as they were (no write access or SLA feature off)"
+        self.message_user(request, f"{built} report(s) regenerated" + (note if refused else "."))
 
     def get_urls(self):
         own = [

@@ -7,6 +7,7 @@ SMTP server the console email backend prints the email (PDF attached, base64).
 
 import datetime as dt
 
+from accounts.features import sla_enabled
 from reporting.days import account_today
 from reporting.models import EmailRecipient
 from reporting.services.reports import daily_report_build
@@ -15,6 +16,8 @@ DEMO_RECIPIENT = "reports@example.com"
 
 
 def seed(account, now: dt.datetime) -> list[str]:
+    if not sla_enabled(account):
+        return ["Daily reports: the SLA feature is off (SLA_ENABLED), none built"]
     EmailRecipient.objects.get_or_create(
         account=account,
         email=DEMO_RECIPIENT,

@@ -128,7 +128,7 @@ class _Charts:
         return self.add(uptime_strip_png(values))
 
 
-def _trend(data: dict, charts: _Charts) -> tuple[str, list[dict]]:
+def _trend(data: dict, charts: _Charts) -> tuple[str, list[dict], str]:
     days = [dt.date.fromisoformat(day) for day in data["strip_days"]]
     lines = [("All services", data["summary"]["strip"])]
     groups = sorted(data["groups"], key=_mean_uptime)[: MAX_TREND_SERIES - 1]
@@ -139,7 +139,10 @@ def _trend(data: dict, charts: _Charts) -> tuple[str, list[dict]]:
     ]
     svg = uptime_trend_svg(series, days, width=700, height=210, tooltips=False)
     legend = [{"name": line.name, "colour": line.colour} for line in series]
-    return charts.add(svg.encode()), legend
+    note = ""
+    if len(data["groups"]) > len(groups):
+        note = f"{len(groups)} of {len(data['groups'])} groups shown: those with the lowest uptime."
+    return charts.add(svg.encode()), legend, note
 
 
 def _mean_uptime(group: dict) -> float:
@@ -155,8 +158,8 @@ def report_pdf_context(data: dict, charts: _Charts) -> dict:
     """The template context: the report's data made ready to print (texts, chart keys)."""
     zone = ZoneInfo(data["account"]["timezone"])
     view = report_view(data, zone=zone, strip=charts.strip)
-    trend, legend = _trend(data, charts)
-    return {"report": data, "view": view, "trend": trend, "legend": legend}
+    trend, legend, note = _trend(data, charts)
+    return {"report": data, "view": view, "trend": trend, "legend": legend, "trend_note": note}
 
 
 def render_report_pdf(data: dict) -> bytes:

@@ -221,6 +221,8 @@ def daily_report_build(
 ) -> DailyReport:
     """Build (or keep) the report of `day` and announce it; returns its row."""
     now = now or timezone.now()
+    if not sla_enabled(account):
+        raise ValueError(f"the SLA feature is off for {account.slug}: no reports")
     if day >= account_today(account=account, now=now):
         raise ValueError(f"{day} is not over yet in {account.timezone}; reports cover past days")
     report = DailyReport.objects.for_account(account).filter(day=day).first()

@@ -148,3 +148,30 @@ def test_static_root_is_among_the_allowed_roots():
     from reporting.pdf import static_roots
 
     assert settings.STATIC_ROOT.resolve() in static_roots()
+
+
+def test_trend_shows_the_eight_lowest_lines_and_says_so():
+    from reporting.pdf import _Charts, report_pdf_context
+
+    data = _tiny_report("x")
+    data["groups"] = [
+        {
+            "id": number,
+            "name": f"g{number}",
+            "title": f"Group {number}",
+            "aggregation": "worst",
+            "uptime": None,
+            "strip": [100.0 - number] * 30,
+            "sla": None,
+            "slos": [],
+            "incidents": [],
+            "downtimes": [],
+            "services": [],
+        }
+        for number in range(10)
+    ]
+    context = report_pdf_context(data, _Charts())
+    names = [line["name"] for line in context["legend"]]
+    assert names[0] == "All services" and len(names) == 8
+    assert "Group 0" not in names and "Group 9" in names  # the lowest uptime are shown
+    assert context["trend_note"] == "7 of 10 groups shown: those with the lowest uptime."

@@ -80,3 +80,17 @@ def test_build_form_builds_any_past_day_of_a_writable_account(client, staff, rep
     assert not DailyReport.objects.filter(account=staff.b).exists()
     client.force_login(staff.member_a)
     assert client.get("/admin/reporting/dailyreport/build/").status_code == 403
+
+
+def test_regenerating_reports_of_an_account_without_the_sla_feature_changes_nothing(
+    client, staff, report
+):
+    staff.a.feature_sla = False
+    staff.a.save()
+    client.force_login(staff.owner_a)
+    response = client.post(
+        "/admin/reporting/dailyreport/",
+        {"action": "regenerate", "_selected_action": [report.pk]},
+        follow=True,
+    )
+    assert "0 report(s) regenerated; 1 left as they were" in response.content.decode()
