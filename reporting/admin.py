@@ -62,7 +62,15 @@ class OutboxMessageAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["event_type", "account", "dedup_key", "created_at", "delivery_states"]
     list_filter = ["event_type"]
     search_fields = ["dedup_key"]
-    readonly_fields = ["event_id", "event_type", "dedup_key", "payload", "created_at", "account"]
+    readonly_fields = [
+        "event_id",
+        "event_type",
+        "dedup_key",
+        "payload",
+        "attachments",
+        "created_at",
+        "account",
+    ]
     inlines = [DeliveryInline]
     actions = ["retry_now"]
 

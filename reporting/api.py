@@ -108,7 +108,7 @@ class DashboardPeriodResultsView(AccountScopedMixin, APIView):
         if sla_id is not None and not sla_id.isdigit():
             raise ValidationError({"sla": "Give an SLA id."})
         assignments = sla_assignments(account=self.account)
-        pairs = assigned_pairs(assignments, int(sla_id) if sla_id else None)
+        pairs = assigned_pairs(assignments=assignments, sla_id=int(sla_id) if sla_id else None)
         paginator = PagePagination()
         page = paginator.paginate_queryset(pairs, request, view=self)
         rows = period_results_rows(

@@ -155,7 +155,7 @@ def current_rows(*, account, assignments: Assignments, now: dt.datetime) -> list
     ]
 
 
-def slas_at_risk(rows: list[CurrentRow], limit: int = 15) -> tuple[int, list[CurrentRow]]:
+def slas_at_risk(*, rows: list[CurrentRow], limit: int = 15) -> tuple[int, list[CurrentRow]]:
     """WARN, CRIT and BROKEN results of the current period, worst first."""
     risky = [row for row in rows if row.state in AT_RISK_STATES]
     risky.sort(key=lambda row: (-RESULT_BADNESS[row.state], row.service.path, row.sla.title))
@@ -173,7 +173,7 @@ class RequirementBurn:
 
 
 def requirement_burn_leaders(
-    rows: list[CurrentRow], assignments: Assignments, limit: int = 8
+    *, rows: list[CurrentRow], assignments: Assignments, limit: int = 8
 ) -> list[RequirementBurn]:
     """Percentage requirements that spent the largest share of their budget so far.
 
@@ -447,7 +447,7 @@ def period_results_rows(
     ]
 
 
-def assigned_pairs(assignments: Assignments, sla_id: int | None = None) -> list[tuple]:
+def assigned_pairs(*, assignments: Assignments, sla_id: int | None = None) -> list[tuple]:
     """(service, SLA) of every rule-assigned service, by service path."""
     pairs = [
         (service, sla)

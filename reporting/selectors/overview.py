@@ -63,12 +63,14 @@ def dashboard_overview(*, account, now: dt.datetime) -> Overview:
         return overview
     overview.assignments = sla_assignments(account=account)
     rows = current_rows(account=account, assignments=overview.assignments, now=now)
-    overview.at_risk_total, overview.at_risk = slas_at_risk(rows)
+    overview.at_risk_total, overview.at_risk = slas_at_risk(rows=rows)
     for row in overview.at_risk:
         row.text = worst_requirement_text(
             row, overview.assignments.requirements.get(row.sla.pk, [])
         )
-    overview.requirement_burns = requirement_burn_leaders(rows, overview.assignments)
+    overview.requirement_burns = requirement_burn_leaders(
+        rows=rows, assignments=overview.assignments
+    )
     overview.slo_burns = slo_burn_leaders(account=account, now=now)
     overview.reports = list(DailyReport.objects.for_account(account).order_by("-day")[:3])
     return overview
