@@ -17,14 +17,15 @@ DEMO_USERNAME = "operator"
 DEMO_PASSWORD = "sla-demo-password"  # noqa: S105 - a published demo login, local use only
 DEMO_TOKEN_NAME = "demo token"  # noqa: S105 - a name, not a secret
 
-# Dotted paths of seeders run in order after the account exists. History first (services,
-# events, rollups), then SLAs and SLOs; the status page seeder stays last: it publishes
-# whatever services the seeders before it created.
+# Dotted paths of seeders run in order after the account exists: history first (services,
+# events, rollups), then SLAs and SLOs, then the status page (it publishes the services
+# created before it), and the daily report last (it needs everything above).
 DEMO_SEEDERS: list[str] = [
     "sla.demo_history.seed",
     "sla.demo.seed",
     "sla.demo_slo.seed",
     "statuspage.demo.seed",
+    "reporting.demo.seed",
 ]
 
 

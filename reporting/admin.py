@@ -1,10 +1,21 @@
-"""Admin of notifications: webhook endpoints, email recipients, the outbox (read-only)."""
+"""Admin of notifications (webhook endpoints, email recipients, the outbox, read-only) and
+of the daily reports (downloads, regeneration, building any past day)."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from accounts.admin_base import TenantAdminMixin, TenantInlineMixin
-from reporting.models import Delivery, EmailRecipient, OutboxMessage, WebhookEndpoint
+from accounts.admin_base import TenantAdminMixin, TenantInlineMixin, member_account_ids
+from accounts.models import Account
+from reporting.models import DailyReport, Delivery, EmailRecipient, OutboxMessage, WebhookEndpoint
 from reporting.services.notifications import outbox_retry_now
+from reporting.services.reports import daily_report_build
+from reporting.views import report_file_response
 
 
 @admin.register(WebhookEndpoint)
@@ -51,7 +62,15 @@ class OutboxMessageAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["event_type", "account", "dedup_key", "created_at", "delivery_states"]
     list_filter = ["event_type"]
     search_fields = ["dedup_key"]
-    readonly_fields = ["event_id", "event_type", "dedup_key", "payload", "created_at", "account"]
+    readonly_fields = [
+        "event_id",
+        "event_type",
+        "dedup_key",
+        "payload",
+        "attachments",
+        "created_at",
+        "account",
+    ]
     inlines = [DeliveryInline]
     actions = ["retry_now"]
 
@@ -81,3 +100,144 @@ class OutboxMessageAdmin(TenantAdminMixin, admin.ModelAdmin):
         for message in queryset.select_related("account"):
             count += outbox_retry_now(account=message.account, message_ids=[message.pk])
         self.message_user(request, f"{count} deliveries will be tried again now.")
+
+
+class BuildReportForm(forms.Form):
+    """Build (or rebuild) the report of any past day of an account."""
+
+    account = forms.ModelChoiceField(queryset=Account.objects.none())
+    day = forms.DateField(help_text="YYYY-MM-DD, a past day in the account's time zone")
+    notify = forms.BooleanField(
+        required=False,
+        initial=True,
+        help_text="Send the webhook event and the emails (once per report content)",
+    )
+
+    def __init__(self, *args, accounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = (
+            accounts if accounts is not None else Account.objects.none()
+        )
+
+
+@admin.register(DailyReport)
+class DailyReportAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Read-only list of the daily reports, downloads, regeneration and a build form."""
+
+    list_display = ["day", "account", "timezone", "summary_text", "sizes", "generated_at", "files"]
+    list_filter = ["timezone"]
+    date_hierarchy = "day"
+    readonly_fields = [
+        "account",
+        "day",
+        "timezone",
+        "schema_version",
+        "json_path",
+        "json_sha256",
+        "json_size",
+        "pdf_path",
+        "pdf_sha256",
+        "pdf_size",
+        "summary",
+        "generated_at",
+        "build_seconds",
+    ]
+    actions = ["regenerate"]
+    change_list_template = "admin/reporting/dailyreport/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_regenerate_permission(self, request):
+        return TenantAdminMixin.has_change_permission(self, request)
+
+    @admin.display(description="summary")
+    def summary_text(self, obj):
+        summary = obj.summary or {}
+        states = summary.get("sla_states") or {}
+        return (
+            f"{summary.get('services', 0)} services, {states.get('BROKEN', 0)} SLAs broken, "
+            f"{summary.get('incidents', 0)} incidents"
+        )
+
+    @admin.display(description="size")
+    def sizes(self, obj):
+        return f"{filesizeformat(obj.pdf_size)} PDF, {filesizeformat(obj.json_size)} JSON"
+
+    @admin.display(description="download")
+    def files(self, obj):
+        return format_html(
+            '<a href="{}">PDF</a> · <a href="{}">JSON</a>',
+            reverse("admin:reporting_dailyreport_download", args=[obj.pk, "pdf"]),
+            reverse("admin:reporting_dailyreport_download", args=[obj.pk, "json"]),
+        )
+
+    @admin.action(description="Regenerate the selected reports", permissions=["regenerate"])
+    def regenerate(self, request, queryset):
+        writable = member_account_ids(request, writable=True)
+        built = 0
+        refused = 0
+        for report in queryset.select_related("account"):
+            if not (request.user.is_superuser or report.account_id in writable):
+                refused += 1
+                continue
+            try:
+                daily_report_build(account=report.account, day=report.day, regenerate=True)
+            except ValueError:  # the account's SLA feature is off
+                refused += 1
+            else:
+                built += 1
+        note = f"; {refused} left as they were (no write access or SLA feature off)"
+        self.message_user(request, f"{built} report(s) regenerated" + (note if refused else "."))
+
+    def get_urls(self):
+        own = [
+            path(
+                "build/",
+                self.admin_site.admin_view(self.build_view),
+                name="reporting_dailyreport_build",
+            ),
+            path(
+                "<int:report_id>/download/<str:kind>/",
+                self.admin_site.admin_view(self.download_view),
+                name="reporting_dailyreport_download",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _writable_accounts(self, request):
+        if request.user.is_superuser:
+            return Account.objects.order_by("name")
+        return Account.objects.filter(pk__in=member_account_ids(request, writable=True))
+
+    def build_view(self, request):
+        if not self.has_regenerate_permission(request):
+            raise PermissionDenied
+        form = BuildReportForm(request.POST or None, accounts=self._writable_accounts(request))
+        if request.method == "POST" and form.is_valid():
+            account, day = form.cleaned_data["account"], form.cleaned_data["day"]
+            try:
+                daily_report_build(
+                    account=account, day=day, regenerate=True, notify=form.cleaned_data["notify"]
+                )
+            except ValueError as error:
+                form.add_error("day", str(error))
+            else:
+                self.message_user(request, f"Report of {account} for {day} built.")
+                return redirect("admin:reporting_dailyreport_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Build a daily report",
+            "form": form,
+        }
+        return render(request, "admin/reporting/dailyreport/build.html", context)
+
+    def download_view(self, request, report_id: int, kind: str):
+        report = self.get_queryset(request).filter(pk=report_id).first()
+        if report is None or not self.has_view_permission(request, report):
+            raise Http404("Not found.")
+        return report_file_response(report, kind)

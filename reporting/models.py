@@ -1,9 +1,14 @@
-"""Notifications: webhook endpoints, email recipients, and the outbox that delivers to them.
+"""Notifications (webhook endpoints, email recipients, the outbox that delivers to them)
+and the daily reports.
 
 `notification_emit` (reporting.services.notifications) writes one OutboxMessage per event
 (idempotent on account + dedup_key) and one Delivery per matching endpoint or recipient;
 deliveries are retried with exponential backoff until they succeed, so a receiver that is
-down loses nothing.
+down loses nothing. A message may name files (the daily report's PDF) that its email
+deliveries attach.
+
+`DailyReport` records one account's JSON and PDF report of one day (reporting.services.
+reports writes the files under SLA_REPORT_DIR and the row).
 """
 
 import uuid
@@ -93,6 +98,12 @@ class OutboxMessage(TenantModel):
     event_type = models.CharField(max_length=64)
     dedup_key = models.CharField(max_length=300)
     payload = models.JSONField(default=dict)
+    attachments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Files attached to the email deliveries: [{path (relative to "
+        "SLA_REPORT_DIR), filename, content_type}]",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -150,3 +161,32 @@ class Delivery(TenantModel):
     def __str__(self) -> str:
         target = self.webhook or self.recipient
         return f"{self.message.event_type} -> {target} ({self.status})"
+
+
+class DailyReport(TenantModel):
+    """One account's daily SLA report: the JSON and the PDF of one calendar `day` in the
+    account's time zone, written under SLA_REPORT_DIR (paths stored relative to it), with
+    their SHA-256 checksums and sizes. One row per (account, day); regenerating a day
+    rewrites its files and updates the row."""
+
+    day = models.DateField()
+    timezone = models.CharField(max_length=64, help_text="The account's zone the day is in")
+    schema_version = models.PositiveSmallIntegerField()
+    json_path = models.CharField(max_length=300, help_text="Relative to SLA_REPORT_DIR")
+    json_sha256 = models.CharField(max_length=64)
+    json_size = models.PositiveBigIntegerField()
+    pdf_path = models.CharField(max_length=300, help_text="Relative to SLA_REPORT_DIR")
+    pdf_sha256 = models.CharField(max_length=64)
+    pdf_size = models.PositiveBigIntegerField()
+    summary = models.JSONField(default=dict, blank=True, help_text="The report's summary")
+    generated_at = models.DateTimeField()
+    build_seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="dailyreport_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Daily report {self.day:%Y-%m-%d}"

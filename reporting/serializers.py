@@ -1,4 +1,4 @@
-"""Serializers of the notification settings API."""
+"""Serializers of the notification settings and daily reports API."""
 
 import secrets
 
@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from reporting.models import (
     EVENT_TYPE_NAMES,
+    DailyReport,
     EmailRecipient,
     WebhookEndpoint,
 )
@@ -63,3 +64,31 @@ class EmailRecipientSerializer(serializers.ModelSerializer):
         if taken.exists():
             raise serializers.ValidationError("This address is already a recipient.")
         return value
+
+
+class DailyReportSerializer(serializers.ModelSerializer):
+    """A daily report: its day, checksums, sizes, summary and the download links."""
+
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DailyReport
+        fields = [
+            "id",
+            "day",
+            "timezone",
+            "schema_version",
+            "generated_at",
+            "summary",
+            "files",
+        ]
+
+    def get_files(self, report) -> dict:
+        return {
+            kind: {
+                "url": f"/api/v1/daily-reports/{report.pk}/{kind}",
+                "sha256": getattr(report, f"{kind}_sha256"),
+                "size": getattr(report, f"{kind}_size"),
+            }
+            for kind in ("json", "pdf")
+        }

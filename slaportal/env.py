@@ -107,3 +107,14 @@ def env_choice(
     if value not in choices:
         raise ImproperlyConfigured(f"{name}: expected one of {sorted(choices)}, got {value!r}")
     return value
+
+
+def env_time_of_day(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """A wall-clock time "HH:MM" (24-hour), returned normalised ("0:5" is refused)."""
+    value = env_str(name, default, environ)
+    hours, _, minutes = value.partition(":")
+    if not (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()):
+        raise ImproperlyConfigured(f"{name}: expected a time HH:MM (e.g. 00:05), got {value!r}")
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ImproperlyConfigured(f"{name}: {value!r} is not a time of day (00:00-23:59)")
+    return value

@@ -6,6 +6,8 @@ and `make run` without Redis runs the same list in-process. Schedules are UTC.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class PeriodicJob:
@@ -16,6 +18,12 @@ class PeriodicJob:
     every_seconds: int | None = None
     crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week"
     description: str = ""
+
+
+def daily_crontab(time_of_day: str) -> str:
+    """The crontab of a daily job at "HH:MM" UTC."""
+    hours, minutes = time_of_day.split(":")
+    return f"{int(minutes)} {int(hours)} * * *"
 
 
 PERIODIC_JOBS: list[PeriodicJob] = [
@@ -43,5 +51,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         # A minute after each 5-minute bucket closes (late pushes of that minute included).
         crontab="1-59/5 * * * *",
         description="Incidents, 5-minute uptime snapshots and daily rollups, per account",
+    ),
+    PeriodicJob(
+        name="daily-reports",
+        task="reporting.daily_reports",
+        crontab=daily_crontab(settings.SLA_REPORT_TIME),
+        description="JSON + PDF report of the previous day (account's time zone) per account "
+        "with the SLA feature, missed days caught up; webhook sla.daily_report and emails",
     ),
 ]

@@ -17,6 +17,7 @@ from slaportal.env import (
     env_list,
     env_redis_url,
     env_str,
+    env_time_of_day,
     env_timezone,
 )
 
@@ -191,6 +192,10 @@ def _statuspage_app_hosts() -> frozenset[str] | None:
 
 
 STATUSPAGE_APP_HOSTS = _statuspage_app_hosts()
+# Daily reports: built every day at this UTC time for the previous day in each account's
+# time zone; days missed (job down) are caught up, at most this many days back.
+SLA_REPORT_TIME = env_time_of_day("SLA_REPORT_TIME", "00:05")
+SLA_REPORT_CATCHUP_DAYS = env_int("SLA_REPORT_CATCHUP_DAYS", 7, minimum=1)
 
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -8,10 +8,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from slaportal import health, views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("health", health.health, name="health"),
     path("ready", health.ready, name="ready"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("reporting.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("slaportal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -72,3 +72,9 @@ def anonymous_api() -> APIClient:
 def _fast_password_hashing(settings):
     # PBKDF2 with 1M rounds costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _reports_in_a_temporary_directory(settings, tmp_path_factory):
+    # Daily reports (demo seeders included) must never land in the working tree's var/.
+    settings.SLA_REPORT_DIR = tmp_path_factory.mktemp("reports")

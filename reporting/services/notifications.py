@@ -5,6 +5,9 @@ per matching webhook endpoint and email recipient, in the caller's transaction. 
 commit a Celery task is queued per delivery; if the broker is down, the periodic job
 `reporting.process_outbox` picks every due delivery up anyway. A failed attempt is retried
 after 30 s, 1, 2, 4 ... minutes (capped at 1 h) up to MAX_ATTEMPTS, then marked failed.
+
+A message may carry `attachments` (files under SLA_REPORT_DIR, such as a daily report's
+PDF): its email deliveries attach them, read when the email is sent. Webhooks carry links.
 """
 
 import datetime as dt
@@ -14,9 +17,10 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,11 +45,19 @@ EVENT_TYPE_HEADER = "X-SLA-Event-Type"
 
 
 def notification_emit(
-    *, account, event_type: str, payload: dict, dedup_key: str, now: dt.datetime | None = None
+    *,
+    account,
+    event_type: str,
+    payload: dict,
+    dedup_key: str,
+    now: dt.datetime | None = None,
+    attachments: list[dict] | None = None,
 ) -> OutboxMessage:
     """Store an event once per (account, dedup_key) with a delivery per subscriber.
 
     `payload` may hold datetimes, decimals and UUIDs; they are stored as JSON strings.
+    `attachments`: [{"path" (relative to SLA_REPORT_DIR), "filename", "content_type"}],
+    attached to the emails.
     """
     now = now or timezone.now()
     payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
@@ -55,7 +67,11 @@ def notification_emit(
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
-                account=account, event_type=event_type, dedup_key=dedup_key, payload=payload
+                account=account,
+                event_type=event_type,
+                dedup_key=dedup_key,
+                payload=payload,
+                attachments=list(attachments or []),
             )
             deliveries = _deliveries_create(account, message, now)
     except IntegrityError:  # emitted concurrently: the other one stored it
@@ -188,16 +204,30 @@ def _post_webhook(endpoint: WebhookEndpoint, message: OutboxMessage) -> int:
         return response.status
 
 
+def attachment_file(relative: str) -> Path:
+    """The file of an attachment: a path inside SLA_REPORT_DIR, never outside it."""
+    root = Path(settings.SLA_REPORT_DIR).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or path == root:
+        raise ValueError(f"attachment outside SLA_REPORT_DIR: {relative!r}")
+    return path
+
+
 def _send_email(recipient: EmailRecipient, message: OutboxMessage) -> None:
     payload = message.payload
     subject = payload.get("title") or message.event_type
     text = payload.get("text") or json.dumps(payload, cls=DjangoJSONEncoder, indent=2)
-    send_mail(
+    email = EmailMessage(
         subject=f"[SLA Portal] {subject}"[:200],
-        message=f"{text}\n\nEvent {message.event_id} ({message.event_type})\n",
+        body=f"{text}\n\nEvent {message.event_id} ({message.event_type})\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[recipient.email],
+        to=[recipient.email],
     )
+    for attachment in message.attachments or []:
+        # A missing file raises: the delivery is retried (the report may be rewritten).
+        content = attachment_file(attachment["path"]).read_bytes()
+        email.attach(attachment["filename"], content, attachment["content_type"])
+    email.send()
 
 
 # --------------------------------------------------------------------------- delivering

@@ -7,7 +7,14 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
-from reporting.api import EmailRecipientViewSet, WebhookEndpointViewSet
+from reporting.api import (
+    DailyReportViewSet,
+    DashboardPeriodResultsView,
+    DashboardStatsView,
+    DashboardTrendView,
+    EmailRecipientViewSet,
+    WebhookEndpointViewSet,
+)
 from sla.api.definitions import (
     AssignmentRuleViewSet,
     DowntimeViewSet,
@@ -69,6 +76,7 @@ router.register("incident-updates", IncidentUpdateViewSet, basename="incident-up
 router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maintenance-update")
 router.register("events", EventViewSet, basename="event")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("daily-reports", DailyReportViewSet, basename="daily-report")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
@@ -90,5 +98,12 @@ urlpatterns = [
         IncidentUpdatesView.as_view(),
         name="public-incident-updates",
     ),
+    api_path("dashboard/stats", DashboardStatsView.as_view(), name="dashboard-stats"),
+    api_path(
+        "dashboard/period-results",
+        DashboardPeriodResultsView.as_view(),
+        name="dashboard-period-results",
+    ),
+    api_path("dashboard/trend", DashboardTrendView.as_view(), name="dashboard-trend"),
 ]
 urlpatterns += router.urls

@@ -13,6 +13,7 @@ from tests.factories.accounts import (
 from tests.factories.ingest import RollupMarkFactory
 from tests.factories.registry import FACTORIES, factory_for
 from tests.factories.reporting import (
+    DailyReportFactory,
     DeliveryFactory,
     EmailRecipientFactory,
     OutboxMessageFactory,
@@ -61,6 +62,7 @@ __all__ = [
     "AssignmentRuleFactory",
     "BurnRateWindowFactory",
     "ComponentGroupFactory",
+    "DailyReportFactory",
     "DailyUptimeFactory",
     "DeliveryFactory",
     "DowntimeFactory",

@@ -2,7 +2,7 @@ import datetime as dt
 
 import factory
 
-from reporting.models import Delivery, EmailRecipient, OutboxMessage, WebhookEndpoint
+from reporting.models import DailyReport, Delivery, EmailRecipient, OutboxMessage, WebhookEndpoint
 from tests.factories.accounts import AccountFactory
 from tests.factories.registry import register
 from tests.factories.sla import T0
@@ -50,3 +50,24 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
         EmailRecipientFactory, account=factory.SelfAttribute("..account")
     )
     next_attempt_at = factory.LazyFunction(lambda: T0 + dt.timedelta(days=365 * 5))
+
+
+@register
+class DailyReportFactory(factory.django.DjangoModelFactory):
+    """A report row without files on disk (downloads of it answer 404)."""
+
+    class Meta:
+        model = DailyReport
+
+    account = factory.SubFactory(AccountFactory)
+    day = factory.Sequence(lambda n: dt.date(2024, 3, 1) + dt.timedelta(days=n))
+    timezone = "UTC"
+    schema_version = 1
+    json_path = factory.LazyAttribute(lambda row: f"{row.account.slug}/{row.day}.json")
+    json_sha256 = "0" * 64
+    json_size = 0
+    pdf_path = factory.LazyAttribute(lambda row: f"{row.account.slug}/{row.day}.pdf")
+    pdf_sha256 = "0" * 64
+    pdf_size = 0
+    summary = factory.LazyFunction(dict)
+    generated_at = T0

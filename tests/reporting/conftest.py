@@ -1,6 +1,12 @@
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from tests.reporting.receiver import Receiver
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture
@@ -15,3 +21,30 @@ def flaky_receiver():
     server = Receiver(secret="s3cret-for-tests", fail_first=3).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def report_dir(settings, tmp_path):
+    """SLA_REPORT_DIR in a fresh temporary directory."""
+    settings.SLA_REPORT_DIR = tmp_path / "reports"
+    return settings.SLA_REPORT_DIR
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """tests/artifacts/ (gitignored): screenshots and page images for people to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text as poppler's pdftotext reads it (lines as printed)."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: install poppler-utils (scripts/system-deps.sh)")
+    result = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    return result.stdout

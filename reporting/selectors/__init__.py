@@ -1,0 +1,1 @@
+"""Reads of the reporting app: report contents, reports, the operator dashboard."""

@@ -1,0 +1,71 @@
+"""Template filters of the dashboard: honest percentages (sla.display), budgets, burn rates."""
+
+from django import template
+
+from reporting.display import uptime_text
+from sla.display import format_duration, format_percent
+
+register = template.Library()
+
+
+def _number(value) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def uptime(value) -> str:
+    """Uptime percent shown against 100 %: only a perfect day reads 100.00%."""
+    return uptime_text(_number(value))
+
+
+@register.filter
+def percent_vs(value, target) -> str:
+    """A percentage with enough decimals to stay on its side of the target."""
+    return format_percent(_number(value), _number(target))
+
+
+@register.filter
+def sli_percent(fraction, target) -> str:
+    """An SLI given as a fraction (0.9991), shown in percent against its target."""
+    value = _number(fraction)
+    return format_percent(None if value is None else value * 100, _number(target))
+
+
+@register.filter
+def fraction_percent(fraction) -> str:
+    value = _number(fraction)
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def spent_percent(remaining_fraction) -> str:
+    value = _number(remaining_fraction)
+    return "–" if value is None else f"{(1 - value) * 100:.1f}%"
+
+
+@register.filter
+def burn(value) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{number:.2f}×"
+
+
+@register.filter
+def burn_at(rates, seconds) -> str:
+    return burn((rates or {}).get(int(seconds)))
+
+
+@register.filter
+def seconds(value) -> str:
+    number = _number(value)
+    return format_duration(number)
+
+
+@register.simple_tag
+def requirement_percent(spec: dict, index: int, value) -> str:
+    """A requirement's value against its own target (from the SLA's engine JSON)."""
+    requirements = (spec or {}).get("requirements") or []
+    target = requirements[index].get("target") if index < len(requirements) else None
+    return format_percent(_number(value), _number(target))

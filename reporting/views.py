@@ -1,0 +1,196 @@
+"""The operator dashboard (server-rendered, login required, no JavaScript): overview, the
+SLA tables, a service's SLA detail page, and report downloads.
+
+The account is `accounts.context.ui_account(request)`; every object is looked up inside
+it, so another account's service, SLA or report is a 404. With the SLA feature off the
+SLA widgets are left out and the SLA pages and report downloads are 404.
+"""
+
+import datetime as dt
+import mimetypes
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from accounts.context import ui_account
+from accounts.features import sla_enabled
+from accounts.selectors import accounts_for_user
+from reporting.charts import Series, series_colour, uptime_trend_svg
+from reporting.models import DailyReport
+from reporting.selectors.dashboard import sla_assignments, sla_table, sla_tables
+from reporting.selectors.overview import dashboard_overview
+from reporting.selectors.trend import uptime_trend
+from reporting.services.reports import report_file
+from sla.models import Service, SLADefinition
+from sla.selectors.budgets import sla_requirement_budgets
+from sla.selectors.detail import service_sla_detail
+from sla.selectors.slo import slo_list, slo_statuses
+
+TREND_DAYS = (30, 90)
+DEFAULT_PERIODS = 6
+MAX_PERIODS = 12
+ROWS_ON_DASHBOARD = 20
+ROWS_PER_PAGE = 100
+
+
+def _int_param(request, name: str, default: int | None, low: int, high: int) -> int | None:
+    try:
+        value = int(request.GET.get(name, ""))
+    except ValueError:
+        return default
+    return max(low, min(value, high))
+
+
+def _account_or_none(request):
+    account = ui_account(request)
+    return account, list(accounts_for_user(user=request.user).order_by("name"))
+
+
+def _no_account(request):
+    return render(request, "dashboard/no_account.html", status=200)
+
+
+def _trend_context(account, now: dt.datetime, days: int) -> dict:
+    trend = uptime_trend(account=account, now=now, days=days)
+    series = [
+        Series(name=str(item.group), values=tuple(item.uptime), colour=series_colour(index))
+        for index, item in enumerate(trend.groups)
+    ]
+    return {
+        "svg": mark_safe(  # noqa: S308 - names are escaped inside
+            uptime_trend_svg(series, trend.days, width=960, height=240)
+        ),
+        "legend": [
+            {"name": line.name, "colour": line.colour, "group": item.group, "mean": item.mean}
+            for line, item in zip(series, trend.groups, strict=True)
+        ],
+        "days": days,
+        "shown": len(trend.groups),
+        "total": trend.total_groups,
+    }
+
+
+@login_required
+def dashboard(request):
+    """/dashboard/: the overview, the SLA tables (worst first) and the trend chart."""
+    account, accounts = _account_or_none(request)
+    if account is None:
+        return _no_account(request)
+    now = timezone.now()
+    days = _int_param(request, "days", TREND_DAYS[0], 1, 400)
+    days = days if days in TREND_DAYS else TREND_DAYS[0]
+    periods = _int_param(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
+    overview = dashboard_overview(account=account, now=now)
+    tables = []
+    if overview.sla_enabled:
+        tables = sla_tables(
+            account=account,
+            assignments=overview.assignments,
+            now=now,
+            periods=periods,
+            per_page=ROWS_ON_DASHBOARD,
+        )
+    context = {
+        "account": account,
+        "accounts": accounts,
+        "now": now,
+        "overview": overview,
+        "tables": tables,
+        "periods": periods,
+        "trend": _trend_context(account, now, days),
+        "trend_days": TREND_DAYS,
+        "period_choices": range(1, MAX_PERIODS + 1),
+        "report_time": settings.SLA_REPORT_TIME,
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+def _sla_account(request):
+    account = ui_account(request)
+    if account is None or not sla_enabled(account):
+        raise Http404("Not found.")
+    return account
+
+
+@login_required
+def sla_results(request, sla_id: int):
+    """/dashboard/slas/<id>/: every service of an SLA x its last N periods, paginated."""
+    account = _sla_account(request)
+    sla = get_object_or_404(SLADefinition.objects.for_account(account), pk=sla_id)
+    assignments = sla_assignments(account=account)
+    assigned = next((items for item, items in assignments.by_sla.items() if item.pk == sla.pk), [])
+    periods = _int_param(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
+    table = sla_table(
+        account=account,
+        sla=sla,
+        services=assigned,
+        requirements=assignments.requirements.get(sla.pk, []),
+        now=timezone.now(),
+        periods=periods,
+        per_page=ROWS_PER_PAGE,
+        page=_int_param(request, "page", 1, 1, 10**6),
+    )
+    context = {"account": account, "table": table, "periods": periods}
+    return render(request, "dashboard/sla_results.html", context)
+
+
+@login_required
+def service_sla(request, service_id: int):
+    """/dashboard/services/<id>/sla/: the Checkmk-like SLA detail of one service."""
+    account = _sla_account(request)
+    service = get_object_or_404(
+        Service.objects.for_account(account).select_related("group"), pk=service_id
+    )
+    slas = SLADefinition.objects.for_account(account).order_by("title")
+    chosen = slas.filter(pk=_int_param(request, "sla", 0, 0, 2**62)).first()
+    periods = _int_param(request, "periods", DEFAULT_PERIODS, 1, 24)
+    now = timezone.now()
+    detail = service_sla_detail(
+        account=account,
+        service=service,
+        sla=chosen,
+        periods=periods,
+        selected_index=_int_param(request, "period", None, 0, 24),
+        now=now,
+    )
+    budgets = []
+    if detail.sla is not None:
+        budgets = sla_requirement_budgets(account=account, sla=detail.sla, service=service, now=now)
+    slos = list(slo_list(account=account).filter(service=service))
+    statuses = slo_statuses(account=account, slos=slos, now=now) if slos else {}
+    context = {
+        "account": account,
+        "service": service,
+        "detail": detail,
+        "slas": slas,
+        "periods": periods,
+        "budgets": budgets,
+        "slo_statuses": [statuses[slo.pk] for slo in slos],
+    }
+    return render(request, "dashboard/service_sla.html", context)
+
+
+@login_required
+def report_download(request, report_id: int, kind: str):
+    """/dashboard/reports/<id>/<json|pdf>: a daily report file of the user's account."""
+    account = _sla_account(request)
+    report = get_object_or_404(DailyReport.objects.for_account(account), pk=report_id)
+    return report_file_response(report, kind)
+
+
+def report_file_response(report: DailyReport, kind: str) -> FileResponse:
+    """The stored file as an attachment; 404 when it is missing on disk."""
+    if kind not in {"json", "pdf"}:
+        raise Http404("Not found.")
+    path = report_file(getattr(report, f"{kind}_path"))
+    if not path.is_file():
+        raise Http404("Not found.")
+    filename = f"sla-report-{report.account.slug}-{report.day.isoformat()}.{kind}"
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+    response["Content-Type"] = mimetypes.types_map[f".{kind}"]
+    response["X-Content-SHA256"] = getattr(report, f"{kind}_sha256")
+    return response
