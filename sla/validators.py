@@ -9,7 +9,7 @@ LABEL_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,62}$")
 
 
 def validate_service_path(value: str) -> None:
-    if not isinstance(value, str) or not SERVICE_PATH_RE.match(value) or len(value) > 300:
+    if not isinstance(value, str) or not SERVICE_PATH_RE.fullmatch(value) or len(value) > 300:
         raise ValidationError(
             f"{value!r} is not a service path: use segments of letters, digits, '.', '_' or '-'"
             " separated by '/', e.g. payment/api."

@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from sla.engine import PeriodResult as EnginePeriodResult
 from sla.engine import evaluate, iter_periods, period_bounds
-from sla.models import Downtime, PeriodResult, Recurrence, Service, SLADefinition
+from sla.models import PeriodResult, Service, SLADefinition
 from sla.selectors.definitions import sla_spec
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.signals import sla_state_changed
@@ -207,33 +207,6 @@ def _earliest_change_per_group(account, changes: dict) -> dict:
     return earliest
 
 
-def _services_under(downtime: Downtime):
-    services = Service.objects.for_account(downtime.account)
-    if downtime.service_id:
-        return services.filter(pk=downtime.service_id)
-    if downtime.group_id:
-        return services.filter(group_id=downtime.group_id)
-    return services
-
-
-def period_results_mark_stale_for_downtime(*, downtime: Downtime) -> int:
-    """A downtime was added, moved or removed: results of the periods it touches are stale."""
-    window = Q(period_end__gt=downtime.start)
-    if downtime.recurrence == Recurrence.ONCE or downtime.end is not None:
-        window &= Q(period_start__lt=downtime.end)
-    service_ids = _services_under(downtime).values("pk")
-    subjects = Q(service_id__in=service_ids)
-    if downtime.group_id:
-        subjects |= Q(group_id=downtime.group_id)
-    elif not downtime.service_id:
-        subjects |= Q(group__isnull=False)
-    return (
-        PeriodResult.objects.for_account(downtime.account)
-        .filter(subjects, window, stale=False)
-        .update(stale=True)
-    )
-
-
 def _store_many(account, sla, results: list[tuple[Service, EnginePeriodResult]]) -> None:
     """Replace many (service, period) rows: read the old states (not the old JSON), delete,
     insert. Two statements per batch instead of a per-row UPDATE."""
@@ -307,11 +280,13 @@ def _services_by_sla(account) -> dict:
 
 
 def _refresh_outdated(account, sla: SLADefinition, now) -> None:
-    """Completed rows made stale by late events or a definition change (the rare path)."""
+    """Rows of ended periods that need computing again: made stale by late events or a
+    definition change, or stored while their period was still running (the rare path)."""
+    ended = Q(period_end__lte=now)
     outdated = (
         PeriodResult.objects.for_account(account)
-        .filter(sla=sla, service__isnull=False, complete=True)
-        .filter(Q(stale=True) | ~Q(sla_revision=sla.revision))
+        .filter(sla=sla, service__isnull=False)
+        .filter(ended & (Q(stale=True) | ~Q(sla_revision=sla.revision) | Q(complete=False)))
         .select_related("service")
     )
     by_service: dict = {}

@@ -125,16 +125,18 @@ def test_definition_change_recomputes(daily_service):
     assert after[1].sla_revision == sla.revision
 
 
-def test_downtime_marks_results_stale(daily_service):
+def test_downtime_marks_results_stale(daily_service, django_capture_on_commit_callbacks):
     account, service, sla = daily_service
     _range(account, service, sla)
-    DowntimeFactory(
-        account=account,
-        service=service,
-        start=instant("2024-03-04T09:00:00Z"),
-        end=instant("2024-03-04T11:00:00Z"),
-    )
-    assert PeriodResult.objects.filter(sla=sla, stale=True).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        DowntimeFactory(
+            account=account,
+            service=service,
+            start=instant("2024-03-04T09:00:00Z"),
+            end=instant("2024-03-04T11:00:00Z"),
+        )
+    # Every stored period from the downtime's start on (here the 4th and the 5th).
+    assert PeriodResult.objects.filter(sla=sla, stale=True).count() == 2
     rows = _range(account, service, sla)
     assert rows[1].result["requirements"][0]["seconds"] == {
         "OK": 79200.0,
@@ -200,3 +202,14 @@ def test_explanations_list_the_spans_against_the_requirement(daily_service):
         }
     ]
     assert explained[0]["requirements"][0]["spans"] == []
+
+
+def test_periodic_unit_finalises_the_period_that_just_ended(daily_service):
+    account, _service, sla = daily_service
+    AssignmentRuleFactory(account=account, sla=sla, path_glob="pay/*")
+    period_results_refresh_account(account=account, now=NOW)
+    next_day = NOW + dt.timedelta(days=1)
+    period_results_refresh_account(account=account, now=next_day)
+    rows = PeriodResult.objects.filter(sla=sla).order_by("period_start")
+    assert [(row.period_start.day, row.complete) for row in rows] == [(20, True), (21, False)]
+    assert rows[0].result["requirements"][0]["considered_seconds"] == 86400.0
