@@ -15,7 +15,7 @@ from reporting.days import day_bounds, days_back
 from reporting.selectors.report_sla import sla_results_as_of, slos_as_of
 from sla.engine import isoformat_utc
 from sla.models import DailyUptime, Downtime, Incident, Recurrence, Service, ServiceGroup
-from sla.selectors.inputs import weekly_windows
+from sla.selectors.downtimes import weekly_windows
 
 SCHEMA_VERSION = 1
 REPORT_KIND = "sla.daily_report"

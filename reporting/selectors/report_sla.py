@@ -14,8 +14,8 @@ from sla.engine import DOWNTIME, OK, evaluate, isoformat_utc, period_bounds
 from sla.engine.budget import requirement_budget, to_float
 from sla.selectors.bulk import services_inputs
 from sla.selectors.definitions import ordered_rules, sla_for_group, sla_for_service, sla_spec
+from sla.selectors.groups import group_downtime_intervals, group_events
 from sla.selectors.slo import budget_json, slo_list, slo_statuses
-from sla.selectors.slo_inputs import group_downtime_intervals, group_events
 
 HOUR_SECONDS = 3600
 JUST_BEFORE = dt.timedelta(microseconds=1)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from . import instants
+from .instants import from_micros
 from .periods import day_start, require_aware, zone
 from .states import CRIT, OK, UNKNOWN, UNMONITORED, WARN
 from .types import Interval, Span
@@ -29,18 +31,14 @@ SNAPSHOT_STATES = (OK, WARN, CRIT, UNKNOWN, UNMONITORED)
 _COLUMN = {state: index for index, state in enumerate(SNAPSHOT_STATES)}
 _DOWNTIME = len(SNAPSHOT_STATES)
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
 def to_micros(instant: datetime) -> int:
-    """Exact integer microseconds since the epoch of an aware instant."""
+    """Exact integer microseconds since the epoch of an aware instant (checked here: bucket
+    arithmetic is called from application code with datetimes of any origin)."""
     require_aware(instant, "instant")
-    return (instant - _EPOCH) // _MICROSECOND
-
-
-def from_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
+    return instants.to_micros(instant)
 
 
 def bucket_floor(instant: datetime) -> datetime:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sla.engine import DOWNTIME, OK, evaluate, period_bounds, period_timeline
 from sla.engine.budget import RequirementBudget, requirement_budget
 from sla.selectors.definitions import sla_spec
+from sla.selectors.groups import group_downtime_intervals, group_events
 from sla.selectors.inputs import downtime_intervals, service_events
-from sla.selectors.slo_inputs import group_downtime_intervals, group_events
 
 RECENT = dt.timedelta(hours=1)
 

@@ -7,18 +7,17 @@ spares a datetime object per row; elsewhere they are converted in Python.
 """
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from itertools import chain, groupby
 from operator import itemgetter
 
 from django.db import connection
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 
 from sla.engine import EventTimes, IntervalTimes
 from sla.engine.instants import to_micros
-from sla.models import Downtime, Recurrence, Service, StatusEvent
-from sla.selectors.inputs import weekly_windows
+from sla.models import Service, StatusEvent
+from sla.selectors.downtimes import downtime_index
 
 EVENT_CHUNK = 20_000
 BADNESS = Case(
@@ -45,13 +44,6 @@ POSTGRES_EVENTS = """
         ORDER BY at
     ) AS e
     ORDER BY s.position
-"""
-POSTGRES_ONE_OFF_DOWNTIMES = """
-    SELECT service_id, group_id, (EXTRACT(EPOCH FROM start) * 1000000)::bigint,
-           (EXTRACT(EPOCH FROM "end") * 1000000)::bigint
-    FROM {downtimes}
-    WHERE account_id = %(account)s AND recurrence = 'once' AND start < %(end)s
-      AND "end" > %(start)s
 """
 
 
@@ -121,48 +113,14 @@ def _earlier_initials(initial: dict, up_to, emitted: set):
         yield row
 
 
-def _one_off_downtimes(account, start, end) -> Iterable[tuple]:
-    if connection.vendor == "postgresql":
-        sql = POSTGRES_ONE_OFF_DOWNTIMES.format(downtimes=Downtime._meta.db_table)
-        return _stream(sql, {"account": account.pk, "start": start, "end": end})
-    rows = (
-        Downtime.objects.for_account(account)
-        .filter(recurrence=Recurrence.ONCE, start__lt=end, end__gt=start)
-        .values_list("service_id", "group_id", "start", "end")
-    )
-    return (
-        (service_id, group_id, to_micros(begin), to_micros(finish))
-        for service_id, group_id, begin, finish in rows.iterator(chunk_size=EVENT_CHUNK)
-    )
-
-
-def _downtime_rows(account, start, end) -> Iterator[tuple]:
-    """(service id, group id, [(start, end) micros]) per downtime overlapping the range."""
-    for service_id, group_id, begin, finish in _one_off_downtimes(account, start, end):
-        yield service_id, group_id, [(begin, finish)]
-    weekly = Downtime.objects.for_account(account).filter(
-        Q(end__isnull=True) | Q(end__gt=start), recurrence=Recurrence.WEEKLY, start__lt=end
-    )
-    for downtime in weekly:
-        windows = weekly_windows(downtime, start, end)
-        pairs = [(to_micros(window.start), to_micros(window.end)) for window in windows]
-        yield downtime.service_id, downtime.group_id, pairs
-
-
 def _downtimes_by_service(account, services, start, end) -> dict[int, IntervalTimes]:
-    by_service: dict[int, list] = defaultdict(list)
-    by_group: dict[int, list] = defaultdict(list)
-    account_wide: list = []
-    for service_id, group_id, pairs in _downtime_rows(account, start, end):
-        if service_id:
-            by_service[service_id].extend(pairs)
-        elif group_id:
-            by_group[group_id].extend(pairs)
-        else:
-            account_wide.extend(pairs)
+    index = downtime_index(account=account, start=start, end=end)
     return {
         service.pk: IntervalTimes(
-            [*by_service.get(service.pk, ()), *by_group.get(service.group_id, ()), *account_wide]
+            [
+                (to_micros(interval.start), to_micros(interval.end))
+                for interval in index.for_service(service.pk, service.group_id)
+            ]
         )
         for service in services
     }

@@ -29,18 +29,28 @@ def group_aggregations(*, account, group_ids) -> dict[int, tuple[str, int | None
     }
 
 
+def group_events_from_members(
+    *, group: ServiceGroup, member_events: list[list[Event]], start: dt.datetime, end: dt.datetime
+) -> list[Event]:
+    """The group's events derived from its members' events (each list holding the state
+    in force at `start` too) with the group's aggregation."""
+    k = (group.k or 1) if group.aggregation == "k_of_n" else None
+    timeline = group_timeline_from_events(
+        member_events, aggregation=group.aggregation, k=k, start=start, end=end
+    )
+    return spans_to_events(timeline)
+
+
 def group_events(
     *, account, group: ServiceGroup, start: dt.datetime, end: dt.datetime
 ) -> list[Event]:
     """The group's state changes in [start, end) (its state at `start` included), derived
     from its members with its aggregation; before any member reports there is no event."""
     members = group_members(account=account, group_ids=[group.pk]).get(group.pk, [])
-    aggregation, k = group_aggregations(account=account, group_ids=[group.pk])[group.pk]
     events = histories(account=account, starts=dict.fromkeys(members, start), end=end)
-    timeline = group_timeline_from_events(
-        [events[member] for member in members], aggregation=aggregation, k=k, start=start, end=end
+    return group_events_from_members(
+        group=group, member_events=[events[member] for member in members], start=start, end=end
     )
-    return spans_to_events(timeline)
 
 
 def group_downtime_intervals(

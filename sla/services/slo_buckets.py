@@ -16,11 +16,9 @@ from django.db.models import Q, Sum
 from sla.engine import DOWNTIME, OK, SLASpec, parse_sla, period_timeline
 from sla.models import SLO, RequestCount, Service, SLODayBucket, SLOHourBucket
 from sla.models.slo import SLOTS_PER_HOUR
-from sla.selectors.slo_inputs import (
-    downtimes_by_subject,
-    events_by_service,
-    group_events_derived,
-)
+from sla.selectors.downtimes import downtime_index
+from sla.selectors.groups import group_events_from_members, group_members
+from sla.selectors.history import histories
 from sla.selectors.slo_windows import DAY, EPOCH, HOUR, SLOT, floor_to, slo_window
 
 MICROSECOND = dt.timedelta(microseconds=1)
@@ -168,33 +166,19 @@ def recompute_start(slo: SLO, now: dt.datetime) -> dt.datetime:
     return floor_to(max(start, now - MAX_RECOMPUTE), HOUR)
 
 
-def _members_by_group(account, slos) -> dict[int, list[int]]:
-    group_ids = {slo.group_id for slo in slos if slo.group_id}
-    members: dict[int, list[int]] = defaultdict(list)
-    if group_ids:
-        rows = Service.objects.for_account(account).filter(group_id__in=group_ids)
-        for service_id, group_id in rows.values_list("pk", "group_id"):
-            members[group_id].append(service_id)
-    return members
-
-
 def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) -> dict:
     """Slots for SLOs whose recompute starts at or after `start`, from shared inputs."""
-    members = _members_by_group(account, slos)
+    group_ids = {slo.group_id for slo in slos if slo.group_id}
+    members = group_members(account=account, group_ids=group_ids) if group_ids else {}
     service_ids = {slo.service_id for slo in slos if slo.service_id}
-    for slo in slos:
-        if slo.group_id:
-            service_ids.update(members.get(slo.group_id, []))
+    for group_id in group_ids:
+        service_ids.update(members.get(group_id, []))
     time_slos = [slo for slo in slos if slo.sli_kind == "time"]
     request_slos = [slo for slo in slos if slo.sli_kind == "requests"]
     results = {}
     if time_slos:
-        events = events_by_service(
-            account=account, service_ids=sorted(service_ids), start=start, end=now
-        )
-        by_service, by_group, everywhere = downtimes_by_subject(
-            account=account, start=start, end=now
-        )
+        events = histories(account=account, starts=dict.fromkeys(service_ids, start), end=now)
+        downtimes = downtime_index(account=account, start=start, end=now)
         group_of = dict(
             Service.objects.for_account(account)
             .filter(pk__in=service_ids)
@@ -203,21 +187,18 @@ def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) 
         for slo in time_slos:
             if slo.service_id:
                 slo_events = events.get(slo.service_id, [])
-                downtimes = [*by_service.get(slo.service_id, []), *everywhere]
-                if group_of.get(slo.service_id):
-                    downtimes.extend(by_group.get(group_of[slo.service_id], []))
+                slo_downtimes = downtimes.for_service(slo.service_id, group_of.get(slo.service_id))
             else:
                 group = slo.group
-                slo_events = group_events_derived(
-                    member_events={sid: events.get(sid, []) for sid in members.get(group.pk, [])},
-                    aggregation=group.aggregation,
-                    k=group.k,
+                member_events = [events.get(sid, []) for sid in members.get(group.pk, [])]
+                slo_events = group_events_from_members(
+                    group=group, member_events=member_events, start=start, end=now
                 )
-                downtimes = [*by_group.get(group.pk, []), *everywhere]
+                slo_downtimes = downtimes.for_group(group.pk)
             slots = time_slots(
                 spec=slo_engine_spec(slo),
                 events=slo_events,
-                downtimes=downtimes,
+                downtimes=slo_downtimes,
                 start=starts[slo.pk],
                 end=now,
                 now=now,

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
 from sla.models import Downtime, Recurrence
-from sla.selectors.inputs import weekly_windows
+from sla.selectors.downtimes import weekly_windows
 from statuspage.models import MaintenanceStatus, MaintenanceUpdate, StatusPage
 from statuspage.selectors.components import ComponentView
 from statuspage.selectors.incidents import UpdateView

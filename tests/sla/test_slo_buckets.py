@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from reporting.models import OutboxMessage
 from sla.engine import Event
-from sla.models import SLO
+from sla.models import SLO, ServiceGroup
+from sla.selectors.groups import group_events_from_members
 from sla.selectors.slo import window_sums
-from sla.selectors.slo_inputs import group_events_derived
 from sla.selectors.slo_windows import SLOT, decompose, slo_window
 from sla.services.slo_buckets import slo_buckets_refresh
 from sla.signals import sla_state_changed, status_history_changed
@@ -58,21 +58,20 @@ def test_decomposition_covers_the_range_exactly(start, length):
 
 
 def test_group_events_worst_best_and_k_of_n():
+    """SLO group buckets use the shared group derivation (sla.engine.groups)."""
     t = [BASE + dt.timedelta(minutes=m) for m in range(4)]
-    members = {
-        1: [Event(t[0], "OK"), Event(t[2], "CRIT")],
-        2: [Event(t[1], "WARN"), Event(t[3], "OK")],
-    }
-    worst = group_events_derived(member_events=members)
-    assert [(e.at, e.state) for e in worst] == [
-        (t[0], "OK"),
-        (t[1], "WARN"),
-        (t[2], "CRIT"),
-    ]
-    best = group_events_derived(member_events=members, aggregation="best")
-    assert [(e.at, e.state) for e in best] == [(t[0], "OK"), (t[2], "WARN"), (t[3], "OK")]
-    two_ok = group_events_derived(member_events=members, aggregation="k_of_n", k=2)
-    assert [(e.at, e.state) for e in two_ok] == [(t[0], "CRIT")]
+    members = [[Event(t[0], "OK"), Event(t[2], "CRIT")], [Event(t[1], "WARN"), Event(t[3], "OK")]]
+
+    def derived(aggregation, k=None):
+        group = ServiceGroup(name="g", aggregation=aggregation, k=k)
+        events = group_events_from_members(
+            group=group, member_events=members, start=t[0], end=t[3] + dt.timedelta(minutes=1)
+        )
+        return [(event.at, event.state) for event in events]
+
+    assert derived("worst") == [(t[0], "OK"), (t[1], "WARN"), (t[2], "CRIT")]
+    assert derived("best") == [(t[0], "OK"), (t[2], "WARN"), (t[3], "OK")]
+    assert derived("k_of_n", k=2) == [(t[0], "CRIT")]
 
 
 def _sums(account, slo, start, end):
