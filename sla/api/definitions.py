@@ -6,10 +6,10 @@ from rest_framework.response import Response
 
 from accounts.api_base import AccountScopedViewSet
 from sla.api.results import (
+    assigned_sla_payload,
     parse_results_query,
     results_payload,
-    service_from_query,
-    service_sla_payload,
+    subject_from_query,
 )
 from sla.api.serializers import (
     AssignmentRuleSerializer,
@@ -28,6 +28,7 @@ from sla.models import (
     SLADefinition,
     TimePeriod,
 )
+from sla.services.results import Subject
 
 RESULT_PARAMETERS = [
     OpenApiParameter("from", str, description="range start, ISO 8601 with offset"),
@@ -53,9 +54,9 @@ class ServiceViewSet(SLAViewSet):
     @action(detail=True, methods=["get"], url_path="sla")
     def sla(self, request, pk=None):
         """The service's rule-assigned SLA and its results (default: the last 6 periods)."""
-        service = self.get_object()
+        subject = Subject(service=self.get_object())
         values = parse_results_query(request, default_last=6)
-        return Response(service_sla_payload(account=self.account, service=service, values=values))
+        return Response(assigned_sla_payload(account=self.account, subject=subject, values=values))
 
 
 class ServiceGroupViewSet(SLAViewSet):
@@ -64,6 +65,14 @@ class ServiceGroupViewSet(SLAViewSet):
     queryset = ServiceGroup.objects.all()
     serializer_class = ServiceGroupSerializer
     filterset_fields = ["name", "aggregation"]
+
+    @extend_schema(parameters=RESULT_PARAMETERS, responses={200: dict})
+    @action(detail=True, methods=["get"], url_path="sla")
+    def sla(self, request, pk=None):
+        """The group's rule-assigned SLA and its results on the group's derived timeline."""
+        subject = Subject(group=self.get_object())
+        values = parse_results_query(request, default_last=6)
+        return Response(assigned_sla_payload(account=self.account, subject=subject, values=values))
 
 
 class DowntimeViewSet(SLAViewSet):
@@ -94,19 +103,20 @@ class SLADefinitionViewSet(SLAViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("service", int, description="service id (required)"),
+            OpenApiParameter("service", int, description="service id (or give group)"),
+            OpenApiParameter("group", int, description="SLA group id (or give service)"),
             *RESULT_PARAMETERS,
         ],
         responses={200: dict},
     )
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
-        """Per-period results of this SLA for any service, with the spans behind them."""
+        """Per-period results of this SLA for any service or group, with their reasons."""
         sla = self.get_object()
         values = parse_results_query(request, default_last=None)
-        service = service_from_query(self.account, values)
+        subject = subject_from_query(self.account, values)
         return Response(
-            results_payload(account=self.account, sla=sla, service=service, values=values)
+            results_payload(account=self.account, sla=sla, subject=subject, values=values)
         )
 
 

@@ -7,8 +7,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from sla.engine import iter_periods
-from sla.models import Service, SLADefinition
-from sla.selectors.definitions import sla_for_service
+from sla.models import Service, ServiceGroup, SLADefinition
+from sla.selectors.definitions import sla_for_group, sla_for_service
 from sla.selectors.results import (
     MAX_LAST_PERIODS,
     results_explained,
@@ -39,6 +39,7 @@ class ResultsQuery(serializers.Serializer):
     """?from=&to= (half-open range) or ?last=N (the current period and N-1 before it)."""
 
     service = serializers.IntegerField(required=False, min_value=1)
+    group = serializers.IntegerField(required=False, min_value=1)
     last = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LAST_PERIODS)
     to = AwareDateTimeField(required=False)
 
@@ -93,10 +94,16 @@ def _check_range_size(sla: SLADefinition, values: dict) -> None:
             raise too_many
 
 
-def results_payload(*, account, sla: SLADefinition, service: Service, values: dict) -> dict:
-    """The results of `sla` for `service` with the spans behind every figure."""
+def _subject_json(subject: Subject) -> dict:
+    if subject.service is not None:
+        service = subject.service
+        return {"service": {"id": service.pk, "path": service.path, "name": service.display_name}}
+    return {"group": {"id": subject.group.pk, "name": subject.group.name}}
+
+
+def results_payload(*, account, sla: SLADefinition, subject: Subject, values: dict) -> dict:
+    """The results of `sla` for a service or group, with the spans behind every figure."""
     now = timezone.now()
-    subject = Subject(service=service)
     if "last" in values:
         rows = sla_results_last(
             account=account, sla=sla, subject=subject, count=values["last"], now=now
@@ -113,22 +120,32 @@ def results_payload(*, account, sla: SLADefinition, service: Service, values: di
         )
     return {
         "sla": {"id": sla.pk, "title": sla.title, "period": sla.period, "timezone": sla.timezone},
-        "service": {"id": service.pk, "path": service.path, "name": service.display_name},
+        **_subject_json(subject),
         "periods": results_explained(account=account, sla=sla, subject=subject, rows=rows, now=now),
     }
 
 
-def service_from_query(account, values: dict) -> Service:
-    if "service" not in values:
-        raise ValidationError({"service": "Give the id of the service to evaluate."})
+def subject_from_query(account, values: dict) -> Subject:
+    """The service (`service=ID`) or SLA group (`group=ID`) a results query names."""
+    if ("service" in values) == ("group" in values):
+        raise ValidationError({"service": "Give the id of a service, or group=ID for a group."})
+    if "group" in values:
+        group = ServiceGroup.objects.for_account(account).filter(pk=values["group"]).first()
+        if group is None:
+            raise ValidationError({"group": "No such group in this account."})
+        return Subject(group=group)
     service = Service.objects.for_account(account).filter(pk=values["service"]).first()
     if service is None:
         raise ValidationError({"service": "No such service in this account."})
-    return service
+    return Subject(service=service)
 
 
-def service_sla_payload(*, account, service: Service, values: dict) -> dict:
-    sla = sla_for_service(account=account, service=service)
+def assigned_sla_payload(*, account, subject: Subject, values: dict) -> dict:
+    """The rule-assigned SLA of a service or group and its results (SLA null if none)."""
+    if subject.service is not None:
+        sla = sla_for_service(account=account, service=subject.service)
+    else:
+        sla = sla_for_group(account=account, group=subject.group)
     if sla is None:
-        return {"service": {"id": service.pk, "path": service.path}, "sla": None, "periods": []}
-    return results_payload(account=account, sla=sla, service=service, values=values)
+        return {**_subject_json(subject), "sla": None, "periods": []}
+    return results_payload(account=account, sla=sla, subject=subject, values=values)

@@ -15,8 +15,9 @@ from django.db.models import Q
 
 from sla.engine import PeriodResult as EnginePeriodResult
 from sla.engine import evaluate, iter_periods, period_bounds
-from sla.models import PeriodResult, Service, SLADefinition
+from sla.models import PeriodResult, Service, ServiceGroup, SLADefinition
 from sla.selectors.definitions import sla_spec
+from sla.selectors.groups import group_engine_inputs
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.signals import sla_state_changed
 
@@ -25,14 +26,21 @@ STALE_UPDATE_CHUNK = 500
 
 @dataclass(frozen=True)
 class Subject:
-    """What an SLA is evaluated for: a service (groups join through the same interface)."""
+    """What an SLA is evaluated for: a service, or an SLA group on its derived timeline."""
 
-    service: Service
+    service: Service | None = None
+    group: ServiceGroup | None = None
+
+    def __post_init__(self):
+        if (self.service is None) == (self.group is None):
+            raise ValueError("a subject is a service or a group")
 
     def filter_kwargs(self) -> dict:
-        return {"service": self.service}
+        return {"service": self.service} if self.service else {"group": self.group}
 
     def engine_inputs(self, *, account, start: dt.datetime, end: dt.datetime):
+        if self.group is not None:
+            return group_engine_inputs(account=account, group=self.group, start=start, end=end)
         events = service_events(account=account, service=self.service, start=start, end=end)
         downtimes = downtime_intervals(account=account, service=self.service, start=start, end=end)
         return events, downtimes
@@ -198,6 +206,15 @@ def period_results_mark_stale(*, account, changes: dict) -> int:
     return marked
 
 
+def period_results_mark_group_stale(*, account, group_ids) -> int:
+    """Every stored result of these groups is stale (membership or aggregation changed)."""
+    ids = [group_id for group_id in group_ids if group_id]
+    if not ids:
+        return 0
+    scoped = PeriodResult.objects.for_account(account).filter(group_id__in=ids, stale=False)
+    return scoped.update(stale=True)
+
+
 def _earliest_change_per_group(account, changes: dict) -> dict:
     earliest: dict = {}
     rows = Service.objects.for_account(account).filter(pk__in=list(changes), group__isnull=False)
@@ -265,18 +282,24 @@ def period_results_compute_bulk(
     return computed
 
 
-def _services_by_sla(account) -> dict:
-    from sla.selectors.definitions import ordered_rules, sla_for_service
+def _assigned_by_sla(account) -> tuple[dict, dict]:
+    """({sla: [services]}, {sla: [groups]}) as the assignment rules (first match) say."""
+    from sla.selectors.definitions import ordered_rules, sla_for_group, sla_for_service
 
     rules = ordered_rules(account=account)
-    assigned: dict = {}
+    services: dict = {}
+    groups: dict = {}
     if not rules:
-        return assigned
+        return services, groups
     for service in Service.objects.for_account(account).select_related("group"):
         sla = sla_for_service(account=account, service=service, rules=rules)
         if sla is not None:
-            assigned.setdefault(sla, []).append(service)
-    return assigned
+            services.setdefault(sla, []).append(service)
+    for group in ServiceGroup.objects.for_account(account):
+        sla = sla_for_group(account=account, group=group, rules=rules)
+        if sla is not None:
+            groups.setdefault(sla, []).append(group)
+    return services, groups
 
 
 def _refresh_outdated(account, sla: SLADefinition, now) -> None:
@@ -285,28 +308,34 @@ def _refresh_outdated(account, sla: SLADefinition, now) -> None:
     ended = Q(period_end__lte=now)
     outdated = (
         PeriodResult.objects.for_account(account)
-        .filter(sla=sla, service__isnull=False)
+        .filter(sla=sla)
         .filter(ended & (Q(stale=True) | ~Q(sla_revision=sla.revision) | Q(complete=False)))
-        .select_related("service")
+        .select_related("service", "group")
     )
-    by_service: dict = {}
+    by_subject: dict = {}
     for row in outdated:
-        by_service.setdefault(row.service, []).append((row.period_start, row.period_end))
-    for service, periods in by_service.items():
+        subject = Subject(service=row.service) if row.service_id else Subject(group=row.group)
+        by_subject.setdefault(subject, []).append((row.period_start, row.period_end))
+    for subject, periods in by_subject.items():
         period_results_ensure(
-            account=account, sla=sla, subject=Subject(service), periods=sorted(periods), now=now
+            account=account, sla=sla, subject=subject, periods=sorted(periods), now=now
         )
 
 
 def period_results_refresh_account(*, account, now: dt.datetime) -> int:
     """The periodic unit: the current period of every rule-assigned service (in bulk, per
-    SLA), then any stale completed periods. Returns how many services were refreshed."""
-    refreshed = 0
-    for sla, services in _services_by_sla(account).items():
+    SLA) and group, then any stale ended periods. Returns how many subjects were refreshed."""
+    services_by_sla, groups_by_sla = _assigned_by_sla(account)
+    for sla, services in services_by_sla.items():
         current = period_bounds(sla.period, sla.timezone, now)
         period_results_compute_bulk(
             account=account, sla=sla, services=services, periods=[current], now=now
         )
+    for sla, groups in groups_by_sla.items():
+        for group in groups:  # few per account; each group reads its members' history
+            period_results_refresh_current(
+                account=account, sla=sla, subject=Subject(group=group), now=now
+            )
+    for sla in {*services_by_sla, *groups_by_sla}:
         _refresh_outdated(account, sla, now)
-        refreshed += len(services)
-    return refreshed
+    return sum(map(len, services_by_sla.values())) + sum(map(len, groups_by_sla.values()))
