@@ -1,11 +1,14 @@
 """Admin for the status pipeline: incidents, and read-only views of events, snapshots,
 daily rollups and rollup marks (all derived or pushed by agents, never edited by hand)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
 from accounts.admin_base import TenantAdminMixin
+from sla.engine import StateError, normalize_state
 from sla.models import DailyUptime, Incident, RollupMark, StatusEvent, UptimeSnapshot
+from sla.services.ingest import events_ingest, events_validate
 from sla.services.marks import marks_upsert
 
 
@@ -60,14 +63,72 @@ class IncidentAdmin(ReadOnlyTenantAdmin):
         return actions
 
 
+class StatusEventAddForm(forms.ModelForm):
+    """One status event typed in by an operator; stored through the ingest service, so
+    incidents, snapshots and SLA results follow exactly as for an agent's push."""
+
+    state = forms.CharField(help_text="OK, WARN, CRIT, UNKNOWN (or UP, DEGRADED, OUTAGE, DOWN)")
+
+    def clean_state(self):
+        try:
+            return normalize_state(self.cleaned_data["state"])
+        except StateError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    class Meta:
+        model = StatusEvent
+        fields = ["account", "service", "at", "state", "message"]
+
+    def clean(self):
+        cleaned = super().clean()
+        service, at = cleaned.get("service"), cleaned.get("at")
+        if service is None or at is None or "state" not in cleaned:
+            return cleaned
+        if cleaned.get("account") and service.account_id != cleaned["account"].pk:
+            raise forms.ValidationError({"service": "Belongs to another account."})
+        self.item = {
+            "service": service.path,
+            "at": at.isoformat(),
+            "state": cleaned["state"],
+            "message": cleaned.get("message", ""),
+        }
+        _, errors = events_validate([self.item], now=timezone.now())
+        if errors:
+            field = errors[0].get("field")
+            raise forms.ValidationError(
+                {field if field in self.fields else None: errors[0]["error"]}
+            )
+        return cleaned
+
+
 @admin.register(StatusEvent)
 class StatusEventAdmin(ReadOnlyTenantAdmin):
+    """Events are facts: listed read-only; an operator may add one (e.g. a missed outage)."""
+
     list_display = ["service", "at", "state", "message", "received_at"]
     list_filter = ["state"]
     list_select_related = ["service"]
     search_fields = ["service__path", "message", "dedup_key"]
     date_hierarchy = "at"
     show_full_result_count = False  # no COUNT(*) over millions of events
+
+    def has_add_permission(self, request, obj=None):
+        return TenantAdminMixin.has_change_permission(self, request)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = StatusEventAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        account = form.cleaned_data["account"]
+        result = events_ingest(account=account, items=[form.item])
+        stored = StatusEvent.objects.for_account(account).filter(
+            service=form.cleaned_data["service"], at=form.cleaned_data["at"]
+        )
+        obj.pk = stored.order_by("-id").values_list("pk", flat=True).first()
+        if result.duplicates:
+            messages.info(request, "This event was stored before; nothing changed.")
 
 
 @admin.register(UptimeSnapshot)

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from sla.models import AssignmentRule, SLADefinition, TimePeriod
+from sla.models import AssignmentRule, Service, SLADefinition, StatusEvent, TimePeriod
+from tests.conftest import client_for
 from tests.factories import ServiceFactory
 from tests.sla.sla_rows import store_events
 
@@ -110,6 +111,53 @@ def test_whole_flow_in_admin(operator, tenants):
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert AssignmentRule.objects.get().sla == sla
+    _add_service_and_events_then_read_results(operator, tenants, sla)
+
+
+def _add_service_and_events_then_read_results(operator, tenants, sla):
+    """Service and status events entered in the admin; results on the detail page and API."""
+    response = operator.post(
+        "/admin/sla/service/add/",
+        {"account": tenants.a.pk, "path": "pay/api", "name": "", "labels": "{}", "group": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    service = Service.objects.get(path="pay/api")
+    for at, state in (
+        ("2024-03-04 00:00:00", "UP"),
+        ("2024-03-04 09:00:00", "OUTAGE"),
+        ("2024-03-04 10:30:00", "OK"),
+    ):
+        day, time = at.split()
+        response = operator.post(
+            "/admin/sla/statusevent/add/",
+            {
+                "account": tenants.a.pk,
+                "service": service.pk,
+                "at_0": day,
+                "at_1": time,
+                "state": state,
+                "message": "entered by hand",
+            },
+        )
+        form = response.context and response.context["adminform"].form
+        assert response.status_code == 302, form and form.errors
+    assert list(StatusEvent.objects.filter(service=service).values_list("state", flat=True)) == [
+        "OK",
+        "CRIT",
+        "OK",
+    ]
+    with time_machine.travel(NOW, tick=False):
+        html = operator.get(f"/admin/sla/service/{service.pk}/sla/?periods=3&period=0").content
+        api = client_for(tenants.token_a).get(f"/api/v1/services/{service.pk}/sla?last=3").json()
+    html = html.decode()
+    assert "Gold" in html and "sla-BROKEN" in html
+    assert api["sla"]["id"] == sla.pk
+    week = api["periods"][0]  # week of Monday 4 March: 1.5 h CRIT on Monday's business hours
+    assert week["state"] == "BROKEN"
+    availability, outages = week["requirements"]
+    assert availability["seconds"]["CRIT"] == 5400.0
+    assert outages["outages"][0]["start"] == "2024-03-04T09:00:00Z"
+    assert availability["spans"][0]["start"] == "2024-03-04T09:00:00Z"
 
 
 @pytest.mark.parametrize(
