@@ -9,6 +9,8 @@ from slaportal import health, views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
+    # Browsers ask for /favicon.ico on pages without an icon link (JSON, Swagger UI ...).
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("health", health.health, name="health"),
     path("ready", health.ready, name="ready"),
     path("admin/", admin.site.urls),

@@ -40,7 +40,8 @@ class ServiceSLADetail:
     selected: PeriodResult | None = None
     timeline: list = field(default_factory=list)
     downtime_bar: list = field(default_factory=list)
-    events: list = field(default_factory=list)
+    events: list = field(default_factory=list)  # state changes in the selected period
+    repeated_events: int = 0  # reports that repeated an unchanged state
     spec: dict = field(default_factory=dict)
 
 
@@ -94,12 +95,24 @@ def _segments(spans, start: dt.datetime, end: dt.datetime) -> list[Segment]:
     ]
 
 
-def _events_for(account, service, start, end) -> list[StatusEvent]:
-    return list(
+def _state_changes(account, service, start, end) -> tuple[list[StatusEvent], int]:
+    """The events that changed the state in [start, end) (at most MAX_EVENTS_LISTED), and
+    how many repeated an unchanged state. Agents re-send their state every few minutes;
+    listing every heartbeat would bury the changes that explain a result."""
+    rows = (
         StatusEvent.objects.for_account(account)
         .filter(service=service, at__gte=start, at__lt=end)
-        .order_by("at")[:MAX_EVENTS_LISTED]
+        .order_by("at", "id")
+        .only("at", "state", "message")
     )
+    changes, repeats, previous = [], 0, None
+    for event in rows.iterator(chunk_size=2000):
+        if event.state == previous:
+            repeats += 1
+        elif len(changes) < MAX_EVENTS_LISTED:
+            changes.append(event)
+        previous = event.state
+    return changes, repeats
 
 
 def _downtime_segments(intervals, start: dt.datetime, end: dt.datetime) -> list[Segment]:
@@ -134,7 +147,9 @@ def fill_timeline(detail: ServiceSLADetail, *, account, now: dt.datetime) -> Non
         account=account, service=detail.service, start=row.period_start, end=stop
     )
     detail.downtime_bar = _downtime_segments(intervals, row.period_start, row.period_end)
-    detail.events = _events_for(account, detail.service, row.period_start, stop)
+    detail.events, detail.repeated_events = _state_changes(
+        account, detail.service, row.period_start, stop
+    )
 
 
 def service_sla_detail(

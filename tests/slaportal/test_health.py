@@ -38,3 +38,9 @@ def test_swagger_ui_is_self_hosted(client):
     html = response.content.decode()
     assert "swagger-ui" in html
     assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert client.get("/static/favicon.svg").status_code == 200

@@ -227,6 +227,7 @@ def test_service_sla_detail_page_shows_results_reasons_events(operator, tenants)
             {"at": "2024-03-01T00:00:00Z", "state": "OK"},
             {"at": "2024-03-19T10:00:00Z", "state": "CRIT"},
             {"at": "2024-03-19T10:12:00Z", "state": "OK"},
+            {"at": "2024-03-19T10:17:00Z", "state": "OK"},  # a heartbeat, no change
         ],
     )
     with time_machine.travel(NOW, tick=False):
@@ -237,7 +238,8 @@ def test_service_sla_detail_page_shows_results_reasons_events(operator, tenants)
     assert "99.17%" in html  # 85680 / 86400
     assert "2024-03-19T10:00:00Z" in html  # the outage behind the BROKEN result
     assert 'id="sla-timeline"' in html and "sla-CRIT" in html
-    assert "10:12:00" in html  # the events of the selected period
+    assert "10:12:00" in html  # the state changes of the selected period
+    assert "10:17:00" not in html and "1 further report repeated" in html
 
 
 def test_detail_page_of_another_accounts_service_is_404(client, tenants):
