@@ -66,7 +66,12 @@ class PeriodResult(TenantModel):
                 name="periodresult_unique_group",
             ),
         ]
-        indexes = [models.Index(fields=["account", "period_start"], name="periodresult_acct")]
+        indexes = [
+            models.Index(fields=["account", "period_start"], name="periodresult_acct"),
+            # Marking results stale after ingest: "this service's periods ending after T".
+            models.Index(fields=["service", "period_end"], name="periodresult_service_end"),
+            models.Index(fields=["group", "period_end"], name="periodresult_group_end"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sla} {self.period_start:%Y-%m-%d} {self.state}"

@@ -193,17 +193,24 @@ def _stale_conditions(changes: dict) -> Iterable[Q]:
 
 def period_results_mark_stale(*, account, changes: dict) -> int:
     """History of services changed from the given instants on: their stored results (and
-    those of their groups) for periods ending after that instant are stale."""
+    those of their groups) for ended periods ending after that instant are stale.
+
+    Runs after every ingest commit, so it is one UPDATE per 500 services: the rows of the
+    current period are recomputed by the periodic refresh anyway and are not touched.
+    """
     if not changes:
         return 0
-    scoped = PeriodResult.objects.for_account(account).filter(stale=False)
-    marked = sum(
-        scoped.filter(condition).update(stale=True) for condition in _stale_conditions(changes)
+    scoped = PeriodResult.objects.for_account(account).filter(stale=False, complete=True)
+    earliest = min(changes.values())
+    member_groups = Service.objects.for_account(account).filter(
+        pk__in=list(changes), group__isnull=False
     )
-    group_since = _earliest_change_per_group(account, changes)
-    for group_id, since in group_since.items():
-        marked += scoped.filter(group_id=group_id, period_end__gt=since).update(stale=True)
-    return marked
+    # Group rows: the earliest change of any member is precise enough (groups are few).
+    groups = Q(group_id__in=member_groups.values("group_id"), period_end__gt=earliest)
+    return sum(
+        scoped.filter(condition | groups).update(stale=True)
+        for condition in _stale_conditions(changes)
+    )
 
 
 def period_results_mark_group_stale(*, account, group_ids) -> int:
@@ -213,15 +220,6 @@ def period_results_mark_group_stale(*, account, group_ids) -> int:
         return 0
     scoped = PeriodResult.objects.for_account(account).filter(group_id__in=ids, stale=False)
     return scoped.update(stale=True)
-
-
-def _earliest_change_per_group(account, changes: dict) -> dict:
-    earliest: dict = {}
-    rows = Service.objects.for_account(account).filter(pk__in=list(changes), group__isnull=False)
-    for service_id, group_id in rows.values_list("pk", "group_id"):
-        since = changes[service_id]
-        earliest[group_id] = min(since, earliest.get(group_id, since))
-    return earliest
 
 
 def _store_many(account, sla, results: list[tuple[Service, EnginePeriodResult]]) -> None:
