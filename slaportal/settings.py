@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "AffectedComponentStatusEnum": "statuspage.models.AFFECTED_COMPONENT_STATUSES",
         # One name for the service-state choices used by events, incidents and services.
         "ServiceStateEnum": "sla.models.services.STATE_CHOICES",
+        "EventTypesEnum": "reporting.models.EVENT_TYPES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

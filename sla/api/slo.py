@@ -5,6 +5,8 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -187,6 +189,15 @@ class SLOReportView(AccountScopedMixin, APIView):
     queryset = SLO.objects.all()
     sla_feature_required = True
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "last", int, description="completed windows per SLO (1-24, default 3)"
+            ),
+            OpenApiParameter("slo", int, description="only this SLO"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         text = request.query_params.get("last", "3")
         if not text.isdigit() or not 1 <= int(text) <= 24:
@@ -250,6 +261,10 @@ class GroupBudgetView(AccountScopedMixin, APIView):
     tenant_model = ServiceGroup
     sla_feature_required = True
 
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request, pk):
         group = get_object_or_404(ServiceGroup.objects.for_account(self.account), pk=pk)
         now = timezone.now()
