@@ -5,7 +5,7 @@ import secrets
 from rest_framework import serializers
 
 from reporting.models import (
-    EVENT_TYPE_NAMES,
+    EVENT_TYPES,
     DailyReport,
     EmailRecipient,
     WebhookEndpoint,
@@ -19,7 +19,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         write_only=True, required=False, min_length=16, max_length=200, trim_whitespace=False
     )
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(EVENT_TYPE_NAMES)), required=False
+        child=serializers.ChoiceField(choices=EVENT_TYPES), required=False
     )
     url = serializers.URLField(max_length=1000)
     timeout_seconds = serializers.IntegerField(min_value=1, max_value=60, required=False)
@@ -49,7 +49,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 class EmailRecipientSerializer(serializers.ModelSerializer):
     kinds = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(EVENT_TYPE_NAMES)), required=False
+        child=serializers.ChoiceField(choices=EVENT_TYPES), required=False
     )
 
     class Meta:
