@@ -8,7 +8,9 @@ _CACHE_ATTR = "_tenant_admin_accounts"
 
 
 def member_account_ids(request, *, writable: bool = False) -> set[int]:
-    """Account ids of the request's user (cached on the request)."""
+    """Account ids of the request's user (cached on the request); none when logged out."""
+    if not request.user.is_authenticated:
+        return set()  # the admin login page lists apps for an anonymous user
     cache = getattr(request, _CACHE_ATTR, None)
     if cache is None:
         rows = Membership.objects.filter(user=request.user).values_list("account_id", "role")

@@ -81,3 +81,9 @@ def test_operator_cannot_create_token_for_foreign_account(client, tenants):
     assert response.status_code == 200  # the form is shown again with an error
     assert "Select a valid choice" in response.content.decode()
     assert not ApiToken.objects.filter(name="sneaky").exists()
+
+
+def test_admin_login_page_answers_anonymous_users(client, db):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert client.get("/admin/").status_code == 302  # to the login page
