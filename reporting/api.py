@@ -5,7 +5,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +22,7 @@ from reporting.serializers import (
 from reporting.views import report_file_response
 from sla.models import ServiceGroup
 from slaportal.api.pagination import PagePagination
+from slaportal.api.params import id_param, int_param
 
 MAX_LAST = 24
 MAX_TREND_DAYS = 400
@@ -66,15 +66,6 @@ class DailyReportViewSet(AccountScopedReadOnlyViewSet):
         return report_file_response(self.get_object(), "pdf")
 
 
-def _bounded_int(request, name: str, default: int, low: int, high: int) -> int:
-    text = request.query_params.get(name)
-    if text is None or text == "":
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ValidationError({name: f"Give a whole number from {low} to {high}."})
-    return int(text)
-
-
 class DashboardStatsView(AccountScopedMixin, APIView):
     """Services by current state and open incidents; with the SLA feature on also SLAs at
     risk (WARN/CRIT/BROKEN in the current period), budget burn leaders (SLA requirements
@@ -103,12 +94,10 @@ class DashboardPeriodResultsView(AccountScopedMixin, APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        last = _bounded_int(request, "last", 6, 1, MAX_LAST)
-        sla_id = request.query_params.get("sla")
-        if sla_id is not None and not sla_id.isdigit():
-            raise ValidationError({"sla": "Give an SLA id."})
+        last = int_param(request, "last", default=6, minimum=1, maximum=MAX_LAST)
+        sla_id = id_param(request, "sla")
         assignments = sla_assignments(account=self.account)
-        pairs = assigned_pairs(assignments=assignments, sla_id=int(sla_id) if sla_id else None)
+        pairs = assigned_pairs(assignments=assignments, sla_id=sla_id)
         paginator = PagePagination()
         page = paginator.paginate_queryset(pairs, request, view=self)
         rows = period_results_rows(
@@ -136,12 +125,10 @@ class DashboardTrendView(AccountScopedMixin, APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        days = _bounded_int(request, "days", 30, 1, MAX_TREND_DAYS)
+        days = int_param(request, "days", default=30, minimum=1, maximum=MAX_TREND_DAYS)
         group = None
-        group_id = request.query_params.get("group")
-        if group_id:
-            if not group_id.isdigit():
-                raise ValidationError({"group": "Give a group id."})
+        group_id = id_param(request, "group")
+        if group_id is not None:
             group = get_object_or_404(ServiceGroup.objects.for_account(self.account), pk=group_id)
         trend = uptime_trend(account=self.account, now=timezone.now(), days=days, group=group)
         return Response(

@@ -29,20 +29,13 @@ from sla.models import Service, SLADefinition
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.detail import service_sla_detail
 from sla.selectors.slo import slo_list, slo_statuses
+from slaportal.api.params import clamped_int
 
 TREND_DAYS = (30, 90)
 DEFAULT_PERIODS = 6
 MAX_PERIODS = 12
 ROWS_ON_DASHBOARD = 20
 ROWS_PER_PAGE = 100
-
-
-def _int_param(request, name: str, default: int | None, low: int, high: int) -> int | None:
-    try:
-        value = int(request.GET.get(name, ""))
-    except ValueError:
-        return default
-    return max(low, min(value, high))
 
 
 def _account_or_none(request):
@@ -81,9 +74,9 @@ def dashboard(request):
     if account is None:
         return _no_account(request)
     now = timezone.now()
-    days = _int_param(request, "days", TREND_DAYS[0], 1, 400)
+    days = clamped_int(request, "days", TREND_DAYS[0], 1, 400)
     days = days if days in TREND_DAYS else TREND_DAYS[0]
-    periods = _int_param(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
+    periods = clamped_int(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
     overview = dashboard_overview(account=account, now=now)
     tables = []
     if overview.sla_enabled:
@@ -123,7 +116,7 @@ def sla_results(request, sla_id: int):
     sla = get_object_or_404(SLADefinition.objects.for_account(account), pk=sla_id)
     assignments = sla_assignments(account=account)
     assigned = next((items for item, items in assignments.by_sla.items() if item.pk == sla.pk), [])
-    periods = _int_param(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
+    periods = clamped_int(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
     table = sla_table(
         account=account,
         sla=sla,
@@ -132,7 +125,7 @@ def sla_results(request, sla_id: int):
         now=timezone.now(),
         periods=periods,
         per_page=ROWS_PER_PAGE,
-        page=_int_param(request, "page", 1, 1, 10**6),
+        page=clamped_int(request, "page", 1, 1, 10**6),
     )
     context = {"account": account, "table": table, "periods": periods}
     return render(request, "dashboard/sla_results.html", context)
@@ -146,15 +139,15 @@ def service_sla(request, service_id: int):
         Service.objects.for_account(account).select_related("group"), pk=service_id
     )
     slas = SLADefinition.objects.for_account(account).order_by("title")
-    chosen = slas.filter(pk=_int_param(request, "sla", 0, 0, 2**62)).first()
-    periods = _int_param(request, "periods", DEFAULT_PERIODS, 1, 24)
+    chosen = slas.filter(pk=clamped_int(request, "sla", 0, 0, 2**62)).first()
+    periods = clamped_int(request, "periods", DEFAULT_PERIODS, 1, 24)
     now = timezone.now()
     detail = service_sla_detail(
         account=account,
         service=service,
         sla=chosen,
         periods=periods,
-        selected_index=_int_param(request, "period", None, 0, 24),
+        selected_index=clamped_int(request, "period", None, 0, 24),
         now=now,
     )
     budgets = []

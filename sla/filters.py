@@ -1,8 +1,12 @@
 """FilterSets shared by API lists (and admin where useful)."""
 
 import django_filters
+from django.db.models import TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from sla.models import AssignmentRule, Downtime, Service, SLADefinition
+from sla.validators import LABEL_KEY_RE
 
 
 class ServiceFilter(django_filters.FilterSet):
@@ -17,9 +21,12 @@ class ServiceFilter(django_filters.FilterSet):
 
     def filter_label(self, queryset, name, value):
         key, _, wanted = value.partition("=")
-        if not key.isidentifier():
-            return queryset.none()  # also keeps odd characters out of the JSON lookup
-        return queryset.filter(**{f"labels__{key}": wanted})
+        if not LABEL_KEY_RE.match(key):
+            return queryset.none()  # no valid label key: nothing can match
+        # KeyTextTransform takes the key literally: "team", "app.kubernetes.io/name" or even
+        # "isnull" are label names here, never ORM lookups.
+        label_value = Cast(KeyTextTransform(key, "labels"), output_field=TextField())
+        return queryset.annotate(_label_value=label_value).filter(_label_value=wanted)
 
 
 class DowntimeFilter(django_filters.FilterSet):

@@ -4,12 +4,11 @@ import base64
 import binascii
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from accounts.api_base import AccountScopedRelatedField
 from sla.models import Downtime, Incident, Service, ServiceGroup
+from slaportal.api.params import AwareDateTimeField
 from statuspage.models import (
     AFFECTED_COMPONENT_STATUSES,
     ComponentGroup,
@@ -25,20 +24,6 @@ from statuspage.models import (
 )
 from statuspage.selectors.pages import page_url, primary_domain
 from statuspage.services import logo_content_type
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with an offset or Z; naive times are refused instead of guessed."""
-
-    def to_internal_value(self, value):
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and timezone.is_naive(parsed):
-                raise serializers.ValidationError("Give a time zone offset or Z.")
-        return super().to_internal_value(value)
 
 
 class StrictFieldsMixin:

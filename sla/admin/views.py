@@ -7,17 +7,10 @@ from django.utils import timezone
 from sla.display import format_percent
 from sla.models import SLADefinition
 from sla.selectors.detail import service_sla_detail, sla_overview
+from slaportal.api.params import clamped_int
 
 DEFAULT_PERIODS = 6
 MAX_PERIODS = 24
-
-
-def _int_param(request, name: str, default: int | None, low: int, high: int) -> int | None:
-    try:
-        value = int(request.GET.get(name, ""))
-    except ValueError:
-        return default
-    return max(low, min(value, high))
 
 
 def _visible_object(model_admin, request, object_id):
@@ -33,14 +26,14 @@ def service_sla_view(model_admin):
     def view(request, object_id):
         service = _visible_object(model_admin, request, object_id)
         slas = SLADefinition.objects.for_account(service.account)
-        chosen = slas.filter(pk=_int_param(request, "sla", 0, 0, 2**62)).first()
-        periods = _int_param(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
+        chosen = slas.filter(pk=clamped_int(request, "sla", 0, 0, 2**62)).first()
+        periods = clamped_int(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
         detail = service_sla_detail(
             account=service.account,
             service=service,
             sla=chosen,
             periods=periods,
-            selected_index=_int_param(request, "period", None, 0, MAX_PERIODS),
+            selected_index=clamped_int(request, "period", None, 0, MAX_PERIODS),
             now=timezone.now(),
         )
         context = {
@@ -62,7 +55,7 @@ def sla_overview_view(model_admin):
 
     def view(request, object_id):
         sla = _visible_object(model_admin, request, object_id)
-        periods = _int_param(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
+        periods = clamped_int(request, "periods", DEFAULT_PERIODS, 1, MAX_PERIODS)
         overview = sla_overview(account=sla.account, sla=sla, periods=periods, now=timezone.now())
         headers = overview[0].rows if overview else []
         context = {

@@ -1,11 +1,8 @@
-"""Shared pieces of the status API: raw bodies with a size cap, strict query parameters."""
+"""Shared pieces of the status API: raw bodies with a size cap and strict JSON."""
 
-import datetime as dt
 import json
 
 from rest_framework import exceptions, status
-
-MAX_DB_INT = 2**63 - 1
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -51,53 +48,3 @@ def json_body(data: bytes):
 
 def _no_constants(name: str):
     raise ValueError(f"{name} is not valid JSON")
-
-
-def _invalid(name: str, message: str):
-    return exceptions.ValidationError({name: [message]})
-
-
-def instant_param(request, name: str) -> dt.datetime | None:
-    """An aware ISO 8601 instant from the query string (a '+' decoded to ' ' is repaired)."""
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    text = value.strip().replace(" ", "+")
-    try:
-        instant = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise _invalid(name, "Not an ISO 8601 instant, e.g. 2024-03-01T00:00:00Z.") from None
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise _invalid(name, "Naive timestamp: add an offset or Z (UTC).")
-    try:
-        return instant.astimezone(dt.UTC)
-    except OverflowError:
-        raise _invalid(name, "Out of range.") from None
-
-
-def id_param(request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    if not value.isdigit() or not 0 < int(value) <= MAX_DB_INT:
-        raise _invalid(name, "Must be a positive integer id.")
-    return int(value)
-
-
-def choice_param(request, name: str, choices: dict[str, str]) -> str | None:
-    """A value from `choices` (keys lower-case; maps to the stored value)."""
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    try:
-        return choices[value.strip().lower()]
-    except KeyError:
-        allowed = ", ".join(sorted(choices))
-        raise _invalid(name, f"Unknown value {value[:40]!r}; one of {allowed}.") from None
-
-
-def range_params(request) -> tuple[dt.datetime | None, dt.datetime | None]:
-    start, end = instant_param(request, "from"), instant_param(request, "to")
-    if start is not None and end is not None and end <= start:
-        raise _invalid("to", "Must be after 'from'.")
-    return start, end

@@ -8,10 +8,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from accounts.api_base import AccountScopedReadOnlyViewSet
-from sla.api.common import choice_param, id_param, range_params
 from sla.api.ingest import STATE_FILTER, StatusEventSerializer
 from sla.models import Incident
 from sla.selectors.incidents import incident_events, incident_slas
+from slaportal.api.params import choice_param, id_param, range_params
 
 STATUS_FILTER = {"open": "open", "closed": "closed"}
 BOOLEAN_FILTER = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}

@@ -14,20 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import AccountScopedMixin
-from sla.api.common import (
-    BatchTooLarge,
-    choice_param,
-    id_param,
-    json_body,
-    media_type,
-    range_params,
-    raw_body,
-)
+from sla.api.common import BatchTooLarge, json_body, media_type, raw_body
 from sla.engine.states import STATES
 from sla.models import StatusEvent
 from sla.services.imports import ImportSyntaxError, services_import, services_yaml_documents
 from sla.services.ingest import events_ingest
 from slaportal.api.errors import error_body
+from slaportal.api.params import choice_param, id_param, range_params
 
 IMPORT_MAX_BYTES = 1024 * 1024
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}

@@ -16,23 +16,9 @@ from sla.selectors.results import (
     sla_results_last,
 )
 from sla.services.results import Subject
+from slaportal.api.params import AwareDateTimeField
 
 MAX_RANGE_PERIODS = 400
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with an offset or Z; naive instants are ambiguous and rejected."""
-
-    def to_internal_value(self, value):
-        parsed = super().to_internal_value(value)
-        if isinstance(value, str) and not _has_offset(value):
-            raise serializers.ValidationError("Give a UTC offset or Z, e.g. 2024-03-01T00:00:00Z.")
-        return parsed
-
-
-def _has_offset(text: str) -> bool:
-    tail = text.strip()[10:]
-    return tail.endswith(("Z", "z")) or "+" in tail or "-" in tail
 
 
 class ResultsQuery(serializers.Serializer):

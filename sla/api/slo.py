@@ -4,7 +4,6 @@ the error budget of an SLA group."""
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -33,6 +32,7 @@ from sla.selectors.slo import (
 from sla.selectors.slo_windows import parse_duration, slot_end
 from sla.services.slo import alert_policy_save, slo_create, slo_update
 from slaportal.api.pagination import PagePagination
+from slaportal.api.params import id_param, instant_param, int_param
 
 
 def status_json(status) -> dict:
@@ -85,16 +85,8 @@ def _alert_state(alerts) -> str:
 
 
 def _instant(request, name: str, default: dt.datetime) -> dt.datetime:
-    text = request.query_params.get(name)
-    if not text:
-        return default
-    try:
-        value = parse_datetime(text.replace(" ", "+").replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
-        value = None
-    if value is None or value.tzinfo is None:
-        raise ValidationError({name: "Give an ISO 8601 instant with an offset."})
-    return value
+    value = instant_param(request, name)
+    return default if value is None else value
 
 
 class SLOViewSet(AccountScopedViewSet):
@@ -199,18 +191,14 @@ class SLOReportView(AccountScopedMixin, APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        text = request.query_params.get("last", "3")
-        if not text.isdigit() or not 1 <= int(text) <= 24:
-            raise ValidationError({"last": "Give a number from 1 to 24."})
+        last = int_param(request, "last", default=3, minimum=1, maximum=24)
         slos = slo_list(account=self.account)
-        slo_id = request.query_params.get("slo")
+        slo_id = id_param(request, "slo")
         if slo_id is not None:
-            if not slo_id.isdigit():
-                raise ValidationError({"slo": "Give an SLO id."})
-            slos = slos.filter(pk=int(slo_id))
+            slos = slos.filter(pk=slo_id)
         paginator = PagePagination()
         page = paginator.paginate_queryset(slos, request, view=self)
-        rows = slo_reports(account=self.account, slos=page, now=timezone.now(), count=int(text))
+        rows = slo_reports(account=self.account, slos=page, now=timezone.now(), count=last)
         by_slo: dict[int, list] = {}
         for row in rows:
             by_slo.setdefault(row.pop("slo"), []).append(row)

@@ -8,9 +8,9 @@ from rest_framework import exceptions, generics
 from rest_framework.response import Response
 
 from accounts.api_base import AccountScopedMixin
-from sla.api.common import choice_param, range_params
 from sla.models import Service, ServiceGroup
 from sla.selectors.snapshots import DEFAULT_SPAN, MAX_SPAN, RESOLUTIONS, snapshot_series
+from slaportal.api.params import choice_param, range_params
 
 PARAMETERS = [
     OpenApiParameter("from", OpenApiTypes.DATETIME, description="default: `to` minus 1d/7d/90d"),

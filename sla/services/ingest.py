@@ -30,6 +30,7 @@ from sla.services.marks import marks_upsert
 from sla.signals import status_history_changed
 from sla.sql import Column, bulk_cursor, insert_returning, is_postgres
 from sla.validators import SERVICE_PATH_RE
+from slaportal.instants import InstantError, parse_aware_instant
 
 logger = logging.getLogger(__name__)
 
@@ -119,21 +120,13 @@ def _check_path(value, errors, index) -> str | None:
 
 
 def _check_at(value, errors, index, latest: dt.datetime) -> dt.datetime | None:
-    if not isinstance(value, str):
+    if value is None:
         _error(errors, index, "at", "required: an ISO 8601 instant with an offset or Z")
         return None
     try:
-        instant = dt.datetime.fromisoformat(value)
-    except ValueError:
-        _error(errors, index, "at", f"not an ISO 8601 instant: {value[:40]!r}")
-        return None
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        _error(errors, index, "at", "naive timestamp: give an offset or Z (UTC), e.g. ...T10:00Z")
-        return None
-    try:
-        instant = instant.astimezone(dt.UTC)
-    except OverflowError:
-        _error(errors, index, "at", "out of range")
+        instant = parse_aware_instant(value)
+    except InstantError as error:
+        _error(errors, index, "at", str(error))
         return None
     if instant > latest:
         skew = settings.SLA_INGEST_MAX_FUTURE_SKEW_SECONDS

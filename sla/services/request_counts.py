@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from sla.models import RequestCount, Service
 from sla.services.slo_buckets import slos_mark_dirty
 from sla.validators import validate_service_path
+from slaportal.instants import InstantError, parse_aware_instant
 
 MAX_COUNT = 10**15
 MAX_BUCKET = dt.timedelta(days=1)
@@ -46,18 +46,10 @@ class ItemError(ValueError):
 
 
 def _instant(item: dict, name: str) -> dt.datetime:
-    value = item.get(name)
-    if not isinstance(value, str) or "\x00" in value or len(value) > 64:
-        raise ItemError(name, "Give an ISO 8601 instant with an offset, e.g. 2024-03-01T12:00Z.")
     try:
-        parsed = parse_datetime(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except (ValueError, OverflowError):
-        parsed = None
-    if parsed is None:
-        raise ItemError(name, "Give an ISO 8601 instant with an offset, e.g. 2024-03-01T12:00Z.")
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ItemError(name, "The instant is naive; add an offset or Z.")
-    return parsed.astimezone(dt.UTC)
+        return parse_aware_instant(item.get(name))
+    except InstantError as error:
+        raise ItemError(name, str(error)) from None
 
 
 def _count(item: dict, name: str) -> int:

@@ -49,6 +49,17 @@ WEIRD_QUERIES = [
     "window=xyz",
     "resolution=1y",
     "days=abc",
+    "last=%C2%B2",  # "²": str.isdigit() is true, int() fails
+    "page=%C2%B2",
+    "service=%C2%B2",
+    "sla=%C2%B2&group=%C2%B2&slo=%C2%B2",
+    "from=0001-01-01T00:00:00Z&to=0001-01-02T00:00:00Z",
+    "from=9999-12-30T00:00:00Z&to=9999-12-31T00:00:00Z",
+    "to=0001-01-01T01:00:00Z",
+    "label=contains=x",
+    "label=isnull=x",
+    "label=app.kubernetes.io/name=web",
+    "group=99999999999999999999",
 ]
 
 

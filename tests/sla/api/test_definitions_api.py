@@ -153,6 +153,13 @@ def test_services_and_groups(api_a):
     assert service.status_code == 201, service.content
     assert api_a.get("/api/v1/services?label=team=pay").json()["count"] == 1
     assert api_a.get("/api/v1/services?label=team=other").json()["count"] == 0
+    api_a.post(
+        "/api/v1/services",
+        {"path": "k8s/web", "labels": {"app.kubernetes.io/name": "web", "isnull": "x"}},
+        format="json",
+    )
+    assert api_a.get("/api/v1/services?label=app.kubernetes.io/name=web").json()["count"] == 1
+    assert api_a.get("/api/v1/services?label=isnull=x").json()["count"] == 1
     bad = api_a.post("/api/v1/services", {"path": "no spaces allowed"}, format="json")
     assert bad.status_code == 400 and "path" in bad.json()["fields"]
     no_k = api_a.post("/api/v1/groups", {"name": "x", "aggregation": "k_of_n"}, format="json")
