@@ -1,15 +1,16 @@
-"""FilterSets shared by API lists (and admin where useful)."""
+"""FilterSets of the SLA API lists (account-aware: see accounts.filters)."""
 
 import django_filters
 from django.db.models import TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from accounts.filters import AccountFilterSet
 from sla.models import AssignmentRule, Downtime, Service, SLADefinition
 from sla.validators import LABEL_KEY_RE
 
 
-class ServiceFilter(django_filters.FilterSet):
+class ServiceFilter(AccountFilterSet):
     path = django_filters.CharFilter(lookup_expr="exact")
     path_prefix = django_filters.CharFilter(field_name="path", lookup_expr="startswith")
     state = django_filters.CharFilter(field_name="current_state")
@@ -29,7 +30,7 @@ class ServiceFilter(django_filters.FilterSet):
         return queryset.annotate(_label_value=label_value).filter(_label_value=wanted)
 
 
-class DowntimeFilter(django_filters.FilterSet):
+class DowntimeFilter(AccountFilterSet):
     active_at = django_filters.IsoDateTimeFilter(method="filter_active_at")
 
     class Meta:
@@ -40,13 +41,13 @@ class DowntimeFilter(django_filters.FilterSet):
         return queryset.filter(start__lte=value).exclude(end__lte=value)
 
 
-class SLADefinitionFilter(django_filters.FilterSet):
+class SLADefinitionFilter(AccountFilterSet):
     class Meta:
         model = SLADefinition
         fields = ["period", "time_period"]
 
 
-class AssignmentRuleFilter(django_filters.FilterSet):
+class AssignmentRuleFilter(AccountFilterSet):
     class Meta:
         model = AssignmentRule
         fields = ["sla", "target", "group"]

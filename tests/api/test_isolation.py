@@ -74,3 +74,45 @@ def test_lists_never_show_other_accounts_rows(route, tenants):
     assert foreign_object.pk not in _ids_in(response.json())
     own = client_for(tenants.token_a).get(url)
     assert foreign_object.pk in _ids_in(own.json()), "the owner must see its own row"
+
+
+def _model_filters(route):
+    """(parameter, model) of the route's filters that name a tenant-owned row."""
+    from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
+    from rest_framework.test import APIRequestFactory
+
+    from accounts.filters import AccountFilterBackend
+    from accounts.querysets import TenantModel
+
+    view = route.view_class()
+    view.request = APIRequestFactory().get("/")
+    view.format_kwarg = None
+    filterset_class = AccountFilterBackend().get_filterset_class(view, route.model.objects.all())
+    if filterset_class is None:
+        return []
+    return [
+        (name, model_filter.queryset.model)
+        for name, model_filter in filterset_class.base_filters.items()
+        if isinstance(model_filter, ModelChoiceFilter | ModelMultipleChoiceFilter)
+        and issubclass(model_filter.queryset.model, TenantModel)
+    ]
+
+
+FILTERED_LIST_ROUTES = [
+    route
+    for route in list_routes()
+    if "get" in route.methods and getattr(route.view_class, "queryset", None) is not None
+]
+
+
+@pytest.mark.parametrize("route", FILTERED_LIST_ROUTES, ids=str)
+def test_filters_treat_other_accounts_ids_as_unknown(route, tenants):
+    """`?group=<A's id>` with B's token must answer exactly like `?group=<no such id>`."""
+    client = client_for(tenants.token_b)
+    for name, model in _model_filters(route):
+        foreign = factory_for(model)(account=tenants.a)
+        url = reverse(route.name)
+        foreign_response = client.get(url, {name: foreign.pk})
+        unknown_response = client.get(url, {name: 2**40})
+        assert foreign_response.status_code == unknown_response.status_code, (url, name)
+        assert foreign_response.json() == unknown_response.json(), (url, name)
