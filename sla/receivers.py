@@ -4,7 +4,14 @@ stored period results stale."""
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from sla.models import Requirement, Service, ServiceGroup, SLADefinition, TimePeriod
+from sla.models import (
+    PeriodResult,
+    Requirement,
+    Service,
+    ServiceGroup,
+    SLADefinition,
+    TimePeriod,
+)
 from sla.services.definitions import slas_bump_revision, slas_using_time_period
 from sla.services.results import period_results_mark_group_stale, period_results_mark_stale
 from sla.signals import status_history_changed
@@ -14,6 +21,17 @@ from sla.signals import status_history_changed
 def _sla_new_revision(sender, instance: SLADefinition, raw=False, **kwargs):
     if instance.pk is not None and not raw:
         instance.revision = (instance.revision or 0) + 1
+        instance._previous_calendar = (
+            SLADefinition.objects.filter(pk=instance.pk).values_list("period", "timezone").first()
+        )
+
+
+@receiver(post_save, sender=SLADefinition)
+def _sla_calendar_changed(sender, instance: SLADefinition, raw=False, **kwargs):
+    # Other period bounds: the stored rows are periods that no longer exist, not just stale.
+    previous = getattr(instance, "_previous_calendar", None)
+    if not raw and previous is not None and previous != (instance.period, instance.timezone):
+        PeriodResult.objects.filter(sla=instance).delete()
 
 
 @receiver(post_save, sender=Requirement)

@@ -10,7 +10,7 @@ are evaluated in bulk: their events stream from one cursor (sla.selectors.bulk).
 import datetime as dt
 from collections import defaultdict
 
-from sla.engine import DOWNTIME, OK, evaluate, isoformat_utc, period_bounds
+from sla.engine import DOWNTIME, OK, evaluate, inputs_start, isoformat_utc, period_bounds
 from sla.engine.budget import requirement_budget, to_float
 from sla.selectors.bulk import services_inputs
 from sla.selectors.definitions import ordered_rules, sla_for_group, sla_for_service, sla_spec
@@ -137,17 +137,21 @@ def sla_results_as_of(*, account, services, groups, day_end: dt.datetime) -> tup
     for sla, members in by_sla.items():
         spec = sla_spec(sla)
         start, _ = _period_of_day(sla, day_end)
-        inputs = services_inputs(account=account, services=members, start=start, end=day_end)
+        reads_from = inputs_start(spec, start)
+        inputs = services_inputs(account=account, services=members, start=reads_from, end=day_end)
         for service, events, downtimes in inputs:
             [result] = evaluate(spec, events, downtimes, start, day_end, day_end)
             service_results[service.pk] = period_json(sla, spec, requirements[sla.pk], result)
     groups_by_id = {group.pk: group for group in groups}
     for group_id, sla in group_slas.items():
         group = groups_by_id[group_id]
-        start, _ = _period_of_day(sla, day_end)
-        events = group_events(account=account, group=group, start=start, end=day_end)
-        downtimes = group_downtime_intervals(account=account, group=group, start=start, end=day_end)
         spec = sla_spec(sla)
+        start, _ = _period_of_day(sla, day_end)
+        reads_from = inputs_start(spec, start)
+        events = group_events(account=account, group=group, start=reads_from, end=day_end)
+        downtimes = group_downtime_intervals(
+            account=account, group=group, start=reads_from, end=day_end
+        )
         [result] = evaluate(spec, events, downtimes, start, day_end, day_end)
         group_results[group_id] = period_json(sla, spec, requirements[sla.pk], result)
     return service_results, group_results

@@ -6,7 +6,7 @@ dataclasses out (:class:`PeriodResult`), with an explicit ``now``.
 
 from .cases import Case, evaluate_case, parse_case, parse_instant
 from .errors import SpecError
-from .evaluate import evaluate
+from .evaluate import evaluate, inputs_start
 from .periods import iter_periods, next_period, period_bounds, previous_period
 from .results import Outage, PeriodResult, RequirementResult, isoformat_utc
 from .spec import (
@@ -74,6 +74,7 @@ __all__ = [
     "contains",
     "evaluate",
     "evaluate_case",
+    "inputs_start",
     "isoformat_utc",
     "iter_periods",
     "next_period",

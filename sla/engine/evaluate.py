@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from .instants import from_micros, require_aware, to_micros, to_seconds
-from .periods import next_period, periods_between, previous_period
+from .periods import next_period, period_bounds, periods_between, previous_period
 from .results import Outage, PeriodResult, RequirementResult
 from .spec import Requirement, SLASpec
 from .states import BROKEN, CRIT, DOWNTIME, NODATA, OK, RESULT_BADNESS, WARN
@@ -113,6 +113,7 @@ class _Evaluator:
         minimum = requirement.min_duration_seconds
         period_start, _, start, end = period
         found = []
+        still_running = False
         last_index = len(spans) - 1
         for index, (span_start, span_end, klass, _) in enumerate(spans):
             if klass != state:
@@ -126,6 +127,7 @@ class _Evaluator:
                     continue  # started in an earlier period, counted there
                 if index == last_index and span_end == end and end < self.now:
                     span_end = self._follow(time_period, period, state)
+                    still_running = span_end >= self.now
             if to_seconds(span_end - span_start) >= minimum:
                 found.append((span_start, span_end))
         count = len(found)
@@ -143,6 +145,7 @@ class _Evaluator:
             seconds=None,
             count=count,
             outages=outages,
+            still_running=still_running,
         )
 
     def _running_before(self, time_period, period_start, start, state) -> bool:
@@ -170,6 +173,23 @@ class _Evaluator:
                 return end
 
 
+def inputs_start(sla: SLASpec, range_from: datetime) -> datetime:
+    """The earliest instant whose events and downtimes evaluating from ``range_from`` reads.
+
+    Periods are evaluated whole, so inputs start at the period containing ``range_from``;
+    with ``outage_split: start_period`` one period earlier, because an outage already
+    running at a period's start belongs to an earlier period, and deciding that needs the
+    previous period's last span (its events, downtimes and time period).
+    """
+    first_start, _ = period_bounds(sla.period, sla.timezone, range_from)
+    counts_whole_outages = sla.options.outage_split == "start_period" and any(
+        requirement.kind == "outages" for requirement in sla.requirements
+    )
+    if counts_whole_outages:
+        return previous_period(sla.period, sla.timezone, first_start)[0]
+    return first_start
+
+
 def evaluate(
     sla: SLASpec,
     events: Iterable[Event],
@@ -180,8 +200,9 @@ def evaluate(
 ) -> list[PeriodResult]:
     """Evaluate every period of ``sla`` overlapping ``[range_from, range_to)``.
 
-    ``events`` (any order) must include the last event before the range, and for
-    ``outage_split: start_period`` those after it up to ``now``. Periods starting at or
+    ``events`` (any order) and ``downtimes`` must cover ``[inputs_start(sla, range_from),
+    now)`` plus the last event before that instant (for ``outage_split: start_period``,
+    outages are followed up to ``now``). Periods starting at or
     after ``now`` are not reported; the current one is evaluated up to ``now``.
     """
     require_aware(range_from, "range_from")

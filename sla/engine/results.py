@@ -47,6 +47,9 @@ class RequirementResult:
     seconds: dict[str, float] | None
     count: int | None
     outages: tuple[Outage, ...] | None
+    # start_period only: the period's last outage (counted or still too short) runs on
+    # through ``now``, so this completed period's figures are not final yet. Not in JSON.
+    still_running: bool = False
 
     def to_json(self) -> dict:
         result = {

@@ -9,7 +9,7 @@ requirement's considered seconds and seconds in state into a budget
 import datetime as dt
 from dataclasses import dataclass
 
-from sla.engine import DOWNTIME, OK, evaluate, period_bounds, period_timeline
+from sla.engine import DOWNTIME, OK, evaluate, inputs_start, period_bounds, period_timeline
 from sla.engine.budget import RequirementBudget, requirement_budget
 from sla.selectors.definitions import sla_spec
 from sla.selectors.groups import group_downtime_intervals, group_events
@@ -75,12 +75,15 @@ def sla_requirement_budgets(
         raise ValueError("give a service or a group")
     spec = sla_spec(sla)
     start, end = period_bounds(spec.period, spec.timezone, now)
+    reads_from = inputs_start(spec, start)
     if service is not None:
-        events = service_events(account=account, service=service, start=start, end=now)
-        downtimes = downtime_intervals(account=account, service=service, start=start, end=now)
+        events = service_events(account=account, service=service, start=reads_from, end=now)
+        downtimes = downtime_intervals(account=account, service=service, start=reads_from, end=now)
     else:
-        events = group_events(account=account, group=group, start=start, end=now)
-        downtimes = group_downtime_intervals(account=account, group=group, start=start, end=now)
+        events = group_events(account=account, group=group, start=reads_from, end=now)
+        downtimes = group_downtime_intervals(
+            account=account, group=group, start=reads_from, end=now
+        )
     periods = evaluate(spec, events, downtimes, start, start + dt.timedelta(seconds=1), now)
     if not periods:  # `now` is the very first instant of the period: nothing to measure yet
         return []

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from sla.engine import PeriodResult as EnginePeriodResult
-from sla.engine import evaluate, iter_periods, period_bounds
+from sla.engine import evaluate, inputs_start, iter_periods, period_bounds
 from sla.models import PeriodResult, Service, ServiceGroup, SLADefinition
 from sla.selectors.definitions import sla_spec
 from sla.selectors.groups import group_engine_inputs
@@ -76,11 +76,19 @@ def _evaluate(account, sla, subject: Subject, periods, now) -> list[EnginePeriod
     for run in _contiguous_runs(periods):
         range_from, range_to = run[0][0], min(run[-1][1], now)
         # start_period outages are followed up to now, so events run to now, not range_to.
-        events, downtimes = subject.engine_inputs(account=account, start=range_from, end=now)
+        start = inputs_start(spec, range_from)
+        events, downtimes = subject.engine_inputs(account=account, start=start, end=now)
         wanted = {start for start, _ in run}
         evaluated = evaluate(spec, events, downtimes, range_from, range_to, now)
         results.extend(result for result in evaluated if result.start in wanted)
     return results
+
+
+def _outage_still_running(result: EnginePeriodResult) -> bool:
+    """A completed period whose last outage runs on through `now` (outages counted whole in
+    their start period): its figures change until that outage ends, so it stays stale and is
+    recomputed by each refresh."""
+    return result.complete and any(requirement.still_running for requirement in result.requirements)
 
 
 def _row_for(account, sla, subject: Subject, result: EnginePeriodResult) -> PeriodResult:
@@ -93,23 +101,34 @@ def _row_for(account, sla, subject: Subject, result: EnginePeriodResult) -> Peri
         state=result.state,
         result=result.to_json(),
         sla_revision=sla.revision,
-        stale=False,
+        stale=_outage_still_running(result),
         **subject.filter_kwargs(),
     )
 
 
+def _state_change(previous_state: str | None, row: PeriodResult) -> bool:
+    """Worth announcing: a stored state that changed, or the first result of the running
+    period (a period may start bad). A past period computed for the first time (history
+    being filled in on a first read) is not news."""
+    if previous_state is None:
+        return not row.complete
+    return previous_state != row.state
+
+
 def _store(account, sla, subject, results, stored: dict) -> list[tuple[PeriodResult, str]]:
-    """Upsert rows; return (row, previous state) for rows whose state changed."""
+    """Upsert rows; return (row, previous state or None) for the state changes to announce."""
     changed, new_rows, updated_rows = [], [], []
     for result in results:
         row = _row_for(account, sla, subject, result)
         previous = stored.get(result.start)
         if previous is None:
             new_rows.append(row)
+            if _state_change(None, row):
+                changed.append((row, None))
             continue
         row.pk = previous.pk
         updated_rows.append(row)
-        if previous.state != row.state:
+        if _state_change(previous.state, row):
             changed.append((row, previous.state))
     fields = ["period_end", "complete", "state", "result", "sla_revision", "stale"]
     PeriodResult.objects.bulk_update(updated_rows, fields)
@@ -239,12 +258,11 @@ def _store_many(account, sla, results: list[tuple[Service, EnginePeriodResult]])
         )
     }
     rows = [_row_for(account, sla, Subject(service), result) for service, result in results]
-    changed = [
-        (service, row, previous[(service.pk, row.period_start)][1])
-        for (service, _), row in zip(results, rows, strict=True)
-        if (service.pk, row.period_start) in previous
-        and previous[(service.pk, row.period_start)][1] != row.state
-    ]
+    changed = []
+    for (service, _), row in zip(results, rows, strict=True):
+        previous_state = previous.get((service.pk, row.period_start), (None, None))[1]
+        if _state_change(previous_state, row):
+            changed.append((service, row, previous_state))
     try:
         with transaction.atomic():
             PeriodResult.objects.filter(pk__in=[pk for pk, _ in previous.values()]).delete()
@@ -265,7 +283,8 @@ def period_results_compute_bulk(
     spec = sla_spec(sla)
     range_from, range_to = periods[0][0], min(periods[-1][1], now)
     computed, batch = 0, []
-    inputs = services_inputs(account=account, services=services, start=range_from, end=now)
+    start = inputs_start(spec, range_from)
+    inputs = services_inputs(account=account, services=services, start=start, end=now)
     for service, events, downtimes in inputs:
         for result in evaluate(spec, events, downtimes, range_from, range_to, now):
             batch.append((service, result))

@@ -213,3 +213,137 @@ def test_periodic_unit_finalises_the_period_that_just_ended(daily_service):
     rows = PeriodResult.objects.filter(sla=sla).order_by("period_start")
     assert [(row.period_start.day, row.complete) for row in rows] == [(20, True), (21, False)]
     assert rows[0].result["requirements"][0]["considered_seconds"] == 86400.0
+
+
+START_PERIOD_OUTAGES = {
+    "period": "daily",
+    "options": {"outage_split": "start_period"},
+    "requirements": [
+        {
+            "title": "O",
+            "kind": "outages",
+            "state": "CRIT",
+            "max_count": 0,
+            "min_duration_seconds": 3600,
+        }
+    ],
+}
+
+
+def _engine_with_everything(account, service, sla, range_from, range_to, now):
+    from sla.engine import evaluate
+    from sla.selectors.definitions import sla_spec
+    from sla.selectors.inputs import downtime_intervals, service_events
+
+    begin = instant("2024-03-01T00:00:00Z")
+    events = service_events(account=account, service=service, start=begin, end=now)
+    downtimes = downtime_intervals(account=account, service=service, start=begin, end=now)
+    return [
+        result.to_json()
+        for result in evaluate(sla_spec(sla), events, downtimes, range_from, range_to, now)
+    ]
+
+
+def test_start_period_outage_after_a_downtime_ending_at_the_period_start():
+    """The previous period's last span (a downtime) decides whether the outage began before
+    the period: the database path must read that period's inputs too."""
+    account = AccountFactory()
+    service = ServiceFactory(account=account)
+    sla = sla_from_json(account, START_PERIOD_OUTAGES)
+    store_events(
+        account,
+        service,
+        [
+            {"at": "2024-03-01T00:00:00Z", "state": "OK"},
+            {"at": "2024-03-04T22:00:00Z", "state": "CRIT"},
+            {"at": "2024-03-05T02:00:00Z", "state": "OK"},
+        ],
+    )
+    store_downtimes(
+        account, service, [{"start": "2024-03-04T22:00:00Z", "end": "2024-03-05T00:00:00Z"}]
+    )
+    day_from, day_to = instant("2024-03-05T00:00:00Z"), instant("2024-03-06T00:00:00Z")
+    rows = sla_results_for_range(
+        account=account,
+        sla=sla,
+        subject=Subject(service),
+        range_from=day_from,
+        range_to=day_to,
+        now=NOW,
+    )
+    assert rows[0].result["requirements"][0]["count"] == 1
+    assert [row.result for row in rows] == _engine_with_everything(
+        account, service, sla, day_from, day_to, NOW
+    )
+
+
+def test_completed_period_with_a_running_outage_is_recomputed_until_it_ends():
+    account = AccountFactory()
+    service = ServiceFactory(account=account, path="pay/api")
+    sla = sla_from_json(account, START_PERIOD_OUTAGES)
+    AssignmentRuleFactory(account=account, sla=sla, path_glob="*")
+    store_events(
+        account,
+        service,
+        [
+            {"at": "2024-03-01T00:00:00Z", "state": "OK"},
+            {"at": "2024-03-04T23:30:00Z", "state": "CRIT"},
+        ],
+    )
+    early = instant("2024-03-05T00:10:00Z")  # the outage has run 40 minutes: too short yet
+    period_results_refresh_account(account=account, now=early)
+    rows = sla_results_last(account=account, sla=sla, subject=Subject(service), count=2, now=early)
+    day = rows[0]
+    assert day.complete and day.stale and day.result["requirements"][0]["count"] == 0
+    StatusEvent.objects.create(
+        account=account,
+        service=service,
+        at=instant("2024-03-05T02:00:00Z"),
+        state="OK",
+        dedup_key="end",
+    )
+    later = instant("2024-03-05T03:00:00Z")
+    period_results_refresh_account(account=account, now=later)
+    day.refresh_from_db()
+    assert not day.stale
+    (outage,) = day.result["requirements"][0]["outages"]
+    assert outage == {
+        "start": "2024-03-04T23:30:00Z",
+        "end": "2024-03-05T02:00:00Z",
+        "seconds": 9000.0,
+    }
+
+
+def test_changing_the_period_drops_the_old_periods(daily_service):
+    account, service, sla = daily_service
+    _range(account, service, sla)
+    sla.period = "weekly"
+    sla.save()
+    assert not PeriodResult.objects.filter(sla=sla).exists()
+    rows = _range(account, service, sla)
+    assert [row.period_start for row in rows] == [
+        instant("2024-02-26T00:00:00Z"),
+        instant("2024-03-04T00:00:00Z"),
+    ]
+
+
+def test_a_period_that_starts_bad_is_announced(daily_service):
+    account, service, sla = daily_service
+    StatusEvent.objects.create(
+        account=account,
+        service=service,
+        at=instant("2024-03-20T00:00:00Z"),
+        state="CRIT",
+        dedup_key="bad-start",
+    )
+    seen = []
+
+    def listener(sender, **kwargs):
+        seen.append((kwargs["old_state"], kwargs["new_state"]))
+
+    sla_state_changed.connect(listener)
+    try:
+        sla_results_last(account=account, sla=sla, subject=Subject(service), count=3, now=NOW)
+    finally:
+        sla_state_changed.disconnect(listener)
+    assert seen == [(None, "BROKEN")]  # past periods filled in are not announced
