@@ -15,10 +15,7 @@ STATE_ORDER = ("BROKEN", "CRIT", "WARN", "OK", "NODATA")
 
 
 def uptime_text(value: float | None) -> str:
-    text = format_percent(value, 100.0)
-    if value is not None and value < 100.0 and text.startswith("100."):
-        return "99.999999%"  # closer to 100 than six decimals show; never print 100
-    return text
+    return format_percent(value)  # cut, never rounded up: only a perfect day reads 100.00%
 
 
 def uptime_class(value: float | None) -> str:

@@ -138,7 +138,7 @@ def test_charts_are_deterministic_and_escape_names():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(100.0, "100.00%"), (99.997, "99.997%"), (99.9999999, "99.999999%"), (None, "–")],
+    [(100.0, "100.00%"), (99.997, "99.99%"), (99.9999999, "99.99%"), (None, "–")],
 )
 def test_uptime_is_never_rounded_up_to_100(value, text):
     assert uptime_text(value) == text

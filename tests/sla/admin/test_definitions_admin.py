@@ -235,7 +235,7 @@ def test_service_sla_detail_page_shows_results_reasons_events(operator, tenants)
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="sla-results"' in html and "sla-BROKEN" in html
-    assert "99.17%" in html  # 85680 / 86400
+    assert "99.16%" in html  # 85680 / 86400 = 99.1666: cut, never rounded up
     assert "2024-03-19T10:00:00Z" in html  # the outage behind the BROKEN result
     assert 'id="sla-timeline"' in html and "sla-CRIT" in html
     assert "10:12:00" in html  # the state changes of the selected period
