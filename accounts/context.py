@@ -5,8 +5,8 @@ requests: the session user's membership; a user in several accounts picks one wi
 `?account=<slug>`, remembered in the session.
 """
 
-from accounts.models import Account, ApiToken, Membership
-from accounts.selectors import accounts_for_user, membership_for
+from accounts.models import Account, ApiToken
+from accounts.selectors import accounts_for_user
 
 SESSION_KEY = "current_account_id"
 
@@ -34,14 +34,3 @@ def ui_account(request) -> Account | None:
     remembered = request.session.get(SESSION_KEY)
     account = available.filter(pk=remembered).first() if remembered else None
     return account or available.order_by("name").first()
-
-
-def ui_membership(request, account: Account) -> Membership | None:
-    return membership_for(user=request.user, account=account)
-
-
-def ui_can_write(request, account: Account) -> bool:
-    if request.user.is_superuser:
-        return True
-    membership = ui_membership(request, account)
-    return membership is not None and membership.can_write

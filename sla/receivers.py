@@ -7,13 +7,11 @@ from django.dispatch import receiver
 from sla.models import (
     PeriodResult,
     Requirement,
-    Service,
-    ServiceGroup,
     SLADefinition,
     TimePeriod,
 )
 from sla.services.definitions import slas_bump_revision, slas_using_time_period
-from sla.services.results import period_results_mark_group_stale, period_results_mark_stale
+from sla.services.results import period_results_mark_stale
 from sla.signals import status_history_changed
 
 
@@ -51,46 +49,3 @@ def _time_period_changed(sender, instance: TimePeriod, raw=False, **kwargs):
 def _history_changed(sender, account, changes, **kwargs):
     # Sent after ingestion commits and when a downtime is added, moved or removed.
     period_results_mark_stale(account=account, changes=changes)
-
-
-# A group's derived timeline changes over its whole history when its members or its
-# aggregation change, so every stored result of the group is recomputed.
-
-
-@receiver(pre_save, sender=ServiceGroup)
-def _group_remember_rule(sender, instance: ServiceGroup, raw=False, **kwargs):
-    if instance.pk is not None and not raw:
-        instance._previous_rule = (
-            ServiceGroup.objects.filter(pk=instance.pk).values_list("aggregation", "k").first()
-        )
-
-
-@receiver(post_save, sender=ServiceGroup)
-def _group_rule_changed(sender, instance: ServiceGroup, raw=False, **kwargs):
-    previous = getattr(instance, "_previous_rule", None)
-    if not raw and previous is not None and previous != (instance.aggregation, instance.k):
-        period_results_mark_group_stale(account=instance.account, group_ids=[instance.pk])
-
-
-@receiver(pre_save, sender=Service)
-def _service_remember_group(sender, instance: Service, raw=False, **kwargs):
-    if instance.pk is not None and not raw:
-        instance._previous_group_for_results = (
-            Service.objects.filter(pk=instance.pk).values_list("group_id", flat=True).first()
-        )
-
-
-@receiver(post_save, sender=Service)
-def _service_group_changed(sender, instance: Service, raw=False, created=False, **kwargs):
-    previous = getattr(instance, "_previous_group_for_results", None)
-    if raw or (not created and previous == instance.group_id):
-        return
-    period_results_mark_group_stale(
-        account=instance.account, group_ids=[previous, instance.group_id]
-    )
-
-
-@receiver(post_delete, sender=Service)
-def _service_deleted(sender, instance: Service, **kwargs):
-    if instance.group_id:
-        period_results_mark_group_stale(account=instance.account, group_ids=[instance.group_id])

@@ -20,6 +20,7 @@ from sla.services.marks import (
     marks_for_group_membership,
     marks_upsert,
 )
+from sla.services.results import period_results_mark_group_stale
 from sla.signals import status_history_changed
 
 DOWNTIME_SENDER = "sla.downtime_changed"
@@ -82,6 +83,8 @@ def _downtime_changed(sender, instance: Downtime, raw=False, **kwargs):
 
 
 # --------------------------------------------------------------------------- groups
+# A group's derived timeline changes over its whole history when its members or its
+# aggregation change: rollups (marks) and stored SLA results of the group are redone.
 
 
 @receiver(pre_save, sender=Service)
@@ -98,9 +101,9 @@ def _service_group_changed(sender, instance: Service, created=False, raw=False, 
         return
     previous = getattr(instance, "_rollup_previous_group", None)
     if previous != instance.group_id:
-        marks_for_group_membership(
-            account=instance.account, service=instance, group_ids=[previous, instance.group_id]
-        )
+        groups = [previous, instance.group_id]
+        marks_for_group_membership(account=instance.account, service=instance, group_ids=groups)
+        period_results_mark_group_stale(account=instance.account, group_ids=groups)
 
 
 @receiver(post_delete, sender=Service)
@@ -108,6 +111,7 @@ def _service_deleted(sender, instance: Service, **kwargs):
     if instance.group_id:
         # The group's derived timeline loses a member over its whole history.
         marks_for_group_definition(account=instance.account, group_id=instance.group_id)
+        period_results_mark_group_stale(account=instance.account, group_ids=[instance.group_id])
 
 
 @receiver(pre_save, sender=ServiceGroup)
@@ -125,3 +129,4 @@ def _group_definition_changed(sender, instance: ServiceGroup, created=False, raw
     previous = getattr(instance, "_rollup_previous_definition", None)
     if previous is not None and previous != (instance.aggregation, instance.k):
         marks_for_group_definition(account=instance.account, group_id=instance.pk)
+        period_results_mark_group_stale(account=instance.account, group_ids=[instance.pk])

@@ -4,11 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import TenantModel
-from sla.models.services import Service, ServiceGroup
-
-_ONE_SUBJECT = Q(service__isnull=False, group__isnull=True) | Q(
-    service__isnull=True, group__isnull=False
-)
+from sla.models.services import ONE_SUBJECT, Service, ServiceGroup
 
 
 class RollupMark(TenantModel):
@@ -45,7 +41,7 @@ class RollupMark(TenantModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=_ONE_SUBJECT, name="rollupmark_one_subject"),
+            models.CheckConstraint(condition=ONE_SUBJECT, name="rollupmark_one_subject"),
             models.UniqueConstraint(
                 fields=["service"],
                 condition=Q(service__isnull=False),

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from accounts.models import TenantModel
 from sla.models.definitions import SLADefinition
-from sla.models.services import STATE_CHOICES, Service, ServiceGroup
+from sla.models.services import ONE_SUBJECT, STATE_CHOICES, Service, ServiceGroup
 
 RESULT_STATE_CHOICES = [
     ("NODATA", "NODATA"),
@@ -14,10 +14,6 @@ RESULT_STATE_CHOICES = [
     ("CRIT", "CRIT"),
     ("BROKEN", "BROKEN"),
 ]
-
-_ONE_SUBJECT = Q(service__isnull=False, group__isnull=True) | Q(
-    service__isnull=True, group__isnull=False
-)
 
 
 class PeriodResult(TenantModel):
@@ -54,7 +50,7 @@ class PeriodResult(TenantModel):
     class Meta:
         ordering = ["sla_id", "period_start"]
         constraints = [
-            models.CheckConstraint(condition=_ONE_SUBJECT, name="periodresult_one_subject"),
+            models.CheckConstraint(condition=ONE_SUBJECT, name="periodresult_one_subject"),
             models.UniqueConstraint(
                 fields=["sla", "service", "period_start"],
                 condition=Q(service__isnull=False),
@@ -97,7 +93,7 @@ class Incident(TenantModel):
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            models.CheckConstraint(condition=_ONE_SUBJECT, name="incident_one_subject"),
+            models.CheckConstraint(condition=ONE_SUBJECT, name="incident_one_subject"),
         ]
         indexes = [
             models.Index(fields=["account", "started_at"], name="incident_acct_start"),
@@ -143,7 +139,7 @@ class UptimeSnapshot(TenantModel, SecondsPerState):
     class Meta:
         ordering = ["bucket_start"]
         constraints = [
-            models.CheckConstraint(condition=_ONE_SUBJECT, name="snapshot_one_subject"),
+            models.CheckConstraint(condition=ONE_SUBJECT, name="snapshot_one_subject"),
             models.UniqueConstraint(
                 fields=["service", "bucket_start"],
                 condition=Q(service__isnull=False),
@@ -179,7 +175,7 @@ class DailyUptime(TenantModel, SecondsPerState):
     class Meta:
         ordering = ["day"]
         constraints = [
-            models.CheckConstraint(condition=_ONE_SUBJECT, name="daily_one_subject"),
+            models.CheckConstraint(condition=ONE_SUBJECT, name="daily_one_subject"),
             models.UniqueConstraint(
                 fields=["service", "day"],
                 condition=Q(service__isnull=False),

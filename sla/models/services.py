@@ -9,6 +9,12 @@ from sla.validators import validate_labels, validate_service_path
 STATE_CHOICES = [("OK", "OK"), ("WARN", "WARN"), ("CRIT", "CRIT"), ("UNKNOWN", "UNKNOWN")]
 
 
+# Rows about "a service or an SLA group": exactly one of the two foreign keys is set.
+ONE_SUBJECT = models.Q(service__isnull=False, group__isnull=True) | models.Q(
+    service__isnull=True, group__isnull=False
+)
+
+
 class Aggregation(models.TextChoices):
     WORST = "worst", "worst member state"
     BEST = "best", "best member state"

@@ -13,14 +13,10 @@ from django.db.models import Q
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
 from sla.models.definitions import TimePeriod
-from sla.models.services import Service, ServiceGroup
+from sla.models.services import ONE_SUBJECT, Service, ServiceGroup
 
 SLOTS_PER_HOUR = 12
 SLOT_SECONDS = 300
-
-_ONE_SUBJECT = Q(service__isnull=False, group__isnull=True) | Q(
-    service__isnull=True, group__isnull=False
-)
 
 
 def _validate_slo_options(value) -> None:
@@ -216,7 +212,7 @@ class SLO(TenantModel):
     class Meta:
         ordering = ["name", "id"]
         verbose_name = "SLO"
-        constraints = [models.CheckConstraint(condition=_ONE_SUBJECT, name="slo_one_subject")]
+        constraints = [models.CheckConstraint(condition=ONE_SUBJECT, name="slo_one_subject")]
 
     def __str__(self) -> str:
         return self.name

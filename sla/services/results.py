@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from sla.engine import PeriodResult as EnginePeriodResult
-from sla.engine import evaluate, inputs_start, iter_periods, period_bounds
+from sla.engine import evaluate, inputs_start, period_bounds
 from sla.models import PeriodResult, Service, ServiceGroup, SLADefinition
 from sla.selectors.definitions import sla_spec
 from sla.selectors.groups import group_engine_inputs
@@ -175,10 +175,6 @@ def _announce_change(account, sla, subject: Subject, row: PeriodResult, previous
         old_state=previous_state,
         new_state=row.state,
     )
-
-
-def periods_between(sla: SLADefinition, start: dt.datetime, end: dt.datetime) -> list[tuple]:
-    return list(iter_periods(sla.period, sla.timezone, start, end))
 
 
 def period_results_refresh_current(
