@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.admin_base import TenantAdminMixin, member_account_ids
-from accounts.models import ALL_SCOPES, Account, ApiToken, Membership
+from accounts.models import ALL_SCOPES, Account, ApiToken, Membership, Role
 from accounts.services import token_create
 
 admin.site.site_header = "SLA Portal"
@@ -50,9 +50,53 @@ class AccountAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Owners manage everyone; admins manage admins and viewers but can neither make an
+    owner nor change or remove one (no taking over an account)."""
+
     list_display = ["user", "account", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "account__name"]
+
+    def _owned(self, request) -> set[int]:
+        if not request.user.is_authenticated:
+            return set()
+        rows = Membership.objects.filter(user=request.user, role=Role.OWNER)
+        return set(rows.values_list("account_id", flat=True))
+
+    def _may_touch(self, request, membership) -> bool:
+        return (
+            request.user.is_superuser
+            or membership.role != Role.OWNER
+            or membership.account_id in self._owned(request)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self._may_touch(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self._may_touch(request, obj))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        owned = None if request.user.is_superuser else self._owned(request)
+
+        class OwnerGuardedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                account = cleaned.get("account") or getattr(self.instance, "account", None)
+                if (
+                    owned is not None
+                    and cleaned.get("role") == Role.OWNER
+                    and (account is None or account.pk not in owned)
+                ):
+                    raise forms.ValidationError(
+                        {"role": "Only an owner can make someone an owner."}
+                    )
+                return cleaned
+
+        return OwnerGuardedForm
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not request.user.is_superuser:

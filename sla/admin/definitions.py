@@ -110,8 +110,6 @@ class SLADefinitionAdmin(TenantAdminMixin, admin.ModelAdmin):
 @admin.register(AssignmentRule)
 class AssignmentRuleAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["position", "sla", "target", "path_glob", "group", "labels", "description"]
-    list_display_links = ["sla"]
-    list_editable = ["position"]
     ordering = ["account", "position", "id"]
 
 

@@ -157,6 +157,13 @@ class SLADefinitionAdminForm(forms.ModelForm):
 class RequirementFormSet(BaseInlineFormSet):
     """At least one requirement, and the whole SLA must be a valid engine spec."""
 
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # The row belongs to its SLA's account before it is validated, so TenantModel.clean
+        # refuses a time period of another account.
+        form.instance.account_id = self.instance.account_id
+        return form
+
     def clean(self):
         super().clean()
         if any(self.errors):

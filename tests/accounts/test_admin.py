@@ -87,3 +87,52 @@ def test_admin_login_page_answers_anonymous_users(client, db):
     response = client.get("/admin/login/")
     assert response.status_code == 200
     assert client.get("/admin/").status_code == 302  # to the login page
+
+
+@pytest.fixture
+def admin_in_a_viewer_in_b(tenants):
+    """A staff user who may write in A but only read in B."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username="mixed")
+    MembershipFactory(account=tenants.a, user=user, role="admin")
+    MembershipFactory(account=tenants.b, user=user, role="viewer")
+    return user
+
+
+def test_actions_only_touch_rows_the_user_may_change(client, tenants, admin_in_a_viewer_in_b):
+    client.force_login(admin_in_a_viewer_in_b)
+    response = client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke_tokens", "_selected_action": [tenants.token_a.pk, tenants.token_b.pk]},
+    )
+    assert response.status_code == 302
+    tenants.token_a.refresh_from_db()
+    tenants.token_b.refresh_from_db()
+    assert tenants.token_a.revoked_at is not None
+    assert tenants.token_b.revoked_at is None  # B's token: the user is only a viewer there
+
+
+def test_admins_cannot_make_or_unmake_owners(client, tenants):
+    from accounts.models import Membership
+    from tests.factories import MembershipFactory, UserFactory
+
+    admin_user = UserFactory(username="admin_a")
+    own = MembershipFactory(account=tenants.a, user=admin_user, role="admin")
+    owner = Membership.objects.get(account=tenants.a, role="owner")
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/accounts/membership/{own.pk}/change/",
+        {"account": tenants.a.pk, "user": admin_user.pk, "role": "owner"},
+    )
+    assert response.status_code == 200 and "Only an owner" in response.content.decode()
+    own.refresh_from_db()
+    assert own.role == "admin"
+    assert client.get(f"/admin/accounts/membership/{owner.pk}/delete/").status_code == 403
+    response = client.post(
+        f"/admin/accounts/membership/{owner.pk}/change/",
+        {"account": tenants.a.pk, "user": owner.user_id, "role": "viewer"},
+    )
+    assert response.status_code == 403
+    owner.refresh_from_db()
+    assert owner.role == "owner"

@@ -252,3 +252,16 @@ def test_viewer_sees_but_cannot_add_sla(client, tenants):
     client.force_login(tenants.member_a)
     assert client.get("/admin/sla/sladefinition/").status_code == 200
     assert client.get("/admin/sla/sladefinition/add/").status_code == 403
+
+
+def test_inline_requirement_cannot_use_another_accounts_time_period(client, tenants):
+    from tests.factories import MembershipFactory, TimePeriodFactory
+
+    MembershipFactory(account=tenants.b, user=tenants.owner_a, role="owner")
+    foreign_period = TimePeriodFactory(account=tenants.b)
+    client.force_login(tenants.owner_a)
+    requirement = {**AVAILABILITY, "time_period": foreign_period.pk}
+    response = client.post("/admin/sla/sladefinition/add/", _sla_form(tenants.a, [requirement]))
+    assert response.status_code == 200
+    assert "Belongs to another account" in response.content.decode()
+    assert not SLADefinition.objects.exists()
