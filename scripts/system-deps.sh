@@ -25,9 +25,10 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   sudo="sudo -n"
 else
-  echo "system-deps: missing Debian packages: $packages" >&2
-  echo "system-deps: run as root: apt-get update && apt-get install -y $packages" >&2
-  exit 1
+  # Not fatal: the tests that drive these tools skip with a reason when they are missing.
+  echo "system-deps: WARNING: missing Debian packages: $packages" >&2
+  echo "system-deps: as root run: apt-get update && apt-get install -y $packages" >&2
+  exit 0
 fi
 echo "system-deps: installing $packages"
 export DEBIAN_FRONTEND=noninteractive

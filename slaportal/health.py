@@ -1,26 +1,33 @@
-"""/health (the process answers) and /ready (its dependencies answer)."""
+"""/health (the process answers) and /ready (its dependencies answer).
+
+Both are public (load balancers call them), so /ready names the failing part but keeps the
+driver's message (host names, users) for the log.
+"""
+
+import logging
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
 
 
 def health(request):
     return JsonResponse({"status": "ok"})
 
 
-def _database_error() -> str | None:
+def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as error:  # any driver error means "not ready"
-        return str(error).splitlines()[0] if str(error) else type(error).__name__
-    return None
+    except Exception:  # any driver error means "not ready"
+        logger.exception("readiness: the database is not reachable")
+        return False
+    return True
 
 
-def _redis_error() -> str | None:
-    if not settings.REDIS_URL:
-        return None
+def _redis_ok() -> bool:
     import redis
 
     try:
@@ -28,16 +35,19 @@ def _redis_error() -> str | None:
             settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
         )
         client.ping()
-    except Exception as error:  # connection refused, timeout, auth ...
-        return str(error) or type(error).__name__
-    return None
+    except Exception:  # connection refused, timeout, auth ...
+        logger.exception("readiness: Redis is not reachable")
+        return False
+    return True
 
 
 def ready(request):
-    errors = {"database": _database_error(), "redis": _redis_error()}
-    checks = {"database": "ok", "redis": "ok" if settings.REDIS_URL else "not configured"}
-    checks.update({name: f"error: {error}" for name, error in errors.items() if error})
-    failing = sorted(name for name, error in errors.items() if error)
+    checks = {"database": "ok" if _database_ok() else "error"}
+    if settings.REDIS_URL:
+        checks["redis"] = "ok" if _redis_ok() else "error"
+    else:
+        checks["redis"] = "not configured"
+    failing = sorted(name for name, state in checks.items() if state == "error")
     body = {"status": "unavailable" if failing else "ok", "checks": checks}
     if failing:
         body["failing"] = failing
