@@ -10,8 +10,9 @@ are evaluated in bulk: their events stream from one cursor (sla.selectors.bulk).
 import datetime as dt
 from collections import defaultdict
 
-from sla.engine import DOWNTIME, OK, evaluate, inputs_start, isoformat_utc, period_bounds
+from sla.engine import evaluate, inputs_start, isoformat_utc, period_bounds
 from sla.engine.budget import requirement_budget, to_float
+from sla.engine.states import time_in_state
 from sla.selectors.bulk import services_inputs
 from sla.selectors.definitions import ordered_rules, sla_for_group, sla_for_service, sla_spec
 from sla.selectors.groups import group_downtime_intervals, group_events
@@ -27,10 +28,7 @@ def requirement_budget_json(requirement, result: dict, honor_downtimes: bool) ->
     considered = result.get("considered_seconds") or 0
     if requirement.kind != "percentage" or not considered:
         return None
-    seconds = result.get("seconds") or {}
-    in_state = seconds.get(requirement.state, 0.0)
-    if honor_downtimes and requirement.state == OK:
-        in_state += seconds.get(DOWNTIME, 0.0)
+    in_state = time_in_state(result.get("seconds") or {}, requirement.state, honor_downtimes)
     budget = requirement_budget(
         comparison=requirement.comparison,
         target=requirement.target,

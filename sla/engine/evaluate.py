@@ -10,7 +10,7 @@ from .instants import from_micros, require_aware, to_micros, to_seconds
 from .periods import next_period, period_bounds, periods_between, previous_period
 from .results import Outage, PeriodResult, RequirementResult
 from .spec import Requirement, SLASpec
-from .states import BROKEN, CRIT, DOWNTIME, NODATA, OK, RESULT_BADNESS, WARN
+from .states import BROKEN, CRIT, NODATA, OK, RESULT_BADNESS, WARN, time_in_state
 from .timeline import ServiceTimeline
 from .types import Event, Interval
 
@@ -46,10 +46,7 @@ def _level_state(broken: bool, remaining, requirement: Requirement) -> str:
 def _percentage(
     requirement: Requirement, micros: dict[str, int], considered: float, honor: bool
 ) -> RequirementResult:
-    state = requirement.state
-    measured = micros.get(state, 0)
-    if honor and state == OK:
-        measured += micros.get(DOWNTIME, 0)  # downtime counts as OK
+    measured = time_in_state(micros, requirement.state, honor)
     value = 100 * to_seconds(measured) / considered
     target = requirement.target
     if requirement.comparison == "min":

@@ -1,5 +1,7 @@
 """Service states, input aliases and their order of badness."""
 
+from collections.abc import Mapping
+
 OK = "OK"
 WARN = "WARN"
 CRIT = "CRIT"
@@ -60,3 +62,17 @@ def worst_state(a: str, b: str) -> str:
 def worst_result_state(a: str, b: str) -> str:
     """The worse of two result states (``NODATA`` < ``OK`` < ``WARN`` < ``CRIT`` < ``BROKEN``)."""
     return a if RESULT_BADNESS[a] >= RESULT_BADNESS[b] else b
+
+
+def counts_as(klass: str, state: str, honor_downtimes: bool) -> bool:
+    """Does time of class ``klass`` count as time in ``state``? With ``downtimes: honor``
+    the ``DOWNTIME`` class counts as ``OK`` (SLA-SEMANTICS.md 3.6); the one place of that
+    rule for the engine, budgets, reports and explanations."""
+    return klass == state or (honor_downtimes and state == OK and klass == DOWNTIME)
+
+
+def time_in_state(per_class: Mapping[str, float], state: str, honor_downtimes: bool):
+    """Sum of the time per class that counts as ``state`` (seconds or microseconds)."""
+    return sum(
+        amount for klass, amount in per_class.items() if counts_as(klass, state, honor_downtimes)
+    )

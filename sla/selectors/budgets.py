@@ -9,8 +9,9 @@ requirement's considered seconds and seconds in state into a budget
 import datetime as dt
 from dataclasses import dataclass
 
-from sla.engine import DOWNTIME, OK, evaluate, inputs_start, period_bounds, period_timeline
+from sla.engine import evaluate, inputs_start, period_bounds, period_timeline
 from sla.engine.budget import RequirementBudget, requirement_budget
+from sla.engine.states import counts_as, time_in_state
 from sla.selectors.definitions import sla_spec
 from sla.selectors.groups import group_downtime_intervals, group_events
 from sla.selectors.inputs import downtime_intervals, service_events
@@ -59,9 +60,7 @@ def _measured(spans, requirement, honor: bool) -> tuple[float, float]:
     for span in spans:
         seconds = (span.end - span.start).total_seconds()
         considered += seconds
-        if span.klass == requirement.state or (
-            honor and requirement.state == OK and span.klass == DOWNTIME
-        ):
+        if counts_as(span.klass, requirement.state, honor):
             in_state += seconds
     return considered, in_state
 
@@ -95,9 +94,7 @@ def sla_requirement_budgets(
     ):
         if requirement.kind != "percentage":
             continue
-        measured = result.seconds.get(requirement.state, 0.0) if result.seconds else 0.0
-        if honor and requirement.state == OK and result.seconds:
-            measured += result.seconds.get(DOWNTIME, 0.0)
+        measured = time_in_state(result.seconds or {}, requirement.state, honor)
         recent_spans = period_timeline(
             spec, index, events, downtimes, max(start, now - RECENT), end, now
         )

@@ -7,7 +7,7 @@ every later read (dashboards, reports, the status page) only reads the row.
 import datetime as dt
 
 from sla.engine import iter_periods, period_bounds, period_timeline, previous_period
-from sla.engine.states import DOWNTIME, OK
+from sla.engine.states import counts_as
 from sla.models import PeriodResult, SLADefinition
 from sla.selectors.definitions import sla_spec
 from sla.services.results import Subject, period_results_ensure
@@ -57,7 +57,8 @@ def sla_results_last(
 
 def _counts_against(requirement, klass: str) -> bool:
     """Does a span of this class lower a `min` value or raise a `max` value?"""
-    in_state = klass == requirement.state or (klass == DOWNTIME and requirement.state == OK)
+    # DOWNTIME only occurs as a class when downtimes are honored.
+    in_state = counts_as(klass, requirement.state, honor_downtimes=True)
     return not in_state if requirement.comparison == "min" else in_state
 
 

@@ -69,3 +69,15 @@ def test_worst_result_state():
     assert worst_result_state("NODATA", "OK") == "OK"
     assert worst_result_state("BROKEN", "CRIT") == "BROKEN"
     assert worst_result_state("WARN", "NODATA") == "WARN"
+
+
+def test_downtime_counts_as_ok_only_when_honored():
+    from sla.engine.states import counts_as, time_in_state
+
+    assert counts_as("DOWNTIME", "OK", honor_downtimes=True)
+    assert not counts_as("DOWNTIME", "OK", honor_downtimes=False)
+    assert not counts_as("DOWNTIME", "CRIT", honor_downtimes=True)
+    assert counts_as("CRIT", "CRIT", honor_downtimes=False)
+    seconds = {"OK": 10.0, "DOWNTIME": 5.0, "CRIT": 1.0}
+    assert time_in_state(seconds, "OK", honor_downtimes=True) == 15.0
+    assert time_in_state(seconds, "OK", honor_downtimes=False) == 10.0
