@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
+from statuspage import hosts
 
 PUBLIC_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 PUBLIC_ID_LENGTH = 12
@@ -29,10 +30,7 @@ def _public_id_field():
     )
 
 
-validate_domain = RegexValidator(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
-    "Give a host name such as status.example.com (lower case, no scheme, port or path).",
-)
+validate_domain = RegexValidator(rf"^{hosts.DOMAIN_RE.pattern}$", hosts.DOMAIN_FORMAT_MESSAGE)
 
 validate_page_slug = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$",
@@ -143,8 +141,9 @@ class StatusPage(TenantModel):
 class StatusPageDomain(TenantModel):
     """A custom host name serving one status page (matched on the Host header).
 
-    Domains are unique across all accounts, so one account can never claim another's.
-    The host must also be listed in the ALLOWED_HOSTS setting.
+    Domains are unique across all accounts, so one account can never claim another's, and
+    never one of the application's own host names (statuspage.hosts.app_host_names), an IP
+    address, localhost or a name without a dot. The host must also pass ALLOWED_HOSTS.
     """
 
     page = models.ForeignKey(StatusPage, on_delete=models.CASCADE, related_name="domains")
@@ -158,8 +157,14 @@ class StatusPageDomain(TenantModel):
         return self.domain
 
     def save(self, *args, **kwargs):
-        self.domain = (self.domain or "").strip().lower().rstrip(".")
+        self.domain = hosts.domain_name(self.domain)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        problem = hosts.custom_domain_problem(hosts.domain_name(self.domain), check_format=False)
+        if problem:
+            raise ValidationError({"domain": problem})
 
 
 class ComponentGroup(TenantModel):
