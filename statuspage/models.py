@@ -14,6 +14,7 @@ from django.db.models import Q
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
 from statuspage import hosts
+from statuspage.text import validate_line, validate_text
 
 PUBLIC_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 PUBLIC_ID_LENGTH = 12
@@ -96,7 +97,7 @@ class StatusPage(TenantModel):
     """
 
     public_id = _public_id_field()
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_line])
     slug = models.CharField(
         max_length=80,
         unique=True,
@@ -111,7 +112,9 @@ class StatusPage(TenantModel):
         help_text="IANA zone for the times shown on the page and in its JSON.",
     )
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
-    description = models.TextField(blank=True, help_text="Shown under the title.")
+    description = models.TextField(
+        blank=True, validators=[validate_text], help_text="Shown under the title."
+    )
     show_sla = models.BooleanField(
         "show SLA figures",
         default=True,
@@ -172,8 +175,8 @@ class ComponentGroup(TenantModel):
 
     public_id = _public_id_field()
     page = models.ForeignKey(StatusPage, on_delete=models.CASCADE, related_name="groups")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=200, validators=[validate_line])
+    description = models.TextField(blank=True, validators=[validate_text])
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -205,8 +208,12 @@ class StatusPageComponent(TenantModel):
         related_name="+",
         help_text="An SLA group (its state rolls up its member services).",
     )
-    name = models.CharField(max_length=200, help_text="Public name shown to customers.")
-    description = models.TextField(blank=True, help_text="Public description (optional).")
+    name = models.CharField(
+        max_length=200, validators=[validate_line], help_text="Public name shown to customers."
+    )
+    description = models.TextField(
+        blank=True, validators=[validate_text], help_text="Public description (optional)."
+    )
     section = models.ForeignKey(
         ComponentGroup,
         null=True,
@@ -258,7 +265,7 @@ class PublicIncident(TenantModel):
 
     public_id = _public_id_field()
     page = models.ForeignKey(StatusPage, on_delete=models.CASCADE, related_name="incidents")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_line])
     status = models.CharField(
         max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.INVESTIGATING
     )
@@ -333,7 +340,7 @@ class IncidentUpdate(TenantModel):
     public_id = _public_id_field()
     incident = models.ForeignKey(PublicIncident, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=IncidentStatus.choices)
-    body = models.TextField()
+    body = models.TextField(validators=[validate_text])
     display_at = models.DateTimeField()
     affected_components = models.JSONField(
         null=True,
@@ -364,7 +371,7 @@ class MaintenanceUpdate(TenantModel):
         "sla.Downtime", on_delete=models.CASCADE, related_name="public_updates"
     )
     status = models.CharField(max_length=16, choices=MaintenanceStatus.choices)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, validators=[validate_text])
     display_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

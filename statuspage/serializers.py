@@ -25,6 +25,7 @@ from statuspage.models import (
 )
 from statuspage.selectors.pages import page_url, primary_domain
 from statuspage.services import logo_content_type
+from statuspage.text import validate_line, validate_text
 
 
 class StrictFieldsMixin:
@@ -243,7 +244,10 @@ class PublicIncidentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     impact = serializers.ChoiceField(choices=IncidentImpact.choices, default=IncidentImpact.MINOR)
     started_at = AwareDateTimeField(required=False)
     body = serializers.CharField(
-        write_only=True, required=False, help_text="Text of the first timeline entry."
+        write_only=True,
+        required=False,
+        validators=[validate_text],
+        help_text="Text of the first timeline entry.",
     )
     components = AffectedComponentSerializer(
         many=True, required=False, write_only=True, help_text="Affected components."
@@ -304,8 +308,8 @@ class FromIncidentSerializer(StrictFieldsMixin, serializers.Serializer):
     page = AccountScopedRelatedField(
         queryset=StatusPage.objects.all(), required=False, allow_null=True
     )
-    name = serializers.CharField(required=False, max_length=200)
-    body = serializers.CharField(required=False, max_length=10_000)
+    name = serializers.CharField(required=False, max_length=200, validators=[validate_line])
+    body = serializers.CharField(required=False, max_length=10_000, validators=[validate_text])
     impact = serializers.ChoiceField(choices=IncidentImpact.choices, required=False)
 
 

@@ -1,7 +1,7 @@
 """SVG badges (shields.io "flat" look) for a page or a component: status and uptime.
 
-Texts are XML-escaped; widths come from a Verdana 11 px width table so badges need no font
-metrics at run time.
+Texts are stripped of characters XML cannot carry and XML-escaped; widths come from a
+Verdana 11 px width table so badges need no font metrics at run time.
 """
 
 from xml.sax.saxutils import escape
@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 from statuspage import rollup
 from statuspage.selectors.components import ComponentView
 from statuspage.selectors.snapshot import PageSnapshot
+from statuspage.text import xml_safe
 from statuspage.uptime import format_percent
 
 GREY = "#555"
@@ -51,8 +52,8 @@ def _clip(text: str) -> str:
 
 
 def badge(label: str, message: str, colour: str) -> bytes:
-    """A two-part badge; label and message are escaped here."""
-    label, message = _clip(label), _clip(message)
+    """A two-part badge; label and message are cleaned and escaped here."""
+    label, message = _clip(xml_safe(label)), _clip(xml_safe(message))
     label_width = _text_width(label) + 12
     message_width = _text_width(message) + 12
     width = label_width + message_width
