@@ -6,11 +6,11 @@ Verdana 11 px width table so badges need no font metrics at run time.
 
 from xml.sax.saxutils import escape
 
+from sla.display import format_percent
 from statuspage import rollup
 from statuspage.selectors.components import ComponentView
 from statuspage.selectors.snapshot import PageSnapshot
 from statuspage.text import xml_safe
-from statuspage.uptime import format_percent
 
 GREY = "#555"
 NO_DATA = "#9f9f9f"
@@ -91,7 +91,7 @@ def uptime_colour(value: float | None) -> str:
 def page_badge(snapshot: PageSnapshot, kind: str) -> bytes:
     if kind == "uptime":
         value = snapshot.uptime_90
-        message = format_percent(value) if value is not None else "no data"
+        message = format_percent(value, None) if value is not None else "no data"
         return badge("uptime 90d", message, uptime_colour(value))
     return badge("status", snapshot.description, INDICATOR_COLOURS[snapshot.indicator])
 
@@ -99,7 +99,7 @@ def page_badge(snapshot: PageSnapshot, kind: str) -> bytes:
 def component_badge(component: ComponentView, kind: str) -> bytes:
     if kind == "uptime":
         value = component.uptime_90
-        message = format_percent(value) if value is not None else "no data"
+        message = format_percent(value, None) if value is not None else "no data"
         return badge(f"{component.name} uptime", message, uptime_colour(value))
     return badge(component.name, component.status_label, STATUS_COLOURS[component.status])
 
