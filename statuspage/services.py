@@ -304,11 +304,6 @@ def public_incident_resync(*, account, incident: PublicIncident) -> PublicIncide
     return incident
 
 
-def public_incident_delete(*, account, incident: PublicIncident) -> None:
-    _own(account, incident, "incident")
-    incident.delete()
-
-
 def _impact_for(state: str) -> str:
     return IncidentImpact.MAJOR if state == "CRIT" else IncidentImpact.MINOR
 

@@ -74,7 +74,3 @@ def page_url(*, page: StatusPage, domain: str | None = None) -> str:
     if domain:
         return f"{settings.STATUSPAGE_DOMAIN_SCHEME}://{domain}"
     return f"{settings.SLA_PUBLIC_BASE_URL}/status/{page.slug}"
-
-
-def pages_for_account(*, account):
-    return StatusPage.objects.for_account(account)
