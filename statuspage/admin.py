@@ -52,7 +52,7 @@ class AccountInline(TenantInlineMixin):
 class DomainInline(AccountInline, admin.TabularInline):
     model = StatusPageDomain
     fields = ["domain"]
-    verbose_name = "custom domain (also add it to ALLOWED_HOSTS)"
+    verbose_name = "custom domain (also admit it through ALLOWED_HOSTS)"
 
 
 class ComponentGroupInline(AccountInline, admin.TabularInline):

@@ -36,10 +36,13 @@ def document_for(environ) -> tuple[str, str] | None:
     host = _host(environ)
     if host is None:
         return None
-    slug = hosts.slug_for_host(host)
+    # The app's own names first, exactly like StatusPageHostMiddleware: a custom domain
+    # row can never turn an app host into a page's domain.
+    app_host = hosts.is_app_host(host)
+    slug = None if app_host else hosts.slug_for_host(host)
     if slug:
         kind, rest = "d", path
-    elif path.startswith(PREFIX) and hosts.is_app_host(host):
+    elif path.startswith(PREFIX) and (app_host or hosts.app_on_any_host()):
         slug, slash, rest = path[len(PREFIX) :].partition("/")
         if not slug or not slash:
             return None

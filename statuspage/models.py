@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
+from statuspage import hosts
+from statuspage.text import validate_line, validate_text
 
 PUBLIC_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 PUBLIC_ID_LENGTH = 12
@@ -29,10 +31,7 @@ def _public_id_field():
     )
 
 
-validate_domain = RegexValidator(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
-    "Give a host name such as status.example.com (lower case, no scheme, port or path).",
-)
+validate_domain = RegexValidator(rf"^{hosts.DOMAIN_RE.pattern}$", hosts.DOMAIN_FORMAT_MESSAGE)
 
 validate_page_slug = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$",
@@ -98,7 +97,7 @@ class StatusPage(TenantModel):
     """
 
     public_id = _public_id_field()
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_line])
     slug = models.CharField(
         max_length=80,
         unique=True,
@@ -113,7 +112,9 @@ class StatusPage(TenantModel):
         help_text="IANA zone for the times shown on the page and in its JSON.",
     )
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
-    description = models.TextField(blank=True, help_text="Shown under the title.")
+    description = models.TextField(
+        blank=True, validators=[validate_text], help_text="Shown under the title."
+    )
     show_sla = models.BooleanField(
         "show SLA figures",
         default=True,
@@ -143,8 +144,9 @@ class StatusPage(TenantModel):
 class StatusPageDomain(TenantModel):
     """A custom host name serving one status page (matched on the Host header).
 
-    Domains are unique across all accounts, so one account can never claim another's.
-    The host must also be listed in the ALLOWED_HOSTS setting.
+    Domains are unique across all accounts, so one account can never claim another's, and
+    never one of the application's own host names (statuspage.hosts.app_host_names), an IP
+    address, localhost or a name without a dot. The host must also pass ALLOWED_HOSTS.
     """
 
     page = models.ForeignKey(StatusPage, on_delete=models.CASCADE, related_name="domains")
@@ -158,8 +160,14 @@ class StatusPageDomain(TenantModel):
         return self.domain
 
     def save(self, *args, **kwargs):
-        self.domain = (self.domain or "").strip().lower().rstrip(".")
+        self.domain = hosts.domain_name(self.domain)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        problem = hosts.custom_domain_problem(hosts.domain_name(self.domain), check_format=False)
+        if problem:
+            raise ValidationError({"domain": problem})
 
 
 class ComponentGroup(TenantModel):
@@ -167,8 +175,8 @@ class ComponentGroup(TenantModel):
 
     public_id = _public_id_field()
     page = models.ForeignKey(StatusPage, on_delete=models.CASCADE, related_name="groups")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=200, validators=[validate_line])
+    description = models.TextField(blank=True, validators=[validate_text])
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -200,8 +208,12 @@ class StatusPageComponent(TenantModel):
         related_name="+",
         help_text="An SLA group (its state rolls up its member services).",
     )
-    name = models.CharField(max_length=200, help_text="Public name shown to customers.")
-    description = models.TextField(blank=True, help_text="Public description (optional).")
+    name = models.CharField(
+        max_length=200, validators=[validate_line], help_text="Public name shown to customers."
+    )
+    description = models.TextField(
+        blank=True, validators=[validate_text], help_text="Public description (optional)."
+    )
     section = models.ForeignKey(
         ComponentGroup,
         null=True,
@@ -253,7 +265,7 @@ class PublicIncident(TenantModel):
 
     public_id = _public_id_field()
     page = models.ForeignKey(StatusPage, on_delete=models.CASCADE, related_name="incidents")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_line])
     status = models.CharField(
         max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.INVESTIGATING
     )
@@ -328,7 +340,7 @@ class IncidentUpdate(TenantModel):
     public_id = _public_id_field()
     incident = models.ForeignKey(PublicIncident, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=IncidentStatus.choices)
-    body = models.TextField()
+    body = models.TextField(validators=[validate_text])
     display_at = models.DateTimeField()
     affected_components = models.JSONField(
         null=True,
@@ -359,7 +371,7 @@ class MaintenanceUpdate(TenantModel):
         "sla.Downtime", on_delete=models.CASCADE, related_name="public_updates"
     )
     status = models.CharField(max_length=16, choices=MaintenanceStatus.choices)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, validators=[validate_text])
     display_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

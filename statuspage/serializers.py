@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.api_base import AccountScopedRelatedField
 from sla.models import Downtime, Incident, Service, ServiceGroup
 from slaportal.api.params import AwareDateTimeField
+from statuspage import hosts
 from statuspage.models import (
     AFFECTED_COMPONENT_STATUSES,
     ComponentGroup,
@@ -24,6 +25,7 @@ from statuspage.models import (
 )
 from statuspage.selectors.pages import page_url, primary_domain
 from statuspage.services import logo_content_type
+from statuspage.text import validate_line, validate_text
 
 
 class StrictFieldsMixin:
@@ -44,7 +46,10 @@ class StatusPageSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         required=False,
         max_length=20,
         write_only=True,
-        help_text="Custom host names (also add them to ALLOWED_HOSTS).",
+        help_text=(
+            "Custom host names (also admitted by ALLOWED_HOSTS); never one of the app's own "
+            "host names, an IP address or localhost."
+        ),
     )
     password = serializers.CharField(
         write_only=True,
@@ -92,6 +97,18 @@ class StatusPageSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["domains"] = list(instance.domains.order_by("domain").values_list("domain", flat=True))
         return data
+
+    def validate_domains(self, value: list[str]) -> list[str]:
+        """Refuse the app's own names, IP addresses, localhost and malformed names at once."""
+        problems = []
+        for domain in value:
+            name = hosts.domain_name(domain)
+            problem = hosts.custom_domain_problem(name)
+            if problem:
+                problems.append(f"{name}: {problem}" if name else problem)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
 
     def validate_logo(self, value: str) -> bytes | None:
         if not value:
@@ -227,7 +244,10 @@ class PublicIncidentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     impact = serializers.ChoiceField(choices=IncidentImpact.choices, default=IncidentImpact.MINOR)
     started_at = AwareDateTimeField(required=False)
     body = serializers.CharField(
-        write_only=True, required=False, help_text="Text of the first timeline entry."
+        write_only=True,
+        required=False,
+        validators=[validate_text],
+        help_text="Text of the first timeline entry.",
     )
     components = AffectedComponentSerializer(
         many=True, required=False, write_only=True, help_text="Affected components."
@@ -288,8 +308,8 @@ class FromIncidentSerializer(StrictFieldsMixin, serializers.Serializer):
     page = AccountScopedRelatedField(
         queryset=StatusPage.objects.all(), required=False, allow_null=True
     )
-    name = serializers.CharField(required=False, max_length=200)
-    body = serializers.CharField(required=False, max_length=10_000)
+    name = serializers.CharField(required=False, max_length=200, validators=[validate_line])
+    body = serializers.CharField(required=False, max_length=10_000, validators=[validate_text])
     impact = serializers.ChoiceField(choices=IncidentImpact.choices, required=False)
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from statuspage import hosts
 from statuspage.models import (
     UNRESOLVED_STATUSES,
     ComponentStatus,
@@ -119,13 +120,20 @@ def status_page_set_logo(*, account, page: StatusPage, data: bytes | None) -> St
 
 @transaction.atomic
 def status_page_domains_set(*, account, page: StatusPage, domains: list[str]) -> list[str]:
-    """Replace the page's custom domains (each must be free across all accounts)."""
+    """Replace the page's custom domains (each must be free across all accounts).
+
+    The application's own host names, IP addresses, localhost and names without a dot are
+    refused (statuspage.hosts.custom_domain_problem), before anything changes.
+    """
     _own(account, page, "page")
     wanted = []
     for domain in domains:
-        name = (domain or "").strip().lower().rstrip(".")
+        name = hosts.domain_name(domain)
         if name and name not in wanted:
             wanted.append(name)
+    problems = [f"{name}: {p}" for name in wanted if (p := hosts.custom_domain_problem(name))]
+    if problems:
+        raise ValidationError({"domains": problems})
     existing = {
         row.domain: row for row in StatusPageDomain.objects.for_account(account).filter(page=page)
     }
@@ -294,11 +302,6 @@ def public_incident_resync(*, account, incident: PublicIncident) -> PublicIncide
         _set_status(incident, latest.status, latest.display_at)
         incident.save()
     return incident
-
-
-def public_incident_delete(*, account, incident: PublicIncident) -> None:
-    _own(account, incident, "incident")
-    incident.delete()
 
 
 def _impact_for(state: str) -> str:

@@ -7,8 +7,8 @@ counts neither way. A day's colour level follows its weighted outage minutes:
 is "no data" (grey).
 """
 
-import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 PARTIAL_WEIGHT = 0.3
 LEVEL_LIMITS_SECONDS = (0.0, 600.0, 3600.0, 4 * 3600.0)
@@ -73,21 +73,14 @@ def uptime_over(days) -> float | None:
     return max(0.0, 100.0 * (monitored - outage) / monitored)
 
 
-def format_percent(value: float | None, decimals: int = 2) -> str:
-    """Percent for display, rounded down so 99.497 never reads 99.50 and 99.999 never 100."""
-    if value is None:
-        return "n/a"
-    if value >= 100.0:
-        return "100%"
-    factor = 10**decimals
-    shown = math.floor(value * factor + 1e-9) / factor
-    return f"{shown:.{decimals}f}%"
-
-
 def format_target(value: float | None) -> str:
+    """A target as written: "99.9%", "5%", "99.99999%" (never rounded to "100%")."""
     if value is None:
         return ""
-    return f"{value:g}%"
+    text = format(Decimal(repr(float(value))), "f")  # shortest exact form, no exponent
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
 
 
 def format_minutes(seconds: float) -> str:

@@ -1,15 +1,16 @@
 """SVG badges (shields.io "flat" look) for a page or a component: status and uptime.
 
-Texts are XML-escaped; widths come from a Verdana 11 px width table so badges need no font
-metrics at run time.
+Texts are stripped of characters XML cannot carry and XML-escaped; widths come from a
+Verdana 11 px width table so badges need no font metrics at run time.
 """
 
 from xml.sax.saxutils import escape
 
+from sla.display import format_percent
 from statuspage import rollup
 from statuspage.selectors.components import ComponentView
 from statuspage.selectors.snapshot import PageSnapshot
-from statuspage.uptime import format_percent
+from statuspage.text import xml_safe
 
 GREY = "#555"
 NO_DATA = "#9f9f9f"
@@ -51,8 +52,8 @@ def _clip(text: str) -> str:
 
 
 def badge(label: str, message: str, colour: str) -> bytes:
-    """A two-part badge; label and message are escaped here."""
-    label, message = _clip(label), _clip(message)
+    """A two-part badge; label and message are cleaned and escaped here."""
+    label, message = _clip(xml_safe(label)), _clip(xml_safe(message))
     label_width = _text_width(label) + 12
     message_width = _text_width(message) + 12
     width = label_width + message_width
@@ -90,7 +91,7 @@ def uptime_colour(value: float | None) -> str:
 def page_badge(snapshot: PageSnapshot, kind: str) -> bytes:
     if kind == "uptime":
         value = snapshot.uptime_90
-        message = format_percent(value) if value is not None else "no data"
+        message = format_percent(value, None) if value is not None else "no data"
         return badge("uptime 90d", message, uptime_colour(value))
     return badge("status", snapshot.description, INDICATOR_COLOURS[snapshot.indicator])
 
@@ -98,7 +99,7 @@ def page_badge(snapshot: PageSnapshot, kind: str) -> bytes:
 def component_badge(component: ComponentView, kind: str) -> bytes:
     if kind == "uptime":
         value = component.uptime_90
-        message = format_percent(value) if value is not None else "no data"
+        message = format_percent(value, None) if value is not None else "no data"
         return badge(f"{component.name} uptime", message, uptime_colour(value))
     return badge(component.name, component.status_label, STATUS_COLOURS[component.status])
 

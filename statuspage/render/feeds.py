@@ -1,10 +1,15 @@
-"""Atom and RSS feeds of a page's incidents and maintenances (Django's feed generators)."""
+"""Atom and RSS feeds of a page's incidents and maintenances (Django's feed generators).
+
+Every text goes through `xml_safe`: a control character in a stored row (refused on input,
+but rows may predate that) must not make the feed unrenderable.
+"""
 
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, linebreaks
 
 from statuspage import i18n
 from statuspage.selectors.snapshot import FEED_LIMIT, PageSnapshot
+from statuspage.text import xml_safe
 
 FEED_TYPES = {
     "atom": (Atom1Feed, "application/atom+xml; charset=utf-8"),
@@ -38,9 +43,9 @@ def render(snapshot: PageSnapshot, kind: str) -> tuple[bytes, str]:
     t = i18n.catalogue(snapshot.page.language)
     page = snapshot.page
     feed = feed_class(
-        title=f"{page.title} status",
+        title=xml_safe(f"{page.title} status"),
         link=f"{snapshot.url}/",
-        description=f"{page.title}: {t['history']}",
+        description=xml_safe(f"{page.title}: {t['history']}"),
         language=page.language,
         feed_url=f"{snapshot.url}/history.{kind}",
         feed_guid=f"{snapshot.url}/history",
@@ -48,9 +53,9 @@ def render(snapshot: PageSnapshot, kind: str) -> tuple[bytes, str]:
     entries = sorted(_entries(snapshot), key=lambda entry: (entry[0], entry[3]), reverse=True)
     for updated, title, link, published, updates in entries[:FEED_LIMIT]:
         feed.add_item(
-            title=title,
+            title=xml_safe(title),
             link=link,
-            description=_timeline_html(updates, snapshot, t),
+            description=xml_safe(_timeline_html(updates, snapshot, t)),
             unique_id=link,
             unique_id_is_permalink=True,
             pubdate=published,

@@ -13,17 +13,18 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from sla.display import format_percent
 from statuspage import i18n
 from statuspage.selectors.components import ComponentView, SectionView
 from statuspage.selectors.snapshot import PageSnapshot
-from statuspage.uptime import format_minutes, format_percent, format_target
+from statuspage.uptime import format_minutes, format_target
 
 
 def day_text(name: str, figures, t: dict) -> str:
     """What a day bar says on hover, focus and to screen readers ("Sat 21 Nov 2026: ...")."""
     if figures is None or figures.monitored <= 0:
         return f"{name}: {t['no_data']}"
-    parts = [f"{name}: {format_percent(figures.uptime)} {t['uptime']}"]
+    parts = [f"{name}: {format_percent(figures.uptime, None)} {t['uptime']}"]
     if figures.major_seconds > 0:
         parts.append(f"{t['major_outage_short']} {format_minutes(figures.major_seconds)}")
     if figures.partial_seconds > 0:
@@ -63,20 +64,36 @@ def strip_html(component: ComponentView, t: dict, names: dict) -> SafeString:
 
 
 def sla_text(component: ComponentView, t: dict) -> str:
+    """The SLA statement: "99.95% this month, target 99.9%", or for a `max` requirement
+    "0.42% outage this month, at most 1%".
+
+    The figure goes through sla.display.format_percent with its target, so it is never
+    shown on the other side of the target than it is (5.004 against at most 5 reads
+    "5.004%", not "5.00%").
+    """
     figure = component.sla
     if figure is None:
         return ""
+    value = format_percent(figure.value, figure.target)
     period = t.get(f"period_{figure.period}", figure.period_phrase)
     if figure.comparison == "max":
-        state = figure.measured_state
-        return (
-            f"{format_percent(figure.value)} {state} {period}, "
-            f"{t['sla_at_most']} {format_target(figure.target)}"
-        )
-    text = f"{format_percent(figure.value)} {period}"
+        state = t.get(f"sla_state_{figure.measured_state}", figure.measured_state)
+        text = f"{value} {state} {period}"
+        if figure.target is not None:
+            text += f", {t['sla_at_most']} {format_target(figure.target)}"
+        return text
+    text = f"{value} {period}"
     if figure.target is not None:
         text += f", {t['sla_target']} {format_target(figure.target)}"
     return text
+
+
+def sla_missed_text(component: ComponentView, t: dict) -> str:
+    """What a broken SLA figure is marked with ("below target", or "above limit" for max)."""
+    figure = component.sla
+    if figure is None or figure.result_state != "BROKEN":
+        return ""
+    return t["sla_above"] if figure.comparison == "max" else t["sla_below"]
 
 
 @dataclass
@@ -87,16 +104,22 @@ class ComponentRow:
     strip: SafeString
     uptime: str
     sla: str
-    sla_broken: bool
+    sla_missed: str
+
+    @property
+    def sla_broken(self) -> bool:
+        return bool(self.sla_missed)
 
 
 def _row(component: ComponentView, t: dict, names: dict) -> ComponentRow:
     return ComponentRow(
         component=component,
         strip=strip_html(component, t, names) if component.showcase else mark_safe(""),
-        uptime=format_percent(component.uptime_90) if component.uptime_90 is not None else "",
+        uptime=(
+            format_percent(component.uptime_90, None) if component.uptime_90 is not None else ""
+        ),
         sla=sla_text(component, t),
-        sla_broken=bool(component.sla and component.sla.result_state == "BROKEN"),
+        sla_missed=sla_missed_text(component, t),
     )
 
 

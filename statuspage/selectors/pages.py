@@ -5,6 +5,7 @@ import time
 
 from django.conf import settings
 
+from statuspage import hosts
 from statuspage.models import StatusPage, StatusPageDomain
 
 
@@ -54,14 +55,18 @@ def page_slug_for_domain(*, domain: str) -> str | None:
 
 
 def primary_domain(*, page: StatusPage) -> str | None:
-    """The page's first custom domain (alphabetically), used for its canonical URL."""
-    return (
+    """The page's first custom domain (alphabetically), used for its canonical URL.
+
+    A row naming one of the app's own hosts (refused since, but possibly older) is skipped:
+    that host serves the app, not the page.
+    """
+    domains = (
         StatusPageDomain.objects.for_account(page.account)
         .filter(page=page)
         .order_by("domain")
         .values_list("domain", flat=True)
-        .first()
     )
+    return next((domain for domain in domains if not hosts.is_app_host(domain)), None)
 
 
 def page_url(*, page: StatusPage, domain: str | None = None) -> str:
@@ -69,7 +74,3 @@ def page_url(*, page: StatusPage, domain: str | None = None) -> str:
     if domain:
         return f"{settings.STATUSPAGE_DOMAIN_SCHEME}://{domain}"
     return f"{settings.SLA_PUBLIC_BASE_URL}/status/{page.slug}"
-
-
-def pages_for_account(*, account):
-    return StatusPage.objects.for_account(account)

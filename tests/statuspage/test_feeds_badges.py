@@ -107,6 +107,20 @@ def test_page_badges(client, page):
     assert texts == ["uptime 90d", "99.00%"]
 
 
+def test_uptime_badge_uses_the_shared_percent_format(client, page):
+    service = ServiceFactory(account=page.account)
+    StatusPageComponentFactory(account=page.account, page=page, service=service, name="API")
+    DailyUptimeFactory(
+        account=page.account,
+        service=service,
+        day=dt.date(2026, 11, 20),
+        seconds_ok=86400 - 435,
+        seconds_crit=435,
+    )
+    _, texts = _svg(client, "/status/acme/badges/uptime.svg")
+    assert texts == ["uptime 90d", "99.50%"]  # 99.4965 %: sla.display, no target
+
+
 def test_component_badges_escape_names(client, page):
     nasty = '<script>alert("x")</script> & Co'
     component = StatusPageComponentFactory(account=page.account, page=page, name=nasty)

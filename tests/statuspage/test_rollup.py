@@ -3,7 +3,7 @@
 import pytest
 
 from statuspage import rollup
-from statuspage.uptime import DayFigures, format_minutes, format_percent, uptime_over
+from statuspage.uptime import DayFigures, format_minutes, format_target, uptime_over
 
 
 @pytest.mark.parametrize(
@@ -81,16 +81,17 @@ def test_uptime_over_days_ignores_unmonitored_days():
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (99.497, "99.49%"),
-        (99.999, "99.99%"),
-        (100.0, "100%"),
+        (99.9, "99.9%"),
+        (5, "5%"),
         (99.95, "99.95%"),
-        (0.0, "0.00%"),
-        (None, "n/a"),
+        (99.99999, "99.99999%"),  # never rounded up to "100%"
+        (99.9999999, "99.9999999%"),
+        (0.00001, "0.00001%"),
+        (None, ""),
     ],
 )
-def test_percent_is_rounded_down_for_display(value, text):
-    assert format_percent(value) == text
+def test_target_is_shown_as_written(value, text):
+    assert format_target(value) == text
 
 
 def test_minutes_text():
