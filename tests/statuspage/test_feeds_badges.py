@@ -118,7 +118,7 @@ def test_uptime_badge_uses_the_shared_percent_format(client, page):
         seconds_crit=435,
     )
     _, texts = _svg(client, "/status/acme/badges/uptime.svg")
-    assert texts == ["uptime 90d", "99.50%"]  # 99.4965 %: sla.display, no target
+    assert texts == ["uptime 90d", "99.49%"]  # 99.4965 %: sla.display, no target
 
 
 def test_component_badges_escape_names(client, page):

