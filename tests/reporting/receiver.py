@@ -31,6 +31,13 @@ class Receiver:
     accepted: list = field(default_factory=list)  # requests answered 2xx
     server: ThreadingHTTPServer | None = None
 
+    def signature_for(self, body: bytes) -> str:
+        return "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+
+    def verify(self, item: Received) -> bool:
+        """Whether `item` (received by any receiver) is signed with this one's secret."""
+        return hmac.compare_digest(self.signature_for(item.body), item.headers["x-sla-signature"])
+
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
@@ -43,9 +50,7 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
-                expected = (
-                    "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
-                )
+                expected = receiver.signature_for(body)
                 got = self.headers.get("X-SLA-Signature", "")
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 item = Received(headers, body, hmac.compare_digest(expected, got))
