@@ -7,6 +7,7 @@ from reporting.models import (
     DailyReport,
     EmailRecipient,
     WebhookEndpoint,
+    validate_webhook_url,
 )
 from reporting.services.webhooks import webhook_secret_new
 
@@ -22,17 +23,12 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), required=False
     )
-    url = serializers.URLField(max_length=1000)
+    url = serializers.URLField(max_length=1000, validators=[validate_webhook_url])
     timeout_seconds = serializers.IntegerField(min_value=1, max_value=60, required=False)
 
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "name", "url", "secret", "event_types", "active", "timeout_seconds"]
-
-    def validate_url(self, value):
-        if not value.startswith(("http://", "https://")):
-            raise serializers.ValidationError("Give an http:// or https:// URL.")
-        return value
 
     def create(self, validated_data):
         generated = "secret" not in validated_data

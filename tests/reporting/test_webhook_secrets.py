@@ -187,8 +187,7 @@ def test_api_rotation_refuses_a_body(api_a, endpoint):
 # --------------------------------------------------------------------------- signatures
 
 
-def test_after_rotation_old_signatures_stop_matching(tenants, settings):
-    settings.SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True  # the receiver runs on 127.0.0.1
+def test_after_rotation_old_signatures_stop_matching(tenants, allow_private_networks):
     old = Receiver(secret=SECRET).start()
     try:
         with time_machine.travel(NOW, tick=False):
