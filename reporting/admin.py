@@ -225,11 +225,14 @@ class DailyReportAdmin(TenantAdminMixin, admin.ModelAdmin):
                 continue
             try:
                 daily_report_build(account=report.account, day=report.day, regenerate=True)
-            except ValueError:  # the account's SLA feature is off
+            except ValueError:  # the SLA feature is off, or the path is another account's
                 refused += 1
             else:
                 built += 1
-        note = f"; {refused} left as they were (no write access or SLA feature off)"
+        note = (
+            f"; {refused} left as they were (no write access, SLA feature off or the file "
+            "belongs to another account's report)"
+        )
         self.message_user(request, f"{built} report(s) regenerated" + (note if refused else "."))
 
     def get_urls(self):
