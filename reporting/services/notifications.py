@@ -72,7 +72,8 @@ def notification_emit(
                 payload=payload,
                 attachments=list(attachments or []),
             )
-            deliveries = _deliveries_create(account, message, now)
+            rows = _delivery_rows(account, message, now, _subscribers(account))
+            deliveries = Delivery.objects.bulk_create(rows)
     except IntegrityError:  # emitted concurrently: the other one stored it
         return OutboxMessage.objects.for_account(account).get(dedup_key=dedup_key)
     ids = [delivery.pk for delivery in deliveries]
@@ -86,13 +87,6 @@ def _subscribers(account) -> tuple[list[WebhookEndpoint], list[EmailRecipient]]:
         list(WebhookEndpoint.objects.for_account(account).filter(active=True)),
         list(EmailRecipient.objects.for_account(account).filter(active=True)),
     )
-
-
-def _deliveries_create(
-    account, message: OutboxMessage, now: dt.datetime, subscribers=None
-) -> list[Delivery]:
-    rows = _delivery_rows(account, message, now, subscribers or _subscribers(account))
-    return Delivery.objects.bulk_create(rows)
 
 
 def notifications_emit_many(
