@@ -205,6 +205,8 @@ class DailyReport(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["account", "day"], name="dailyreport_unique_day")
         ]
+        # Before writing a day's files: does another account's row of that day claim them?
+        indexes = [models.Index(fields=["day"], name="dailyreport_day")]
 
     def __str__(self) -> str:
         return f"Daily report {self.day:%Y-%m-%d}"

@@ -123,10 +123,13 @@ class ReportPathTaken(ValueError):
 def _refuse_taken_paths(account, day: dt.date) -> None:
     """Never write over another account's report: after a slug change whose files were not
     moved, a new account with the freed slug would otherwise rewrite <slug>/<day> files
-    that the old account's rows still point to. Checked across accounts on purpose."""
+    that the old account's rows still point to. Checked across accounts on purpose; only
+    rows of the same day can claim them (a path is <slug>/<the row's day>.<kind>, and a
+    slug change rewrites the slug part only)."""
     paths = [report_relative_path(account=account, day=day, kind=kind) for kind in CONTENT_TYPES]
     owner = (
-        DailyReport.objects.exclude(account=account)
+        DailyReport.objects.filter(day=day)
+        .exclude(account=account)
         .filter(Q(json_path__in=paths) | Q(pdf_path__in=paths))
         .values_list("account_id", flat=True)
         .first()
