@@ -2,8 +2,9 @@
 of the daily reports (downloads, regeneration, building any past day)."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -15,14 +16,52 @@ from accounts.models import Account
 from reporting.models import DailyReport, Delivery, EmailRecipient, OutboxMessage, WebhookEndpoint
 from reporting.services.notifications import outbox_retry_now
 from reporting.services.reports import daily_report_build
+from reporting.services.webhooks import webhook_secret_new, webhook_secret_rotate
 from reporting.views import report_file_response
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """The signing secret is never shown here: it is generated when an endpoint is created
+    and shown once in a message, and replaced (shown once again) by "Rotate secret"."""
+
     list_display = ["name", "account", "url", "event_types", "active"]
     list_filter = ["active"]
     search_fields = ["name", "url"]
+    exclude = ["secret"]
+    actions = ["rotate_secret"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        secret = None if change else webhook_secret_new()
+        if secret is not None:
+            obj.secret = secret
+        super().save_model(request, obj, form, change)
+        if secret is not None:
+            messages.warning(
+                request,
+                f"Webhook endpoint “{obj}” created. Copy its signing secret now; "
+                f"it is not shown again: {secret}",
+            )
+
+    @admin.action(description="Rotate the signing secret (shown once)", permissions=["change"])
+    def rotate_secret(self, request, queryset):
+        writable = member_account_ids(request, writable=True)
+        refused = 0
+        for webhook in queryset.select_related("account"):
+            if not (request.user.is_superuser or webhook.account_id in writable):
+                refused += 1
+                continue
+            secret = webhook_secret_rotate(account=webhook.account, webhook=webhook)
+            messages.warning(
+                request,
+                f"New signing secret of “{webhook}” ({webhook.account}); copy it now, "
+                f"it is not shown again: {secret}",
+            )
+        if refused:
+            self.message_user(
+                request, f"{refused} left as it was (no write access to its account).", "error"
+            )
 
 
 @admin.register(EmailRecipient)
@@ -186,11 +225,14 @@ class DailyReportAdmin(TenantAdminMixin, admin.ModelAdmin):
                 continue
             try:
                 daily_report_build(account=report.account, day=report.day, regenerate=True)
-            except ValueError:  # the account's SLA feature is off
+            except ValueError:  # the SLA feature is off, or the path is another account's
                 refused += 1
             else:
                 built += 1
-        note = f"; {refused} left as they were (no write access or SLA feature off)"
+        note = (
+            f"; {refused} left as they were (no write access, SLA feature off or the file "
+            "belongs to another account's report)"
+        )
         self.message_user(request, f"{built} report(s) regenerated" + (note if refused else "."))
 
     def get_urls(self):

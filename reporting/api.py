@@ -18,7 +18,9 @@ from reporting.serializers import (
     DailyReportSerializer,
     EmailRecipientSerializer,
     WebhookEndpointSerializer,
+    WebhookSecretRotateSerializer,
 )
+from reporting.services.webhooks import webhook_secret_rotate
 from reporting.views import report_file_response
 from sla.models import ServiceGroup
 from slaportal.api.pagination import PagePagination
@@ -34,6 +36,22 @@ class WebhookEndpointViewSet(AccountScopedViewSet):
     queryset = WebhookEndpoint.objects.all()
     serializer_class = WebhookEndpointSerializer
     sla_feature_required = True
+
+    @extend_schema(request=None, responses={200: WebhookSecretRotateSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="rotate-secret",
+        url_name="rotate-secret",
+        serializer_class=WebhookSecretRotateSerializer,
+    )
+    def rotate_secret(self, request, pk=None):
+        """Replace the endpoint's signing secret with a new random one, returned this once;
+        deliveries from now on (retries included) are signed with it."""
+        webhook = self.get_object()
+        self.get_serializer(data=request.data).is_valid(raise_exception=True)
+        secret = webhook_secret_rotate(account=self.account, webhook=webhook)
+        return Response({"id": webhook.pk, "secret": secret})
 
 
 class EmailRecipientViewSet(AccountScopedViewSet):

@@ -12,12 +12,19 @@ reports writes the files under SLA_REPORT_DIR and the row).
 """
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from accounts.models import TenantModel
+from reporting.outbound import (
+    address_refusal,
+    literal_address,
+    private_networks_allowed,
+    webhook_url_problem,
+)
 
 EVENT_TYPES = [
     ("slo.alert.firing", "SLO burn-rate alert fired"),
@@ -39,8 +46,19 @@ def validate_event_types(value) -> None:
 
 
 def validate_webhook_url(value: str) -> None:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+    """http(s), a host name, no credentials; an IP literal must be public unless
+    SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS (host names are checked when delivering, see
+    reporting.outbound)."""
+    if not isinstance(value, str):
         raise ValidationError("Give an http:// or https:// URL.")
+    problem = webhook_url_problem(value)
+    if problem is not None:
+        raise ValidationError(problem)
+    address = literal_address(urlsplit(value).hostname)
+    if address is not None and not private_networks_allowed():
+        reason = address_refusal(address)
+        if reason is not None:
+            raise ValidationError(f"The address {address} is {reason}, not public.")
 
 
 class WebhookEndpoint(TenantModel):
@@ -187,6 +205,8 @@ class DailyReport(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["account", "day"], name="dailyreport_unique_day")
         ]
+        # Before writing a day's files: does another account's row of that day claim them?
+        indexes = [models.Index(fields=["day"], name="dailyreport_day")]
 
     def __str__(self) -> str:
         return f"Daily report {self.day:%Y-%m-%d}"

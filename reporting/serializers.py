@@ -1,7 +1,5 @@
 """Serializers of the notification settings and daily reports API."""
 
-import secrets
-
 from rest_framework import serializers
 
 from reporting.models import (
@@ -9,11 +7,15 @@ from reporting.models import (
     DailyReport,
     EmailRecipient,
     WebhookEndpoint,
+    validate_webhook_url,
 )
+from reporting.services.webhooks import webhook_secret_new
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
-    """The secret is write-only; left out on create, one is generated and shown once."""
+    """The secret is write-only; left out on create, one is generated and shown once (in
+    the create response only). `POST .../rotate-secret` replaces it and shows the new one
+    once."""
 
     secret = serializers.CharField(
         write_only=True, required=False, min_length=16, max_length=200, trim_whitespace=False
@@ -21,21 +23,16 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), required=False
     )
-    url = serializers.URLField(max_length=1000)
+    url = serializers.URLField(max_length=1000, validators=[validate_webhook_url])
     timeout_seconds = serializers.IntegerField(min_value=1, max_value=60, required=False)
 
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "name", "url", "secret", "event_types", "active", "timeout_seconds"]
 
-    def validate_url(self, value):
-        if not value.startswith(("http://", "https://")):
-            raise serializers.ValidationError("Give an http:// or https:// URL.")
-        return value
-
     def create(self, validated_data):
         generated = "secret" not in validated_data
-        validated_data.setdefault("secret", secrets.token_urlsafe(32))
+        validated_data.setdefault("secret", webhook_secret_new())
         endpoint = super().create(validated_data)
         endpoint.generated_secret = validated_data["secret"] if generated else None
         return endpoint
@@ -45,6 +42,20 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         if getattr(instance, "generated_secret", None):
             data["secret"] = instance.generated_secret
         return data
+
+
+class WebhookSecretRotateSerializer(serializers.Serializer):
+    """`POST /api/v1/webhooks/{id}/rotate-secret`: no body (or `{}`); the answer carries the
+    new secret, shown this once."""
+
+    id = serializers.IntegerField(read_only=True)
+    secret = serializers.CharField(read_only=True)
+
+    def validate(self, attrs):
+        if self.initial_data:
+            message = "Unknown field: the new secret is generated."
+            raise serializers.ValidationError(dict.fromkeys(map(str, self.initial_data), message))
+        return attrs
 
 
 class EmailRecipientSerializer(serializers.ModelSerializer):

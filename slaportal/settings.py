@@ -162,6 +162,9 @@ SLA_INGEST_MAX_BODY_BYTES = env_int("SLA_INGEST_MAX_BODY_BYTES", 32 * 1024 * 102
 SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
 # Services (or groups) per transaction of the rollup unit; a crash loses at most one chunk.
 SLA_ROLLUP_CHUNK_SIZE = env_int("SLA_ROLLUP_CHUNK_SIZE", 1000, minimum=1)
+# Webhooks to loopback, private, link-local ... addresses are refused (SSRF) unless this is
+# true (a receiver on the same host or LAN in a trusted, single-tenant setup).
+SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 
 # --- Public status pages ---------------------------------------------------------------
 # Rendered pages stay fresh this long (automatic states change without a cache bump; a

@@ -3,9 +3,11 @@ the number of services.
 
 SLA figures come from the stored `PeriodResult` rows (the current period's row is
 refreshed every 5 minutes by `sla.refresh_period_results`); nothing is recomputed here
-except, once, a period nobody has stored yet (a missing row, or a "current" row whose
-period has ended), which is filled in bulk per SLA exactly like the read-through
-selectors fill single services.
+except, once, a row that is missing or outdated: no row yet, a "current" row whose period
+has ended, a row made stale by late events, or one computed from an older revision of
+its SLA (the definition changed). Those are filled in bulk per SLA with
+`sla.services.results.period_results_compute_bulk`, as the read-through selectors fill
+single services, so the dashboard never shows old figures against new targets.
 """
 
 import datetime as dt
@@ -117,19 +119,35 @@ class CurrentRow:
     text: str = ""  # the worst requirement, for display
 
 
-def _current_query(account, now: dt.datetime):
-    return (
+def _outdated(sla: SLADefinition, stale: bool, sla_revision: int) -> bool:
+    """A stored row to compute again before showing it: marked stale (late events), or
+    computed from an older revision of its SLA (the definition changed since)."""
+    return stale or sla_revision != sla.revision
+
+
+def _current_query(account, now: dt.datetime, wanted: set) -> list[tuple]:
+    rows = (
         PeriodResult.objects.for_account(account)
         .filter(service__isnull=False, period_start__lte=now, period_end__gt=now)
-        .values_list("service_id", "sla_id", "state", "result", "period_start", "period_end")
+        .values_list(
+            "service_id",
+            "sla_id",
+            "state",
+            "result",
+            "period_start",
+            "period_end",
+            "stale",
+            "sla_revision",
+        )
     )
+    return [row for row in rows if (row[0], row[1]) in wanted]
 
 
-def _fill_current(account, assignments: Assignments, missing: set, now: dt.datetime) -> None:
+def _fill_current(account, assignments: Assignments, needed: set, now: dt.datetime) -> None:
     """Compute, in bulk per SLA, the current period of services that have no row yet (new
-    services before the 5-minute refresh job has seen them)."""
+    services before the 5-minute refresh job has seen them) or an outdated one."""
     for sla, services in assignments.by_sla.items():
-        needy = [service for service in services if (service.pk, sla.pk) in missing]
+        needy = [service for service in services if (service.pk, sla.pk) in needed]
         if needy:
             period = period_bounds(sla.period, sla.timezone, now)
             period_results_compute_bulk(
@@ -138,20 +156,21 @@ def _fill_current(account, assignments: Assignments, missing: set, now: dt.datet
 
 
 def current_rows(*, account, assignments: Assignments, now: dt.datetime) -> list[CurrentRow]:
-    """One query: the current-period rows of every rule-assigned (service, SLA) pair."""
+    """One query (two more when rows were missing or outdated): the current-period rows of
+    every rule-assigned (service, SLA) pair."""
     if not assignments.by_sla:
         return []
     services = {service.pk: service for group in assignments.by_sla.values() for service in group}
-    wanted = assignments.pairs()
-    rows = [row for row in _current_query(account, now) if (row[0], row[1]) in wanted]
-    missing = wanted - {(row[0], row[1]) for row in rows}
-    if missing:
-        _fill_current(account, assignments, missing, now)
-        rows = [row for row in _current_query(account, now) if (row[0], row[1]) in wanted]
     slas = {sla.pk: sla for sla in assignments.by_sla}
+    wanted = assignments.pairs()
+    rows = _current_query(account, now, wanted)
+    fresh = {(row[0], row[1]) for row in rows if not _outdated(slas[row[1]], row[6], row[7])}
+    if wanted - fresh:
+        _fill_current(account, assignments, wanted - fresh, now)
+        rows = _current_query(account, now, wanted)
     return [
         CurrentRow(services[service_id], slas[sla_id], state, result, start, end)
-        for service_id, sla_id, state, result, start, end in rows
+        for service_id, sla_id, state, result, start, end, _, _ in rows
     ]
 
 
@@ -256,19 +275,24 @@ class SLATable:
     pages: int = 1
 
 
-def _needs_fill(meta: dict, key, period_end, now) -> bool:
+def _needs_fill(sla, meta: dict, key, period_end, now) -> bool:
+    """No row, a "current" row of an ended period, or an outdated row (see `_outdated`)."""
     row = meta.get(key)
-    return row is None or (not row[1] and period_end <= now)
+    if row is None:
+        return True
+    _state, complete, stale, sla_revision = row
+    return (not complete and period_end <= now) or _outdated(sla, stale, sla_revision)
 
 
 def _fill_missing(account, sla, services, periods, meta: dict, now) -> bool:
-    """Compute, once and in bulk, the periods nobody has stored (or finished) yet."""
+    """Compute, once and in bulk, the periods nobody has stored (or finished) yet and the
+    outdated ones."""
     needy, wanted = [], set()
     for service in services:
         indexes = [
             index
             for index, (start, end) in enumerate(periods)
-            if _needs_fill(meta, (service.pk, start), end, now)
+            if _needs_fill(sla, meta, (service.pk, start), end, now)
         ]
         if indexes:
             needy.append(service)
@@ -283,12 +307,13 @@ def _fill_missing(account, sla, services, periods, meta: dict, now) -> bool:
 
 
 def _period_meta(account, sla, starts) -> dict:
+    """(service id, period start) -> (state, complete, stale, sla_revision)."""
     rows = (
         PeriodResult.objects.for_account(account)
         .filter(sla=sla, service__isnull=False, period_start__in=starts)
-        .values_list("service_id", "period_start", "state", "complete")
+        .values_list("service_id", "period_start", "state", "complete", "stale", "sla_revision")
     )
-    return {(service_id, start): (state, complete) for service_id, start, state, complete in rows}
+    return {(row[0], row[1]): row[2:] for row in rows}
 
 
 def _cell(index: int, result: dict, requirements: list, complete: bool) -> Cell:
@@ -335,7 +360,7 @@ def sla_table(
     current = starts[-1]
 
     def worst_first(service) -> tuple:
-        state = meta.get((service.pk, current), ("NODATA", False))[0]
+        state = meta.get((service.pk, current), ("NODATA",))[0]
         return (-RESULT_BADNESS[state], service.path)
 
     ordered = sorted(services, key=worst_first)

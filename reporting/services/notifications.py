@@ -15,8 +15,6 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -32,6 +30,7 @@ from reporting.models import (
     OutboxMessage,
     WebhookEndpoint,
 )
+from reporting.outbound import WebhookHTTPError, post_json
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +72,8 @@ def notification_emit(
                 payload=payload,
                 attachments=list(attachments or []),
             )
-            deliveries = _deliveries_create(account, message, now)
+            rows = _delivery_rows(account, message, now, _subscribers(account))
+            deliveries = Delivery.objects.bulk_create(rows)
     except IntegrityError:  # emitted concurrently: the other one stored it
         return OutboxMessage.objects.for_account(account).get(dedup_key=dedup_key)
     ids = [delivery.pk for delivery in deliveries]
@@ -87,13 +87,6 @@ def _subscribers(account) -> tuple[list[WebhookEndpoint], list[EmailRecipient]]:
         list(WebhookEndpoint.objects.for_account(account).filter(active=True)),
         list(EmailRecipient.objects.for_account(account).filter(active=True)),
     )
-
-
-def _deliveries_create(
-    account, message: OutboxMessage, now: dt.datetime, subscribers=None
-) -> list[Delivery]:
-    rows = _delivery_rows(account, message, now, subscribers or _subscribers(account))
-    return Delivery.objects.bulk_create(rows)
 
 
 def notifications_emit_many(
@@ -187,11 +180,11 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def _post_webhook(endpoint: WebhookEndpoint, message: OutboxMessage) -> int:
+    """One POST (reporting.outbound: public addresses only unless allowed, no redirects)."""
     body = event_body(message)
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, validated on the model
-        endpoint.url,
-        data=body,
-        method="POST",
+    return post_json(
+        url=endpoint.url,
+        body=body,
         headers={
             "Content-Type": "application/json",
             "User-Agent": "SLA-Portal-Webhook/1",
@@ -199,9 +192,8 @@ def _post_webhook(endpoint: WebhookEndpoint, message: OutboxMessage) -> int:
             EVENT_ID_HEADER: str(message.event_id),
             EVENT_TYPE_HEADER: message.event_type,
         },
+        timeout=endpoint.timeout_seconds,
     )
-    with urllib.request.urlopen(request, timeout=endpoint.timeout_seconds) as response:  # noqa: S310
-        return response.status
 
 
 def attachment_file(relative: str) -> Path:
@@ -264,8 +256,8 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> str
         else:
             _send_email(delivery.recipient, delivery.message)
     except Exception as error:  # any failure is retried; the reason is kept
-        if isinstance(error, urllib.error.HTTPError):
-            delivery.last_status_code = error.code
+        if isinstance(error, WebhookHTTPError):
+            delivery.last_status_code = error.status
         delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED

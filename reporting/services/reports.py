@@ -1,7 +1,9 @@
 """Daily reports: build the JSON and PDF of a day, write them, record them, announce them.
 
 Files live at SLA_REPORT_DIR/<account slug>/<YYYY-MM-DD>.json and .pdf, written to a
-temporary name and renamed, so a reader never sees half a file. Idempotent:
+temporary name and renamed, so a reader never sees half a file. The directory follows the
+account (reporting.services.report_dirs: moved on a slug change, removed with the account),
+and a file another account's report row points to is never overwritten. Idempotent:
 
 - The same stored rows give byte-identical JSON and PDF (report_data is ordered and
   wall-clock free; the PDF's dates and ID are fixed). A day whose files are present and
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.features import sla_enabled
@@ -111,6 +114,37 @@ def _write(path: Path, content: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class ReportPathTaken(ValueError):
+    """The file a report would be written to is recorded for another account's report."""
+
+
+def _refuse_taken_paths(account, day: dt.date) -> None:
+    """Never write over another account's report: after a slug change whose files were not
+    moved, a new account with the freed slug would otherwise rewrite <slug>/<day> files
+    that the old account's rows still point to. Checked across accounts on purpose; only
+    rows of the same day can claim them (a path is <slug>/<the row's day>.<kind>, and a
+    slug change rewrites the slug part only)."""
+    paths = [report_relative_path(account=account, day=day, kind=kind) for kind in CONTENT_TYPES]
+    owner = (
+        DailyReport.objects.filter(day=day)
+        .exclude(account=account)
+        .filter(Q(json_path__in=paths) | Q(pdf_path__in=paths))
+        .values_list("account_id", flat=True)
+        .first()
+    )
+    if owner is not None:
+        logger.error(
+            "report %s of account %s not written: account %s's report is stored there",
+            paths,
+            account.pk,
+            owner,
+        )
+        raise ReportPathTaken(
+            f"{paths[0]} in SLA_REPORT_DIR is recorded for another account's report; "
+            "it is not overwritten (an operator has to move that account's report directory)"
+        )
 
 
 def report_files_intact(report: DailyReport) -> bool:
@@ -230,6 +264,7 @@ def daily_report_build(
         if notify:
             daily_report_notify(report=report, now=now)  # once: the outbox de-duplicates
         return report
+    _refuse_taken_paths(account, day)
     started = time.monotonic()
     rendered = daily_report_render(account=account, day=day)
     for kind, content in (("json", rendered.json_bytes), ("pdf", rendered.pdf_bytes)):
@@ -272,7 +307,10 @@ def daily_reports_catch_up(*, account, now: dt.datetime | None = None) -> list[D
     now = now or timezone.now()
     if not sla_enabled(account):
         return []
-    return [
-        daily_report_build(account=account, day=day, now=now)
-        for day in daily_report_days_due(account=account, now=now)
-    ]
+    built = []
+    for day in daily_report_days_due(account=account, now=now):
+        try:
+            built.append(daily_report_build(account=account, day=day, now=now))
+        except ReportPathTaken:  # logged; the other days of the account still get built
+            continue
+    return built

@@ -10,14 +10,20 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture
-def receiver():
+def allow_private_networks(settings):
+    """Webhooks may go to 127.0.0.1, where the tests' real receivers listen."""
+    settings.SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+
+
+@pytest.fixture
+def receiver(allow_private_networks):
     server = Receiver(secret="s3cret-for-tests").start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def flaky_receiver():
+def flaky_receiver(allow_private_networks):
     server = Receiver(secret="s3cret-for-tests", fail_first=3).start()
     yield server
     server.stop()

@@ -98,7 +98,7 @@ def test_receiver_failing_three_times_gets_the_event_exactly_once(tenants, flaky
     assert delivery.delivered_at == NOW + dt.timedelta(seconds=210)
 
 
-def test_unreachable_endpoint_is_retried_then_given_up(tenants):
+def test_unreachable_endpoint_is_retried_then_given_up(tenants, allow_private_networks):
     with time_machine.travel(NOW, tick=False):
         WebhookEndpointFactory(account=tenants.a, url="http://127.0.0.1:9/nothing")
         message = _emit(tenants.a)

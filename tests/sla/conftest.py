@@ -4,7 +4,11 @@ import pytest
 
 from slaportal.celery import app as celery_app
 from tests.redis_server import redis_url  # noqa: F401 - a fixture
-from tests.reporting.conftest import flaky_receiver, receiver  # noqa: F401 - shared fixtures
+from tests.reporting.conftest import (  # noqa: F401 - shared fixtures
+    allow_private_networks,
+    flaky_receiver,
+    receiver,
+)
 
 
 @pytest.fixture

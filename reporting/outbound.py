@@ -1,0 +1,202 @@
+"""Outbound HTTP of webhooks: public addresses only, pinned to the address checked, no
+redirects.
+
+Tenants choose webhook URLs, so a delivery must not become a way into our own network
+(SSRF: the cloud metadata service at 169.254.169.254, localhost, RFC 1918 hosts). Each
+attempt therefore
+
+1. parses the URL with the same parser that validated it (`webhook_url_problem`): http or
+   https, a host name, no credentials;
+2. resolves the host once and refuses it if *any* of its addresses is loopback, private,
+   link-local, multicast, reserved, unspecified, shared (100.64/10) or otherwise not global
+   (IPv4 and IPv6; IPv4 embedded in IPv6 as mapped, 6to4, Teredo or NAT64 is judged as
+   IPv4), unless settings.SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS is true;
+3. connects to an address it checked, sending the original host name in the Host header
+   and as TLS SNI (the certificate is verified against the host name), so a DNS answer
+   that changes between the check and the connection (DNS rebinding) changes nothing;
+4. never follows a redirect: a 3xx answer is a failed attempt.
+
+Requests go out directly, not through HTTP(S)_PROXY. Why an address was refused is logged;
+the tenant sees the same message whether a host name does not resolve or resolves to a
+private address, so the error cannot be used to map internal DNS names.
+"""
+
+import http.client
+import ipaddress
+import logging
+import socket
+import ssl
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+SCHEMES = {"http": 80, "https": 443}
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class WebhookRefused(Exception):
+    """The URL or the addresses of its host may not be contacted (nothing was sent)."""
+
+
+class WebhookHTTPError(Exception):
+    """The receiver answered, but not with a 2xx (a redirect included)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def private_networks_allowed() -> bool:
+    return bool(getattr(settings, "SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False))
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why `url` is no acceptable webhook URL (None if it is): http(s), a host name, a valid
+    port, no user name or password."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "Give a valid URL."
+    if parts.scheme not in SCHEMES:
+        return "Give an http:// or https:// URL."
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "Leave user names and passwords out of the URL (the signature authenticates us)."
+    if not parts.hostname:
+        return "Give a host name."
+    return None
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, 6to4, Teredo client, NAT64)."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64_PREFIX:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def address_refusal(address: Address) -> str | None:
+    """Why a webhook may not connect to `address` (None: a public address)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and (reason := address_refusal(embedded)):
+            return reason
+    checks = (
+        ("unspecified", address.is_unspecified),
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        ("private", address.is_private),
+        ("reserved", address.is_reserved),
+        ("shared (carrier-grade NAT)", address in SHARED_ADDRESS_SPACE),
+        ("not globally routable", not address.is_global),
+    )
+    return next((reason for reason, hit in checks if hit), None)
+
+
+def literal_address(host: str) -> Address | None:
+    """The address when `host` is an IP literal as written in a URL (else None)."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def resolve_host(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses of `host` to connect to, in resolver order; refuses them all when one
+    is not public (unless private networks are allowed)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        logger.info("webhook host %r does not resolve: %s", host, error)
+        raise WebhookRefused(f"host {host!r} does not resolve to a public address") from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not allow_private:
+        for text in addresses:
+            reason = address_refusal(ipaddress.ip_address(text))
+            if reason is not None:
+                logger.warning("webhook host %r refused: %s is %s", host, text, reason)
+                if literal_address(host) is not None:
+                    raise WebhookRefused(f"address {host} is {reason}, not public")
+                raise WebhookRefused(f"host {host!r} does not resolve to a public address")
+    if not addresses:
+        raise WebhookRefused(f"host {host!r} does not resolve to a public address")
+    return addresses
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to a fixed address; the Host header still names the URL's host."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a fixed address; SNI and certificate checks use the URL's host name."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _connected(parts, addresses: list[str], timeout: float) -> http.client.HTTPConnection:
+    """A connection to the first address (of those checked) that accepts one."""
+    kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    port = parts.port or SCHEMES[parts.scheme]
+    last_error: OSError | None = None
+    for address in addresses:
+        connection = kind(parts.hostname, port, address=address, timeout=timeout)
+        try:
+            connection.connect()
+        except OSError as error:
+            connection.close()
+            last_error = error
+            continue
+        return connection
+    raise last_error or OSError("no address to connect to")
+
+
+def post_json(*, url: str, body: bytes, headers: dict, timeout: float) -> int:
+    """POST `body` to `url` under the rules above; returns the 2xx status or raises
+    WebhookRefused (nothing sent), WebhookHTTPError (non-2xx, redirects included) or
+    OSError (network, TLS, timeout)."""
+    problem = webhook_url_problem(url)
+    if problem is not None:
+        raise WebhookRefused(problem)
+    parts = urlsplit(url)
+    port = parts.port or SCHEMES[parts.scheme]
+    addresses = resolve_host(parts.hostname, port, allow_private=private_networks_allowed())
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = _connected(parts, addresses, timeout)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        status, location = response.status, (response.getheader("Location") or "")[:300]
+        response.close()
+    finally:
+        connection.close()
+    if 300 <= status < 400:
+        raise WebhookHTTPError(
+            status, f"HTTP {status}: redirects are not followed; give the final URL ({location})"
+        )
+    if not 200 <= status < 300:
+        raise WebhookHTTPError(status, f"HTTP {status}")
+    return status
