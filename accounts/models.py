@@ -1,5 +1,8 @@
 """Tenancy: accounts (tenants), memberships (user roles) and API tokens."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -38,6 +41,11 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self, now) -> "datetime.date":
+        """The calendar day `now` falls on in the account's time zone (the day of daily
+        rollups, reports and status page bars)."""
+        return now.astimezone(ZoneInfo(self.timezone)).date()
 
     @property
     def features(self) -> dict[str, bool]:

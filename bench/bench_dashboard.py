@@ -65,7 +65,6 @@ def _setup(args):
 
     from accounts.models import Account, Membership
     from bench.reports_data import generate
-    from reporting.days import account_today
     from reporting.services.reports import daily_report_build
 
     now = timezone.now()
@@ -73,7 +72,7 @@ def _setup(args):
     if account is None or not args.keep:
         started = time.perf_counter()
         account, figures = generate(now=now, services=args.services)
-        yesterday = account_today(account=account, now=now) - dt.timedelta(days=1)
+        yesterday = account.today(now) - dt.timedelta(days=1)
         daily_report_build(account=account, day=yesterday, notify=False, now=now)
         print(f"generated {figures} in {time.perf_counter() - started:.0f} s (not timed)")
     user, _ = get_user_model().objects.get_or_create(username="bench-viewer")

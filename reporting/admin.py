@@ -46,21 +46,13 @@ class WebhookEndpointAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Rotate the signing secret (shown once)", permissions=["change"])
     def rotate_secret(self, request, queryset):
-        writable = member_account_ids(request, writable=True)
-        refused = 0
+        # The tenant admin hands actions only the rows of accounts the user may change.
         for webhook in queryset.select_related("account"):
-            if not (request.user.is_superuser or webhook.account_id in writable):
-                refused += 1
-                continue
             secret = webhook_secret_rotate(account=webhook.account, webhook=webhook)
             messages.warning(
                 request,
                 f"New signing secret of “{webhook}” ({webhook.account}); copy it now, "
                 f"it is not shown again: {secret}",
-            )
-        if refused:
-            self.message_user(
-                request, f"{refused} left as it was (no write access to its account).", "error"
             )
 
 

@@ -11,11 +11,6 @@ from zoneinfo import ZoneInfo
 from sla.engine import period_bounds
 
 
-def account_today(*, account, now: dt.datetime) -> dt.date:
-    """The calendar day `now` falls on in the account's time zone."""
-    return now.astimezone(ZoneInfo(account.timezone)).date()
-
-
 def day_bounds(*, timezone_name: str, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of a calendar day in a zone, as UTC instants."""
     zone = ZoneInfo(timezone_name)

@@ -8,7 +8,6 @@ SMTP server the console email backend prints the email (PDF attached, base64).
 import datetime as dt
 
 from accounts.features import sla_enabled
-from reporting.days import account_today
 from reporting.models import EmailRecipient
 from reporting.services.reports import daily_report_build
 
@@ -23,7 +22,7 @@ def seed(account, now: dt.datetime) -> list[str]:
         email=DEMO_RECIPIENT,
         defaults={"name": "Demo report reader", "kinds": ["sla.daily_report"]},
     )
-    yesterday = account_today(account=account, now=now) - dt.timedelta(days=1)
+    yesterday = account.today(now) - dt.timedelta(days=1)
     report = daily_report_build(account=account, day=yesterday, now=now)
     return [
         f"Daily report of {yesterday} ({account.timezone}): on the dashboard, "

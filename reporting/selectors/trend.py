@@ -4,7 +4,7 @@ stored DailyUptime rows of the groups (days in the account's time zone)."""
 import datetime as dt
 from dataclasses import dataclass
 
-from reporting.days import account_today, days_back
+from reporting.days import days_back
 from reporting.selectors.report_data import SECONDS_COLUMNS, SECONDS_FIELDS, uptime_percent
 from sla.models import DailyUptime, ServiceGroup
 
@@ -37,7 +37,7 @@ def uptime_trend(
 ) -> Trend:
     """The groups' daily uptime for the `days` days up to today (today so far included).
     Without `group`, at most `limit` groups: those with the lowest mean uptime."""
-    calendar = days_back(last=account_today(account=account, now=now), count=days)
+    calendar = days_back(last=account.today(now), count=days)
     groups = [group] if group else list(ServiceGroup.objects.for_account(account).order_by("name"))
     if not groups:
         return Trend(days=calendar, groups=[], total_groups=0)

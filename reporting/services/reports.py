@@ -33,7 +33,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.features import sla_enabled
-from reporting.days import account_today
 from reporting.models import DailyReport, OutboxMessage
 from reporting.pdf import render_report_pdf
 from reporting.selectors.report_data import daily_report_data
@@ -257,7 +256,7 @@ def daily_report_build(
     now = now or timezone.now()
     if not sla_enabled(account):
         raise ValueError(f"the SLA feature is off for {account.slug}: no reports")
-    if day >= account_today(account=account, now=now):
+    if day >= account.today(now):
         raise ValueError(f"{day} is not over yet in {account.timezone}; reports cover past days")
     report = DailyReport.objects.for_account(account).filter(day=day).first()
     if report is not None and not regenerate and report_files_intact(report):
@@ -282,7 +281,7 @@ def daily_report_days_due(*, account, now: dt.datetime) -> list[dt.date]:
     """Days to build: after the latest report (or from yesterday for a first report), at
     most SLA_REPORT_CATCHUP_DAYS back, up to yesterday in the account's zone; plus days
     whose files went missing within that range."""
-    yesterday = account_today(account=account, now=now) - dt.timedelta(days=1)
+    yesterday = account.today(now) - dt.timedelta(days=1)
     earliest = yesterday - dt.timedelta(days=settings.SLA_REPORT_CATCHUP_DAYS - 1)
     reports = {
         report.day: report

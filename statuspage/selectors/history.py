@@ -1,7 +1,6 @@
 """90-day uptime strips from the stored daily rollups (one query for the whole page)."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
@@ -12,11 +11,6 @@ from statuspage.uptime import PARTIAL_WEIGHT, DayFigures
 STRIP_DAYS = 90
 
 
-def account_today(*, account, now: dt.datetime) -> dt.date:
-    """Today in the account's time zone: DailyUptime days are the account's calendar days."""
-    return now.astimezone(ZoneInfo(account.timezone)).date()
-
-
 def strip_days(*, today: dt.date, days: int = STRIP_DAYS) -> list[dt.date]:
     return [today - dt.timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
@@ -25,7 +19,7 @@ def attach_history(
     *, account, components: list[ComponentView], now: dt.datetime, days: int = STRIP_DAYS
 ) -> list[dt.date]:
     """Fill each component's `days` and `uptime_90` from DailyUptime rows; returns the days."""
-    today = account_today(account=account, now=now)
+    today = account.today(now)
     calendar = strip_days(today=today, days=days)
     service_ids = {component.service_id for component in components if component.service_id}
     group_ids = {component.group_id for component in components if component.group_id}
