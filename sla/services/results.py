@@ -7,7 +7,6 @@ each service's events are read once.
 """
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -197,35 +196,38 @@ def period_results_refresh_current(
 # --------------------------------------------------------------------------- staleness
 
 
-def _stale_conditions(changes: dict) -> Iterable[Q]:
-    items = list(changes.items())
-    for offset in range(0, len(items), STALE_UPDATE_CHUNK):
-        condition = Q()
-        for service_id, since in items[offset : offset + STALE_UPDATE_CHUNK]:
-            condition |= Q(service_id=service_id, period_end__gt=since)
-        yield condition
-
-
 def period_results_mark_stale(*, account, changes: dict) -> int:
     """History of services changed from the given instants on: their stored results (and
     those of their groups) for ended periods ending after that instant are stale.
 
-    Runs after every ingest commit, so it is one UPDATE per 500 services: the rows of the
-    current period are recomputed by the periodic refresh anyway and are not touched.
+    Runs after every ingest commit, so it stays a few statements whatever the number of
+    services: per 500 services one read of the candidate rows (index service, period_end;
+    the instant of each service applied in Python) and one UPDATE by primary key, plus one
+    UPDATE for the group rows. The rows of the current period are recomputed by the
+    periodic refresh anyway and are not touched.
     """
     if not changes:
         return 0
     scoped = PeriodResult.objects.for_account(account).filter(stale=False, complete=True)
     earliest = min(changes.values())
+    items = list(changes.items())
+    marked = 0
+    for offset in range(0, len(items), STALE_UPDATE_CHUNK):
+        chunk = dict(items[offset : offset + STALE_UPDATE_CHUNK])
+        candidates = scoped.filter(
+            service_id__in=list(chunk), period_end__gt=min(chunk.values())
+        ).values_list("pk", "service_id", "period_end")
+        stale = [pk for pk, service_id, end in candidates if end > chunk[service_id]]
+        if stale:
+            marked += scoped.filter(pk__in=stale).update(stale=True)
     member_groups = Service.objects.for_account(account).filter(
         pk__in=list(changes), group__isnull=False
     )
     # Group rows: the earliest change of any member is precise enough (groups are few).
-    groups = Q(group_id__in=member_groups.values("group_id"), period_end__gt=earliest)
-    return sum(
-        scoped.filter(condition | groups).update(stale=True)
-        for condition in _stale_conditions(changes)
-    )
+    marked += scoped.filter(
+        group_id__in=member_groups.values("group_id"), period_end__gt=earliest
+    ).update(stale=True)
+    return marked
 
 
 def period_results_mark_group_stale(*, account, group_ids) -> int:

@@ -278,3 +278,41 @@ def slos_mark_dirty(*, account, since: dt.datetime, service_ids=(), group_ids=()
     return slos.filter(Q(buckets_dirty_from__isnull=True) | Q(buckets_dirty_from__gt=since)).update(
         buckets_dirty_from=since
     )
+
+
+def slos_mark_dirty_each(*, account, changes: dict[int, dt.datetime], kind=None) -> int:
+    """`slos_mark_dirty` for many services at once, each from its own instant
+    (`changes`: service id -> earliest changed instant; a group's SLOs from the earliest of
+    its changed members). Two reads find the SLOs concerned, then one UPDATE per distinct
+    instant among those SLOs: the cost follows the SLOs touched, not the services changed
+    (a batch of 1,000 events touches hundreds of services, most without an SLO)."""
+    if not changes:
+        return 0
+    service_ids = list(changes)
+    group_since: dict[int, dt.datetime] = {}
+    for service_id, group_id in (
+        Service.objects.for_account(account)
+        .filter(pk__in=service_ids, group__isnull=False)
+        .values_list("pk", "group_id")
+    ):
+        since = changes[service_id]
+        if group_id not in group_since or since < group_since[group_id]:
+            group_since[group_id] = since
+    slos = SLO.objects.for_account(account).filter(
+        Q(service_id__in=service_ids) | Q(group_id__in=list(group_since))
+    )
+    if kind is not None:
+        slos = slos.filter(sli_kind=kind)
+    by_since: dict[dt.datetime, list[int]] = defaultdict(list)
+    for pk, service_id, group_id in slos.values_list("pk", "service_id", "group_id"):
+        candidates = [changes.get(service_id), group_since.get(group_id)]
+        by_since[min(value for value in candidates if value is not None)].append(pk)
+    updated = 0
+    for since, pks in by_since.items():
+        updated += (
+            SLO.objects.for_account(account)
+            .filter(pk__in=pks)
+            .filter(Q(buckets_dirty_from__isnull=True) | Q(buckets_dirty_from__gt=since))
+            .update(buckets_dirty_from=since)
+        )
+    return updated

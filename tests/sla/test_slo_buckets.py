@@ -136,6 +136,38 @@ def test_group_slo_and_late_events_recompute(tenants):
 
 
 @pytest.mark.django_db
+def test_history_change_of_many_services_marks_each_slo_from_its_own_instant(tenants):
+    account = tenants.a
+    group = ServiceGroupFactory(account=account)
+    first = ServiceFactory(account=account, group=group)
+    second = ServiceFactory(account=account, group=group)
+    alone = ServiceFactory(account=account)
+    quiet = ServiceFactory(account=account)
+    first_slo = SLOFactory(account=account, service=first)
+    alone_slo = SLOFactory(account=account, service=alone)
+    group_slo = SLOFactory(account=account, service=None, group=group)
+    quiet_slo = SLOFactory(account=account, service=quiet)
+    requests_slo = SLOFactory(account=account, service=second, sli_kind="requests")
+    earlier = NOW - dt.timedelta(hours=3)
+    SLO.objects.filter(pk=alone_slo.pk).update(buckets_dirty_from=earlier)
+    other = SLOFactory(account=tenants.b, service=ServiceFactory(account=tenants.b))
+    changes = {
+        first.pk: NOW - dt.timedelta(hours=2),
+        second.pk: NOW - dt.timedelta(hours=5),
+        alone.pk: NOW - dt.timedelta(hours=1),
+        other.service_id: NOW - dt.timedelta(hours=9),  # another account's id: ignored
+    }
+    status_history_changed.send(sender=None, account=account, changes=changes)
+    dirty = dict(SLO.objects.values_list("pk", "buckets_dirty_from"))
+    assert dirty[first_slo.pk] == NOW - dt.timedelta(hours=2)
+    assert dirty[group_slo.pk] == NOW - dt.timedelta(hours=5)  # its earliest member change
+    assert dirty[alone_slo.pk] == earlier  # already dirty from earlier: kept
+    assert dirty[quiet_slo.pk] is None
+    assert dirty[requests_slo.pk] is None  # request SLIs do not follow status history
+    assert dirty[other.pk] is None
+
+
+@pytest.mark.django_db
 def test_calendar_window_starts_at_local_month_start(tenants):
     slo = SLOFactory(
         account=tenants.a, window_kind="calendar", calendar_unit="month", timezone="Asia/Kolkata"
