@@ -1,17 +1,22 @@
 """End to end: SLA results of 10,000 services for one month from PostgreSQL.
 
 Compares the time to compute the results (reading events, downtimes and states from the
-database, evaluating) with a plain SELECT of the same events. Target: within 3x.
+database, evaluating) with a plain SELECT of the same events, on a bare psycopg connection
+(the fastest baseline; the same SELECT through Django's cursor is printed beside it).
 Also shows that memory stays flat in the number of periods (daily vs monthly SLA).
 
-Run: ``python bench/bench_results.py [--services 10000] [--changes 50]``
-(PostgreSQL at BENCH_PG_SERVER, default postgres://postgres@127.0.0.1:5432; database
-sla_bench_results is created and refilled).
+Run: ``python bench/bench_results.py [--services 10000] [--changes 50]`` (also part of
+``make bench``). PostgreSQL at BENCH_PG_SERVER (default postgres://postgres@127.0.0.1:5432);
+its own database sla_bench_results is created if missing, migrated and refilled (COPY,
+not timed). No Redis.
+
+Targets (issue 3): results within 3x the plain SELECT (best of 3 each, warm cache); peak
+traced memory of a daily SLA (31 periods per service) at most 1.5x that of a monthly one.
+Exit code 1 if a target is missed.
 """
 
 import argparse
 import datetime as dt
-import io
 import random
 import sys
 import time
@@ -21,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import django_on_postgres, machine
+from bench.common import Targets, copy_rows, django_on_postgres, fresh_data, machine
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # March 2024 in Berlin (the SLA's zone): 743 hours, DST change on the 31st.
@@ -31,20 +36,6 @@ NOW = dt.datetime(2024, 4, 2, tzinfo=dt.UTC)
 BUSINESS_HOURS = {
     d: ["08:00-18:00"] for d in ("monday", "tuesday", "wednesday", "thursday", "friday")
 }
-
-
-def _copy_rows(table: str, columns: list[str], rows) -> None:
-    from django.db import connection
-
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(row) + "\n")
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        quoted = ", ".join(f'"{column}"' for column in columns)
-        with raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-            copy.write(buffer.read())
 
 
 def _generate(account, services: int, changes: int, seed: int = 1):
@@ -72,25 +63,14 @@ def _generate(account, services: int, changes: int, seed: int = 1):
             )
             end = start + dt.timedelta(minutes=rng.randint(15, 180))
             downtime_rows.append(
-                [
-                    str(account.pk),
-                    str(service_id),
-                    "bench",
-                    start.isoformat(),
-                    end.isoformat(),
-                    "once",
-                    "[]",
-                    "UTC",
-                    "f",
-                    NOW.isoformat(),
-                ]
+                (account.pk, service_id, "bench", start, end, "once", "[]", "UTC", False, NOW)
             )
-    _copy_rows(
+    copy_rows(
         "sla_statusevent",
         ["account_id", "service_id", "at", "state", "message", "dedup_key", "received_at"],
         event_rows,
     )
-    _copy_rows(
+    copy_rows(
         "sla_downtime",
         [
             "account_id",
@@ -111,16 +91,13 @@ def _generate(account, services: int, changes: int, seed: int = 1):
 
 def _event(account_id, service_id, at, state):
     key = f"b:{service_id}:{at.timestamp()}"
-    return [str(account_id), str(service_id), at.isoformat(), state, "", key, NOW.isoformat()]
+    return (account_id, service_id, at, state, "", key, NOW)
 
 
 def _fresh_account():
-    from django.db import connection
-
     from accounts.models import Account
 
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE accounts_account CASCADE")
+    fresh_data()
     return Account.objects.create(name="Bench", slug="bench")
 
 
@@ -215,7 +192,7 @@ def _best(runs: int, measure):
     return min((measure() for _ in range(runs)), key=lambda figures: figures[0])
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=10_000)
     parser.add_argument("--changes", type=int, default=50)
@@ -240,21 +217,30 @@ def main() -> None:
     print(f"plain SELECT, Django cursor:  {django_select[0]:.2f} s ({django_select[1]} rows)")
     print(f"plain SELECT, bare psycopg:   {bare_select[0]:.2f} s ({bare_select[1]} rows)")
     print(f"results (read + evaluate):    {compute[0]:.2f} s ({compute[1]} period results)")
-    print(
-        f"ratio to bare SELECT: {compute[0] / bare_select[0]:.2f}x, "
-        f"to Django SELECT: {compute[0] / django_select[0]:.2f}x (target <= 3x)"
+    ratio = compute[0] / bare_select[0]
+    print(f"ratio to the Django SELECT: {compute[0] / django_select[0]:.2f}x")
+    targets = Targets("bench_results")
+    targets.check(
+        "results / plain SELECT (bare psycopg)",
+        f"{compute[0]:.2f} s / {bare_select[0]:.2f} s = {ratio:.2f}x",
+        "<= 3x",
+        ratio <= 3,
     )
     stored = _results(account, monthly, services, store=True)
     print(f"results read + evaluated + stored (first write): {stored[0]:.2f} s")
     monthly_memory = _results(account, monthly, services, store=False, trace=True)[2]
     daily = _sla(account, "daily")
     daily_figures = _results(account, daily, services, store=False, trace=True)
-    print(
-        f"peak traced memory: monthly SLA (1 period/service) {monthly_memory:.1f} MiB, "
-        f"daily SLA ({daily_figures[1] // args.services} periods/service) "
-        f"{daily_figures[2]:.1f} MiB: flat in the number of periods"
+    periods = daily_figures[1] // args.services
+    targets.check(
+        "peak traced memory, daily / monthly SLA",
+        f"{daily_figures[2]:.1f} MiB ({periods} periods/service) / {monthly_memory:.1f} MiB "
+        f"(1 period/service) = {daily_figures[2] / monthly_memory:.2f}x",
+        "<= 1.5x (flat in the number of periods)",
+        daily_figures[2] <= 1.5 * monthly_memory,
     )
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

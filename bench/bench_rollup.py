@@ -2,9 +2,11 @@
 change in the last 5 minutes, on top of a long history; run for two history lengths to
 show that the cost does not grow with the history.
 
-Run by hand: ``python bench/bench_rollup.py [--services 10000] [--days 14,112]``. It uses
-the database of DATABASE_URL (default ``postgres://postgres@127.0.0.1:5432/sla_ingest``)
-and, per history length, a throw-away account loaded with COPY:
+Run: ``python bench/bench_rollup.py [--services 10000] [--days 14,112]`` (also part of
+``make bench``). PostgreSQL at BENCH_PG_SERVER (default postgres://postgres@127.0.0.1:5432),
+its own database sla_bench_rollup (created if missing, migrated, emptied before each
+history length); no Redis. Per history length, a throw-away account loaded with COPY
+(not timed):
 
 - events every 6 hours per service over the history (some outages, with their incidents);
 - the last 24 hours of 5-minute snapshots and a daily row per day, as earlier rollups
@@ -14,58 +16,31 @@ and, per history length, a throw-away account loaded with COPY:
 
 Only the rollup unit (`account_rollup`) is timed: snapshots of the new bucket for every
 service and group, the day's daily rows, incidents and current states of the services
-that changed. Target (issue 4): under 10 s for 10,000 services, flat in the history length.
+that changed; three runs five minutes apart (one more change per service each).
+
+Targets (issue 4): under 10 s for 10,000 services (median of the three runs, each
+history length); cost flat in the history length: the longest history's median at most
+1.5x the shortest's (the history is 8x longer). Exit code 1 if a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
 import sys
 import time
-import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sla_ingest")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaportal.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import Targets, copy_rows, django_on_postgres, fresh_data, machine
+
+DATABASE = "sla_bench_rollup"
 STEP = dt.timedelta(hours=6)
 TIMEZONE = "Europe/Berlin"
-
-
-def machine() -> str:
-    cpu, memory = "unknown CPU", 0
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = int(line.split()[1]) // 1024 // 1024
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), {memory} GiB RAM, Python {platform.python_version()}"
-
-
-def copy_rows(table: str, columns: list[str], rows) -> int:
-    from django.db import connection
-
-    count = 0
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
+TARGET_SECONDS = 10.0
+TARGET_GROWTH = 1.5
 
 
 def state_at_step(service: int, step: int) -> str:
@@ -242,26 +217,16 @@ class Loader:
         return new
 
 
-def cleanup(account) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for table in ("sla_rollupmark", "sla_uptimesnapshot", "sla_dailyuptime", "sla_incident",
-                      "sla_statusevent", "sla_service", "sla_servicegroup"):  # fmt: skip
-            cursor.execute(f"DELETE FROM {table} WHERE account_id = %s", [account.pk])
-    account.delete()
-
-
-def run(days: int, services: int, keep: bool) -> dict:
+def run(days: int, services: int) -> dict:
     from django.utils import timezone
 
     from accounts.services import account_create
     from sla.services.rollups import account_rollup
 
+    fresh_data()
     account = account_create(
-        name=f"Rollup bench {days}d", slug=f"bench-rollup-{uuid.uuid4().hex[:8]}",
-        timezone_name=TIMEZONE,
-    )  # fmt: skip
+        name=f"Rollup bench {days}d", slug=f"bench-rollup-{days}d", timezone_name=TIMEZONE
+    )
     # A moment 1-4 minutes into a bucket, as when beat fires the unit.
     now = timezone.now().replace(second=0, microsecond=0)
     now = now - dt.timedelta(minutes=now.minute % 5) + dt.timedelta(minutes=1)
@@ -291,12 +256,10 @@ def run(days: int, services: int, keep: bool) -> dict:
             account_rollup(account=account, now=now + dt.timedelta(minutes=5 * bucket)).seconds
         )
     counts["next_seconds"] = following
-    if not keep:
-        cleanup(account)
     return counts
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--services", type=int, default=10_000)
     parser.add_argument(
@@ -305,22 +268,12 @@ def main() -> None:
         default=[14, 112],
         help="history lengths to compare",
     )
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark accounts")
     args = parser.parse_args()
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit("bench_rollup.py needs PostgreSQL (DATABASE_URL=postgres://...)")
-    call_command("migrate", "--noinput", verbosity=0)
-    print(f"Machine: {machine()}")
-    print(f"Database: PostgreSQL / {settings.DATABASES['default']['NAME']}")
+    django_on_postgres(DATABASE)
+    print(f"machine: {machine()}")
     results = {}
     for days in args.days:
-        found = run(days, args.services, args.keep)
+        found = run(days, args.services)
         results[days] = found
         print(
             f"History {days:>3} days: {found['events']:,} events, {found['incidents']:,} "
@@ -333,19 +286,31 @@ def main() -> None:
             f"{found['rerun_snapshots']} snapshots; the next two runs (one more change each): "
             + ", ".join(f"{seconds:.2f} s" for seconds in found["next_seconds"])
         )
+
+    def typical(found):
+        return sorted([found["seconds"], *found["next_seconds"]])[1]  # median of three
+
+    targets = Targets("bench_rollup")
+    for days, found in results.items():
+        targets.check(
+            f"rollup of {args.services:,} services, one change each, {days} days of history",
+            f"{typical(found):.2f} s (median of 3)",
+            f"< {TARGET_SECONDS:.0f} s",
+            typical(found) < TARGET_SECONDS,
+        )
     if len(results) > 1:
         shortest, longest = min(results), max(results)
-
-        def typical(found):
-            return sorted([found["seconds"], *found["next_seconds"]])[1]  # median of three
-
         ratio = typical(results[longest]) / typical(results[shortest])
-        print(
-            f"Rollup time (median of three runs), {longest} vs {shortest} days of history "
-            f"({longest / shortest:.0f}x the history): {typical(results[longest]):.2f} s vs "
-            f"{typical(results[shortest]):.2f} s = {ratio:.2f}x"
+        targets.check(
+            f"rollup time, {longest} vs {shortest} days of history "
+            f"({longest / shortest:.0f}x the history)",
+            f"{typical(results[longest]):.2f} s / {typical(results[shortest]):.2f} s "
+            f"= {ratio:.2f}x",
+            f"<= {TARGET_GROWTH}x (flat in the history length)",
+            ratio <= TARGET_GROWTH,
         )
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

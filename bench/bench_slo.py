@@ -1,23 +1,35 @@
 """Benchmark: budgets, burn rates and alert evaluation for 10,000 SLOs from stored buckets.
 
-Builds a throw-away test database (PostgreSQL when DATABASE_URL points at one) with
-10 accounts x 1,000 SLOs and 31 days of hour and day buckets each (7.4 M hour rows), then
-times, from the buckets:
+Run: ``python bench/bench_slo.py [SLOS] [--keep]`` (default 10,000 SLOs; also part of
+``make bench``). PostgreSQL at BENCH_PG_SERVER (default postgres://postgres@127.0.0.1:5432),
+its own database sla_bench_slo (created if missing, migrated, emptied and refilled; with
+--keep the data of an earlier run with the same SLO count is reused); no Redis.
+Data (one INSERT ... SELECT, not timed): 10 accounts x 1,000 SLOs, half time SLIs, half
+request SLIs, with 31 days of hour and day buckets each (7.6 M hour rows). Timed, from the
+buckets:
+
   1. budget and burn rates (5m, 30m, 1h, 6h, 3d) of every SLO over its 30-day window;
-  2. the per-minute alert evaluation (the same reads + the multi-window state machine);
-  3. the per-minute bucket advance (time SLIs through the engine) in steady state.
-Usage: python bench/bench_slo.py [SLOS]   (default 10000; PostgreSQL strongly advised)
+  2. the per-minute alert evaluation (the same reads + the multi-window state machine),
+     a first run in which alerts fire and a second, steady-state run;
+  3. the per-minute bucket advance (time SLIs through the engine) in steady state (no
+     target; shown for scale).
+
+Targets (issue 5): 1. under 5 s; 2. under 10 s (each run). Exit code 1 if missed.
 """
 
+import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaportal.settings")
 
+from bench.common import Targets, django_on_postgres, fresh_data, machine
+
+DATABASE = "sla_bench_slo"
+TARGET_BUDGETS_SECONDS = 5.0
+TARGET_ALERTS_SECONDS = 10.0
 ACCOUNTS = 10
 NOW = dt.datetime(2026, 11, 21, 12, 2, 30, tzinfo=dt.UTC)
 DAYS = 31
@@ -95,45 +107,35 @@ def _populate(total_slos: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def main() -> None:
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    total_slos = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    if connection.vendor != "postgresql":
-        print("bench_slo needs PostgreSQL: set DATABASE_URL=postgres://...")
-        return
-    keep = os.environ.get("BENCH_KEEPDB") == "1"  # re-use the generated data (development)
-    old_name = connection.settings_dict["NAME"]
-    # Its own database, so a test run on the same server is not disturbed.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{Path(old_name).name}"
-    connection.creation.create_test_db(verbosity=0, keepdb=keep, serialize=False)
-    try:
-        _run(total_slos)
-    finally:
-        if not keep:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("slos", nargs="?", type=int, default=10_000)
+    parser.add_argument("--keep", action="store_true", help="reuse the data of an earlier run")
+    args = parser.parse_args()
+    django_on_postgres(DATABASE)
+    print(f"machine: {machine()}")
+    return _run(args.slos, args.keep)
 
 
-def _run(total_slos: int) -> None:
+def _run(total_slos: int, keep: bool) -> int:
     import time_machine
 
     from accounts.models import Account
-    from sla.models import SLOHourBucket
+    from sla.models import SLO, SLOHourBucket
     from sla.selectors.slo import slo_list, slo_statuses
     from sla.services.slo_alerts import slo_alerts_evaluate
     from sla.services.slo_buckets import slo_buckets_refresh
 
     started = time.perf_counter()
-    if not Account.objects.exists():
+    if not (keep and SLO.objects.count() == total_slos):
+        fresh_data()
         _populate(total_slos)
     rows = SLOHourBucket.objects.count()
     print(
         f"setup: {total_slos:,} SLOs, {rows:,} hour rows in {time.perf_counter() - started:.1f} s"
     )
     accounts = list(Account.objects.order_by("pk"))
+    targets = Targets("bench_slo")
 
     started = time.perf_counter()
     burning = 0
@@ -141,9 +143,12 @@ def _run(total_slos: int) -> None:
         statuses = slo_statuses(account=account, slos=list(slo_list(account=account)), now=NOW)
         burning += sum(1 for status in statuses.values() if (status.burn_rates[3600] or 0) > 1)
     budgets_seconds = time.perf_counter() - started
-    print(
-        f"budgets + burn rates (30-day window, 5 lookbacks) for {total_slos:,} SLOs: "
-        f"{budgets_seconds:.2f} s ({burning} burning faster than 1x over 1 h)"
+    print(f"{burning} SLOs burning faster than 1x over 1 h")
+    targets.check(
+        f"budgets + burn rates (30-day window, 5 lookbacks), {total_slos:,} SLOs",
+        f"{budgets_seconds:.2f} s",
+        f"< {TARGET_BUDGETS_SECONDS:.0f} s",
+        budgets_seconds < TARGET_BUDGETS_SECONDS,
     )
 
     with time_machine.travel(NOW, tick=False):
@@ -153,18 +158,22 @@ def _run(total_slos: int) -> None:
             for account in accounts:
                 fired += slo_alerts_evaluate(account=account, now=NOW)["fired"]
             seconds = time.perf_counter() - started
-            print(
-                f"per-minute alert evaluation ({label} run) for {total_slos:,} SLOs: "
-                f"{seconds:.2f} s ({fired} alerts fired)"
+            targets.check(
+                f"per-minute alert evaluation ({label} run, {fired} alerts fired), "
+                f"{total_slos:,} SLOs",
+                f"{seconds:.2f} s",
+                f"< {TARGET_ALERTS_SECONDS:.0f} s",
+                seconds < TARGET_ALERTS_SECONDS,
             )
         started = time.perf_counter()
         for account in accounts:
             slo_buckets_refresh(account=account, now=NOW)
         print(
             f"per-minute bucket advance (steady state) for {total_slos:,} SLOs: "
-            f"{time.perf_counter() - started:.2f} s"
+            f"{time.perf_counter() - started:.2f} s (no target)"
         )
+    return targets.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

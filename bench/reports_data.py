@@ -10,9 +10,10 @@ current period results of every service (what the 5-minute job stores).
 """
 
 import datetime as dt
-import io
 import random
 from zoneinfo import ZoneInfo
+
+from bench.common import copy_rows, fresh_data
 
 ZONE_NAME = "Europe/Berlin"
 SLUG = "bench-reports"
@@ -23,29 +24,10 @@ SLOTS = 12
 SLOT_US = 300_000_000
 
 
-def copy_rows(table: str, columns: list[str], rows) -> int:
-    from django.db import connection
-
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join(row) + "\n")
-        count += 1
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        quoted = ", ".join(f'"{column}"' for column in columns)
-        with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-            copy.write(buffer.read())
-    return count
-
-
 def _fresh_account():
-    from django.db import connection
-
     from accounts.models import Account
 
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE accounts_account CASCADE")
+    fresh_data()
     return Account.objects.create(name="Bench Reports – Zürich", slug=SLUG, timezone=ZONE_NAME)
 
 
@@ -109,13 +91,13 @@ def _history(account, services, now, days, rng):
                 [str(account.pk), str(service.pk), instant.isoformat(), state, "", key, stamp]
             )
         for begin, end, state in spells:
-            ended = end.isoformat() if end <= now else r"\N"
+            ended = end.isoformat() if end <= now else None
             current = "OK" if end <= now else state
             incidents.append(
                 [
                     str(account.pk),
                     str(service.pk),
-                    r"\N",
+                    None,
                     begin.isoformat(),
                     ended,
                     state,
@@ -128,7 +110,7 @@ def _history(account, services, now, days, rng):
                 [
                     str(account.pk),
                     str(service.pk),
-                    r"\N",
+                    None,
                     day.isoformat(),
                     *map(str, (ok, warn, crit, 0.0, 0.0, 0.0)),
                 ]
@@ -156,7 +138,7 @@ def _write_history(account, events, incidents, daily, group_sums) -> dict:
         daily.append(
             [
                 str(account.pk),
-                r"\N",
+                None,
                 str(group_id),
                 day.isoformat(),
                 str(ok / members),
