@@ -8,11 +8,14 @@ ones. Weekly downtimes are expanded into their occurrences here too.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Q
 
 from sla.engine import Interval
+from sla.engine.instants import to_micros
 from sla.models import Downtime, Recurrence
 
 
@@ -102,3 +105,52 @@ def downtime_index(*, account, start: dt.datetime, end: dt.datetime) -> Downtime
     for downtime in scoped.filter(recurrence=Recurrence.WEEKLY):
         index.add(downtime.service_id, downtime.group_id, weekly_windows(downtime, start, end))
     return index
+
+
+class MicrosInterval(NamedTuple):
+    """A downtime interval as epoch microseconds (the engine's bulk unit)."""
+
+    start: int
+    end: int
+
+
+_POSTGRES_ONCE_MICROS = """
+    SELECT service_id, group_id, (EXTRACT(EPOCH FROM start) * 1000000)::bigint,
+           (EXTRACT(EPOCH FROM "end") * 1000000)::bigint
+    FROM {table}
+    WHERE account_id = %s AND recurrence = %s AND start < %s AND ("end" IS NULL OR "end" > %s)
+""".replace("{table}", Downtime._meta.db_table)
+
+
+def downtime_index_micros(*, account, start: dt.datetime, end: dt.datetime) -> DowntimeIndex:
+    """`downtime_index` with every instant as epoch microseconds: the intervals are
+    MicrosInterval and the index's own range too, so `for_service`/`for_group` give
+    (start, end) integer pairs, for bulk readers that feed the engine integers. On
+    PostgreSQL the database computes the integers of the one-off downtimes, which spares
+    two datetime objects per row (there can be tens of thousands)."""
+    if connection.vendor != "postgresql":
+        index = downtime_index(account=account, start=start, end=end)
+        micros = DowntimeIndex(start=to_micros(start), end=to_micros(end))
+        for target, source in (
+            (micros.by_service, index.by_service),
+            (micros.by_group, index.by_group),
+        ):
+            for key, intervals in source.items():
+                target[key] = [_micros(interval) for interval in intervals]
+        micros.account_wide = [_micros(interval) for interval in index.account_wide]
+        return micros
+    index = DowntimeIndex(start=to_micros(start), end=to_micros(end))
+    with connection.cursor() as cursor:
+        cursor.execute(_POSTGRES_ONCE_MICROS, [account.pk, Recurrence.ONCE, end, start])
+        for service_id, group_id, begin, finish in cursor.fetchall():
+            index.add(service_id, group_id, [MicrosInterval(begin, finish)])
+    overlapping = Q(start__lt=end) & (Q(end__isnull=True) | Q(end__gt=start))
+    weekly = Downtime.objects.for_account(account).filter(overlapping, recurrence=Recurrence.WEEKLY)
+    for downtime in weekly:
+        windows = weekly_windows(downtime, start, end)
+        index.add(downtime.service_id, downtime.group_id, [_micros(window) for window in windows])
+    return index
+
+
+def _micros(interval: Interval) -> MicrosInterval:
+    return MicrosInterval(to_micros(interval.start), to_micros(interval.end))

@@ -19,6 +19,7 @@ from sla.selectors.definitions import sla_spec
 from sla.selectors.groups import group_engine_inputs
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.signals import sla_state_changed
+from sla.sql import bulk_cursor, is_postgres
 
 STALE_UPDATE_CHUNK = 500
 
@@ -196,20 +197,50 @@ def period_results_refresh_current(
 # --------------------------------------------------------------------------- staleness
 
 
+_PG_MARK_STALE = """
+WITH c AS (
+    SELECT * FROM unnest(%b::bigint[], %b::timestamptz[]) AS c(service_id, since)
+), services AS (
+    UPDATE {result} AS r SET stale = true FROM c
+    WHERE r.service_id = c.service_id AND r.period_end > c.since
+      AND r.account_id = %s AND NOT r.stale AND r.complete
+    RETURNING 1
+), groups AS (
+    UPDATE {result} AS r SET stale = true
+    WHERE r.account_id = %s AND NOT r.stale AND r.complete AND r.period_end > %s
+      AND r.group_id IN (
+          SELECT s.group_id FROM {service} AS s JOIN c ON s.id = c.service_id
+          WHERE s.account_id = %s AND s.group_id IS NOT NULL
+      )
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM groups)
+""".replace("{result}", PeriodResult._meta.db_table).replace("{service}", Service._meta.db_table)
+
+
 def period_results_mark_stale(*, account, changes: dict) -> int:
     """History of services changed from the given instants on: their stored results (and
     those of their groups) for ended periods ending after that instant are stale.
 
-    Runs after every ingest commit, so it stays a few statements whatever the number of
-    services: per 500 services one read of the candidate rows (index service, period_end;
-    the instant of each service applied in Python) and one UPDATE by primary key, plus one
-    UPDATE for the group rows. The rows of the current period are recomputed by the
-    periodic refresh anyway and are not touched.
+    Runs after every ingest commit, so its cost must not follow the number of services: on
+    PostgreSQL one statement (each service's rows by the (service, period_end) index from
+    its own instant, the group rows from the earliest instant); elsewhere, per 500
+    services, one read of the candidate rows and one UPDATE by key, plus one for the
+    groups. The rows of the current period are recomputed by the periodic refresh anyway
+    and are not touched.
     """
     if not changes:
         return 0
-    scoped = PeriodResult.objects.for_account(account).filter(stale=False, complete=True)
     earliest = min(changes.values())
+    if is_postgres():
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                _PG_MARK_STALE,
+                [list(changes), list(changes.values()), account.pk, account.pk, earliest,
+                 account.pk],
+            )  # fmt: skip
+            return cursor.fetchone()[0]
+    scoped = PeriodResult.objects.for_account(account).filter(stale=False, complete=True)
     items = list(changes.items())
     marked = 0
     for offset in range(0, len(items), STALE_UPDATE_CHUNK):
