@@ -12,12 +12,17 @@ runs on 127.0.0.1 with ``--worker-class gthread --workers <nproc + 1> --threads 
 1. batch throughput: batches of 1,000 new events (random services among 1,000, random
    instants of the last week, unique ids) from 4 concurrent Python clients (bodies
    serialised beforehand);
-2. single-event latency with 50 concurrent clients: wrk (``-t2 -c50``, keep-alive) with a
-   Lua script that POSTs one new event per request (unique id). Each connection waits a
-   random time (uniform, ``--intervals`` ms on average) before each request, so the
-   offered load is about 50 / interval; one run per interval, the last back to back
-   (0 ms: the server saturated, which shows the capacity). Every run prints the request
-   rate it was measured at; the highest rate at which p99 stays under 20 ms is reported;
+2. (after the batch phase the grown tables are vacuumed and analyzed, a checkpoint is
+   written and the machine left quiet for 5 s, so autovacuum does not start in the
+   middle of the next phase) single-event latency with 50 concurrent clients, one run per
+   ``--intervals`` value:
+   50 Python threads, each an agent that waits a random time (uniform, the interval on
+   average) and then opens a connection, POSTs one new event (unique id), reads the answer
+   and closes (latency: connect to last byte, in the client), so the offered load is about
+   50 / interval; the last run (0 ms) is wrk (``-t2 -c50``, keep-alive, a Lua script making
+   each request a new event) back to back: the server saturated, which shows its capacity
+   and the latency at that rate. Every run prints the request rate it was measured at; the
+   highest rate at which p99 stays under 20 ms is reported;
 3. the rate of a raw ``COPY`` of the same number of rows into the same table, and the
    ratio HTTP / COPY.
 
@@ -35,6 +40,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import sys
 import threading
 import time
@@ -172,14 +178,76 @@ end
 """
 
 
-def single_event_latency(port, secret, args, interval_ms: int, seconds: int) -> dict:
-    """wrk with `args.clients` keep-alive connections, each POSTing one new event per
-    request and waiting `interval_ms` on average (uniform 0..2x, so the connections do not
-    march in lockstep; 0: no wait) before each. Latency: request written to response read,
-    measured by wrk."""
+def settle() -> None:
+    """Let the database finish with the batch phase before latency is measured: vacuum and
+    analyze the tables it grew (autovacuum would otherwise start on them during the first
+    latency run), write a checkpoint, then let the machine go quiet."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) sla_statusevent, sla_rollupmark, sla_service")
+        cursor.execute("CHECKPOINT")
+    connection.close()
+    time.sleep(5)
+
+
+def agents_latency(port, secret, args, interval_ms: int, seconds: float) -> dict:
+    """`args.clients` threads, each an agent: wait a random time (`interval_ms` on average,
+    uniform 0..2x so the agents do not march in lockstep), open a connection, POST one new
+    event, read the answer, close. Latency: connect to last byte, in the client."""
+    headers = {
+        "Authorization": f"Bearer {secret}",
+        "Content-Type": "application/json",
+        "Connection": "close",
+    }
+    latencies: list[list[float]] = [[] for _ in range(args.clients)]
+    prefix = uuid.uuid4().hex[:8]
+    stop_at = time.perf_counter() + seconds
+
+    def worker(index):
+        pace = random.Random(index)
+        number = 0
+        while True:
+            time.sleep(pace.uniform(0, 2 * interval_ms) / 1000)
+            if time.perf_counter() >= stop_at:
+                return
+            number += 1
+            body = json.dumps(
+                {
+                    "service": f"bench/svc-{pace.randrange(args.services):05d}",
+                    "at": dt.datetime.now(dt.UTC).isoformat(),
+                    "state": "OK",
+                    "id": f"{prefix}-{index}-{number}",
+                }
+            )
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("POST", "/api/v1/events", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}")
+            latencies[index].append(time.perf_counter() - started)
+
+    elapsed = run_threads(args.clients, worker)
+    samples = sorted(value for client in latencies for value in client)
+    quantiles = statistics.quantiles(samples, n=100, method="inclusive")
+    return {
+        "rate": len(samples) / elapsed,
+        "p50": quantiles[49] * 1000,
+        "p95": quantiles[94] * 1000,
+        "p99": quantiles[98] * 1000,
+        "max": samples[-1] * 1000,
+    }
+
+
+def saturation_latency(port, secret, args, seconds: int) -> dict:
+    """wrk with `args.clients` keep-alive connections sending one new event per request
+    back to back: the server's capacity, and the latency when it is saturated."""
     script = WRK_SCRIPT % {
         "secret": secret,
-        "seed": interval_ms,
+        "seed": seconds,
         "prefix": uuid.uuid4().hex[:10],
         "services": args.services,
     }
@@ -188,7 +256,6 @@ def single_event_latency(port, secret, args, interval_ms: int, seconds: int) -> 
         connections=args.clients,
         seconds=seconds,
         script=script,
-        rate=args.clients * 1000 / interval_ms if interval_ms else None,
     )
     if found["status_errors"] or found["errors"]:
         raise SystemExit(f"wrk saw errors: {found}")
@@ -240,7 +307,7 @@ def main() -> int:
         "--intervals",
         type=lambda text: [int(value) for value in text.split(",")],
         default=[1000, 500, 250, 167, 125, 100, 0],
-        help="ms each client waits on average before each event, one run each (0: none)",
+        help="ms each agent waits on average before each event, one run each (0: wrk, none)",
     )
     parser.add_argument(
         "--judge-interval", type=int, default=1000, help="the run the p99 target is judged on"
@@ -268,11 +335,20 @@ def main() -> int:
             f"batch ingest: {total:,} events in batches of {args.batch_size} from "
             f"{args.batch_clients} clients: {rate:,.0f} events/s"
         )
-        single_event_latency(port, secret, args, 0, 3)  # warm every worker's connections
+        settle()
+        saturation_latency(port, secret, args, 3)  # warm every worker's connections
+        time.sleep(2)
         for interval_ms in args.intervals:
-            found = single_event_latency(port, secret, args, interval_ms, args.seconds)
+            if interval_ms:
+                found = agents_latency(port, secret, args, interval_ms, args.seconds)
+            else:
+                found = saturation_latency(port, secret, args, args.seconds)
             runs[interval_ms] = found
-            pace = f"each every {interval_ms} ms on average" if interval_ms else "back to back"
+            pace = (
+                f"each every {interval_ms} ms on average (Python agents)"
+                if interval_ms
+                else "back to back (wrk)"
+            )
             print(
                 f"single events, {args.clients} clients {pace}: measured at "
                 f"{found['rate']:,.0f} req/s: p50 {found['p50']:.1f} ms, "

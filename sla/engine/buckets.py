@@ -80,6 +80,11 @@ class BucketSeconds:
     downtime: float = 0.0
 
     @property
+    def seconds(self) -> tuple[float, float, float, float, float, float]:
+        """The six figures in column order: ok, warn, crit, unknown, unmonitored, downtime."""
+        return (self.ok, self.warn, self.crit, self.unknown, self.unmonitored, self.downtime)
+
+    @property
     def total(self) -> float:
         """Seconds of the state columns: always the bucket length."""
         return self.ok + self.warn + self.crit + self.unknown + self.unmonitored
@@ -198,16 +203,7 @@ def sum_buckets(buckets: Sequence[BucketSeconds], start: datetime) -> BucketSeco
     """The sum of several buckets' seconds, labelled with ``start`` (e.g. an hour or a day)."""
     totals = [0.0] * (len(SNAPSHOT_STATES) + 1)
     for bucket in buckets:
-        for index, value in enumerate(
-            (
-                bucket.ok,
-                bucket.warn,
-                bucket.crit,
-                bucket.unknown,
-                bucket.unmonitored,
-                bucket.downtime,
-            )
-        ):
+        for index, value in enumerate(bucket.seconds):
             totals[index] += value
     return BucketSeconds(start, *totals)
 

@@ -3,8 +3,9 @@ group's SLA (and error budget) is evaluated exactly like a service's."""
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
-from sla.engine import Event, Interval
+from sla.engine import Event, Interval, Span
 from sla.engine.groups import group_timeline_from_events, spans_to_events
 from sla.models import Service, ServiceGroup
 from sla.selectors.downtimes import downtime_index
@@ -27,6 +28,47 @@ def group_aggregations(*, account, group_ids) -> dict[int, tuple[str, int | None
         group_id: (aggregation, (k or 1) if aggregation == "k_of_n" else None)
         for group_id, aggregation, k in rows.values_list("id", "aggregation", "k")
     }
+
+
+@dataclass
+class GroupHistories:
+    """The member histories of several groups, read in one go: each group's timeline is
+    derived from them on demand."""
+
+    members: dict[int, list[int]]
+    aggregations: dict[int, tuple[str, int | None]]
+    events: dict[int, list[Event]]
+
+    def timeline(self, group_id: int, start: dt.datetime, end: dt.datetime) -> list[Span] | None:
+        """The group's derived timeline over [start, end); None for a group deleted since."""
+        if group_id not in self.aggregations:
+            return None
+        aggregation, k = self.aggregations[group_id]
+        return group_timeline_from_events(
+            [self.events[service_id] for service_id in self.members.get(group_id, [])],
+            aggregation=aggregation,
+            k=k,
+            start=start,
+            end=end,
+        )
+
+
+def group_histories(
+    *, account, starts: dict[int, dt.datetime], end: dt.datetime | None = None
+) -> GroupHistories:
+    """Members, aggregations and member histories of the groups in `starts` (group id ->
+    the instant its timeline is needed from), with three reads whatever the group count."""
+    members = group_members(account=account, group_ids=list(starts))
+    member_starts = {
+        service_id: starts[group_id]
+        for group_id, service_ids in members.items()
+        for service_id in service_ids
+    }
+    return GroupHistories(
+        members=members,
+        aggregations=group_aggregations(account=account, group_ids=list(starts)),
+        events=histories(account=account, starts=member_starts, end=end),
+    )
 
 
 def group_events_from_members(

@@ -11,10 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sla.engine import OK, STATE_BADNESS, Span, state_timeline
-from sla.engine.groups import group_timeline_from_events
 from sla.engine.states import STATES
 from sla.models import Incident, Service
-from sla.selectors.groups import group_aggregations, group_members
+from sla.selectors.groups import group_histories
 from sla.selectors.history import histories, incident_starts_from
 from sla.sql import BADNESS_SQL, Column, bulk_cursor, is_postgres, update_from_rows
 
@@ -187,26 +186,11 @@ def incidents_rebuild_groups(*, account, froms: dict[int, dt.datetime], now: dt.
         return 0
     starts = _rebuild_starts(account, "group", froms)
     _delete_from(account, "group", starts)
-    members = group_members(account=account, group_ids=list(starts))
-    aggregations = group_aggregations(account=account, group_ids=list(starts))
-    member_starts = {
-        service_id: starts[group_id]
-        for group_id, service_ids in members.items()
-        for service_id in service_ids
-    }
-    events = histories(account=account, starts=member_starts)
-    horizon = _horizon(now, events)
+    found = group_histories(account=account, starts=starts)
+    horizon = _horizon(now, found.events)
     derived = {}
     for group_id, start in starts.items():
-        if group_id not in aggregations:
-            continue  # deleted meanwhile
-        aggregation, k = aggregations[group_id]
-        timeline = group_timeline_from_events(
-            [events[service_id] for service_id in members.get(group_id, [])],
-            aggregation=aggregation,
-            k=k,
-            start=start,
-            end=horizon,
-        )
-        derived[group_id] = derive_incidents(timeline)
+        timeline = found.timeline(group_id, start, horizon)
+        if timeline is not None:  # None: the group was deleted meanwhile
+            derived[group_id] = derive_incidents(timeline)
     return _save(account, "group", derived)

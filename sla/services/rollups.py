@@ -26,10 +26,9 @@ from django.utils import timezone
 
 from sla.engine import state_timeline
 from sla.engine.buckets import bucket_floor, bucket_seconds, local_day, local_day_bounds
-from sla.engine.groups import group_timeline_from_events
 from sla.models import DailyUptime, RollupMark, Service, UptimeSnapshot
 from sla.selectors.downtimes import downtime_index
-from sla.selectors.groups import group_aggregations, group_members
+from sla.selectors.groups import group_histories
 from sla.selectors.history import histories
 from sla.services.incidents import incidents_rebuild_groups, incidents_rebuild_services
 from sla.services.marks import marks_finish, marks_propagate_to_groups
@@ -92,12 +91,7 @@ def _snapshot_rows(account, field_name, subject_id, buckets) -> list[tuple]:
             account.pk,
             subject_id,
             bucket.start,
-            bucket.ok,
-            bucket.warn,
-            bucket.crit,
-            bucket.unknown,
-            bucket.unmonitored,
-            bucket.downtime,
+            *bucket.seconds,
         )
         for bucket in buckets
     ]
@@ -170,16 +164,7 @@ def _daily_rollup(account, field_name: str, computed, ranges, watermarks) -> int
         for bucket in buckets:
             key = (subject_id, local_day(bucket.start, tz_name))
             row = totals.setdefault(key, [0.0] * len(SECONDS_FIELDS))
-            for index, value in enumerate(
-                (
-                    bucket.ok,
-                    bucket.warn,
-                    bucket.crit,
-                    bucket.unknown,
-                    bucket.unmonitored,
-                    bucket.downtime,
-                )
-            ):
+            for index, value in enumerate(bucket.seconds):
                 row[index] += value
         first_day = local_day(range_start, tz_name)
         day_start = local_day_bounds(first_day, tz_name)[0]
@@ -245,27 +230,13 @@ def _roll_groups(account, marks: list[RollupMark], now, end, horizon, stats) -> 
         if start is not None and start < end:
             ranges[mark.group_id] = start
     if ranges:
-        members = group_members(account=account, group_ids=list(ranges))
-        aggregations = group_aggregations(account=account, group_ids=list(ranges))
-        member_starts = {
-            service_id: ranges[group_id]
-            for group_id, service_ids in members.items()
-            for service_id in service_ids
-        }
-        events = histories(account=account, starts=member_starts, end=end)
+        found = group_histories(account=account, starts=ranges, end=end)
         downtimes = downtime_index(account=account, start=min(ranges.values()), end=end)
         computed = {}
         for group_id, start in ranges.items():
-            if group_id not in aggregations:
-                continue
-            aggregation, k = aggregations[group_id]
-            timeline = group_timeline_from_events(
-                [events[service_id] for service_id in members.get(group_id, [])],
-                aggregation=aggregation,
-                k=k,
-                start=start,
-                end=end,
-            )
+            timeline = found.timeline(group_id, start, end)
+            if timeline is None:
+                continue  # the group was deleted meanwhile
             intervals = downtimes.for_group(group_id, start, end)
             computed[group_id] = bucket_seconds(timeline, intervals, start, end)
         watermarks = {mark.group_id: mark.rolled_until for mark in marks}

@@ -38,6 +38,10 @@ def _start(**variables) -> subprocess.CompletedProcess:
         ({"SLA_ENABLED": "perhaps"}, "SLA_ENABLED"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"SLA_DEFAULT_TIMEZONE": "Mars/Olympus"}, "SLA_DEFAULT_TIMEZONE"),
+        (
+            {"DATABASE_URL": "postgres://u@127.0.0.1/x", "DATABASE_PREPARED_STATEMENTS": "?"},
+            "DATABASE_PREPARED_STATEMENTS",
+        ),
     ],
 )
 def test_bad_values_fail_at_start_naming_the_variable(variables, named):
@@ -49,6 +53,25 @@ def test_bad_values_fail_at_start_naming_the_variable(variables, named):
 def test_production_start_with_secret_key_works():
     result = _start(DEBUG="false", SECRET_KEY="a-real-secret-value-for-the-test")
     assert result.returncode == 0, result.stderr
+
+
+def _prepare_threshold(**variables) -> str:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
+    )
+    environment = {**os.environ, **variables, "DJANGO_SETTINGS_MODULE": "slaportal.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgres_statements_are_prepared_unless_turned_off():
+    url = "postgres://u@127.0.0.1:5432/sla"
+    assert _prepare_threshold(DATABASE_URL=url) == "5"
+    assert _prepare_threshold(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false") == "None"
 
 
 def test_helpers_defaults_and_parsing():
