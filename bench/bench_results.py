@@ -86,6 +86,10 @@ def _generate(account, services: int, changes: int, seed: int = 1):
         ],
         downtime_rows,
     )
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # statistics, as autovacuum would gather them
+        cursor.execute("ANALYZE sla_statusevent, sla_downtime, sla_service")
     return len(event_rows)
 
 

@@ -17,6 +17,7 @@ from sla.selectors.bulk import services_inputs
 from sla.selectors.definitions import ordered_rules, sla_for_group, sla_for_service, sla_spec
 from sla.selectors.groups import group_downtime_intervals, group_events
 from sla.selectors.slo import budget_json, slo_list, slo_statuses
+from slaportal.gcpause import collector_paused
 
 HOUR_SECONDS = 3600
 JUST_BEFORE = dt.timedelta(microseconds=1)
@@ -136,10 +137,13 @@ def sla_results_as_of(*, account, services, groups, day_end: dt.datetime) -> tup
         spec = sla_spec(sla)
         start, _ = _period_of_day(sla, day_end)
         reads_from = inputs_start(spec, start)
-        inputs = services_inputs(account=account, services=members, start=reads_from, end=day_end)
-        for service, events, downtimes in inputs:
-            [result] = evaluate(spec, events, downtimes, start, day_end, day_end)
-            service_results[service.pk] = period_json(sla, spec, requirements[sla.pk], result)
+        with collector_paused():
+            inputs = services_inputs(
+                account=account, services=members, start=reads_from, end=day_end
+            )
+            for service, events, downtimes in inputs:
+                [result] = evaluate(spec, events, downtimes, start, day_end, day_end)
+                service_results[service.pk] = period_json(sla, spec, requirements[sla.pk], result)
     groups_by_id = {group.pk: group for group in groups}
     for group_id, sla in group_slas.items():
         group = groups_by_id[group_id]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from .instants import from_micros, require_aware, to_micros, to_seconds
+from .instants import require_aware, to_micros, to_seconds
 from .periods import next_period, period_bounds, periods_between, previous_period
 from .results import Outage, PeriodResult, RequirementResult
 from .spec import Requirement, SLASpec
@@ -130,7 +130,7 @@ class _Evaluator:
         count = len(found)
         remaining = requirement.max_count - count
         broken = count > requirement.max_count
-        outages = tuple(Outage(from_micros(a), from_micros(b), to_seconds(b - a)) for a, b in found)
+        outages = tuple(Outage(a, b, to_seconds(b - a)) for a, b in found)
         return RequirementResult(
             title=requirement.title,
             kind=requirement.kind,

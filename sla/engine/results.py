@@ -5,19 +5,51 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .instants import from_micros, to_micros
+
 
 def isoformat_utc(instant: datetime) -> str:
     """``2024-03-04T00:00:00Z``: UTC, ISO 8601, ``Z`` suffix, microseconds only if any."""
     return instant.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
-@dataclass(frozen=True, slots=True)
 class Outage:
-    """One outage: a span of the requirement's state that lasted long enough."""
+    """One outage: a span of the requirement's state that lasted long enough.
 
-    start: datetime
-    end: datetime
-    seconds: float
+    Held as epoch microseconds and turned into datetimes only when read: a bulk
+    evaluation finds hundreds of thousands of outages, and most are only stored as JSON
+    or counted. Built from aware datetimes or from integer microseconds alike; treated as
+    immutable (hashable by value).
+    """
+
+    __slots__ = ("_end", "_start", "seconds")
+
+    def __init__(self, start: datetime | int, end: datetime | int, seconds: float):
+        self._start = start if type(start) is int else to_micros(start)
+        self._end = end if type(end) is int else to_micros(end)
+        self.seconds = seconds
+
+    @property
+    def start(self) -> datetime:
+        return from_micros(self._start)
+
+    @property
+    def end(self) -> datetime:
+        return from_micros(self._end)
+
+    def _key(self) -> tuple:
+        return (self._start, self._end, self.seconds)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Outage):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Outage(start={self.start!r}, end={self.end!r}, seconds={self.seconds!r})"
 
     def to_json(self) -> dict:
         return {

@@ -2,13 +2,18 @@
 
 Events come from one cursor ordered by (service, time), so memory holds one service's
 events at a time whatever the number of services or periods. Instants travel as epoch
-microseconds (the engine's own unit): on PostgreSQL the database computes them, which
-spares a datetime object per row; elsewhere they are converted in Python.
+microseconds (the engine's own unit). On PostgreSQL they arrive as integers straight from
+the wire: a binary timestamptz is an int64 of microseconds since 2000-01-01 UTC, so the
+query shifts each instant by the 30 years from 1970 to 2000 and psycopg's C int8 loader
+reads it as microseconds since 1970; no datetime and no numeric is built per row.
+Elsewhere they are converted in Python.
 """
 
 import datetime as dt
+import queue
+import threading
 from collections.abc import Iterator
-from itertools import chain, groupby
+from itertools import chain, count, groupby
 from operator import itemgetter
 
 from django.db import connection
@@ -20,6 +25,7 @@ from sla.models import Service, StatusEvent
 from sla.selectors.downtimes import downtime_index_micros
 
 EVENT_CHUNK = 20_000
+_cursor_numbers = count(1)
 BADNESS = Case(
     When(state="CRIT", then=Value(3)),
     When(state="UNKNOWN", then=Value(2)),
@@ -32,7 +38,7 @@ BADNESS = Case(
 # state in force at `start`; the engine lets the worst of simultaneous events win). One
 # index range scan per service, already in (service, time) order: no sort of all rows.
 POSTGRES_EVENTS = """
-    SELECT e.service_id, (EXTRACT(EPOCH FROM e.at) * 1000000)::bigint, e.state
+    SELECT e.service_id, e.at + interval '946684800 seconds', e.state
     FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS s(id, position)
     CROSS JOIN LATERAL (
         SELECT max(at) AS t FROM {events} WHERE service_id = s.id AND at < %(start)s
@@ -47,21 +53,71 @@ POSTGRES_EVENTS = """
 """
 
 
-def _stream(sql: str, params: dict) -> Iterator[tuple]:
-    return chain.from_iterable(_chunks(sql, params))
+def _binary_chunks(raw, sql: str, params: dict) -> Iterator[list[tuple]]:
+    """Rows of `sql` in chunks from a binary server-side cursor on the psycopg connection
+    `raw` (Django's, so inside its transaction), timestamptz columns loaded as the raw
+    int64 of the wire."""
+    from psycopg.types.numeric import Int8BinaryLoader
 
-
-def _chunks(sql: str, params: dict) -> Iterator[list[tuple]]:
-    with connection.chunked_cursor() as cursor:
+    name = f"sla_bulk_{next(_cursor_numbers)}"
+    # Outside a transaction the cursor must outlive the implicit one (as Django does).
+    with raw.cursor(name=name, binary=True, withhold=raw.autocommit) as cursor:
+        cursor.adapters.register_loader("timestamptz", Int8BinaryLoader)
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(EVENT_CHUNK):
             yield rows
 
 
+def _read_ahead(chunks: Iterator[list[tuple]]) -> Iterator[list[tuple]]:
+    """`chunks`, each fetched by a helper thread while the caller works on the previous
+    one, so the database and the evaluation overlap (the thread waits on the socket with
+    the GIL released). At most two chunks wait in memory. psycopg serialises the use of
+    the shared connection; the thread is joined (its cursor closed) before this returns,
+    also when the caller stops early or the reading fails."""
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_END)
+        except BaseException as error:  # handed to the caller, raised there
+            offer(error)
+        finally:
+            chunks.close()
+
+    reader = threading.Thread(target=produce, name="sla-bulk-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := handoff.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
+_END = object()
+
+
 def _postgres_events(account, service_ids, start, end) -> Iterator[tuple[int, int, str]]:
     sql = POSTGRES_EVENTS.format(events=StatusEvent._meta.db_table)
     params = {"ids": service_ids, "start": start, "end": end, "account": account.pk}
-    return _stream(sql, params)
+    connection.ensure_connection()
+    chunks = _binary_chunks(connection.connection, sql, params)
+    return chain.from_iterable(_read_ahead(chunks))
 
 
 def _initial_events(account, service_ids, start) -> Iterator[tuple[int, int, str]]:

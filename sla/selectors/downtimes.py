@@ -68,6 +68,8 @@ class DowntimeIndex:
 
     def _clipped(self, intervals, start: dt.datetime, end: dt.datetime) -> list[Interval]:
         kept = [interval for interval in intervals if interval.start < end and interval.end > start]
+        if isinstance(self.start, int):
+            return sorted(kept)  # MicrosInterval tuples order by (start, end) natively
         return sorted(kept, key=lambda interval: (interval.start, interval.end))
 
     def for_service(

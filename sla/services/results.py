@@ -20,6 +20,7 @@ from sla.selectors.groups import group_engine_inputs
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.signals import sla_state_changed
 from sla.sql import bulk_cursor, is_postgres
+from slaportal.gcpause import collector_paused
 
 STALE_UPDATE_CHUNK = 500
 
@@ -313,15 +314,16 @@ def period_results_compute_bulk(
     range_from, range_to = periods[0][0], min(periods[-1][1], now)
     computed, batch = 0, []
     start = inputs_start(spec, range_from)
-    inputs = services_inputs(account=account, services=services, start=start, end=now)
-    for service, events, downtimes in inputs:
-        for result in evaluate(spec, events, downtimes, range_from, range_to, now):
-            batch.append((service, result))
-        if len(batch) >= 2000:
-            computed += len(batch)
-            if store:
-                _store_many(account, sla, batch)
-            batch = []
+    with collector_paused():
+        inputs = services_inputs(account=account, services=services, start=start, end=now)
+        for service, events, downtimes in inputs:
+            for result in evaluate(spec, events, downtimes, range_from, range_to, now):
+                batch.append((service, result))
+            if len(batch) >= 2000:
+                computed += len(batch)
+                if store:
+                    _store_many(account, sla, batch)
+                batch = []
     computed += len(batch)
     if store:
         _store_many(account, sla, batch)

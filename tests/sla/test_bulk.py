@@ -174,3 +174,71 @@ def test_bulk_refresh_replaces_rows_and_announces_changes(history):
     assert set(after.values_list("state", flat=True)) <= {"OK", "NODATA"}
     assert set(after.values_list("sla_revision", flat=True)) == {sla.revision}
     assert seen and set(seen) <= {"OK", "NODATA"}
+
+
+INSTANTS = [
+    dt.datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC),  # before the wire's epoch
+    dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(2024, 2, 29, 12, 0, 0, 1, tzinfo=dt.UTC),
+    dt.datetime(2024, 3, 31, 1, 30, 0, 500_000, tzinfo=dt.UTC),  # Berlin DST night
+    dt.datetime(2199, 12, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC),
+]
+
+
+def _stream_of(account, service):
+    start, end = INSTANTS[0] - dt.timedelta(days=1), INSTANTS[-1] + dt.timedelta(days=1)
+    ((_, events, _),) = services_inputs(account=account, services=[service], start=start, end=end)
+    return list(events.rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_instants_arrive_to_the_microsecond_inside_and_outside_a_transaction():
+    from django.db import transaction
+
+    account = AccountFactory()
+    service = ServiceFactory(account=account)
+    for number, instant in enumerate(INSTANTS):
+        StatusEvent.objects.create(
+            account=account, service=service, at=instant, state="WARN", dedup_key=f"i{number}"
+        )
+    expected = [(to_micros(instant), "WARN") for instant in INSTANTS]
+    assert _stream_of(account, service) == expected  # autocommit: a cursor WITH HOLD
+    with transaction.atomic():
+        assert _stream_of(account, service) == expected
+
+
+def _numbered_chunks(log: list, fail_after: int | None = None):
+    try:
+        for number in range(5):
+            if fail_after is not None and number == fail_after:
+                raise RuntimeError("the database went away")
+            yield [number]
+    finally:
+        log.append("closed")
+
+
+def test_read_ahead_gives_every_chunk_in_order():
+    from sla.selectors.bulk import _read_ahead
+
+    log = []
+    assert list(_read_ahead(_numbered_chunks(log))) == [[0], [1], [2], [3], [4]]
+    assert log == ["closed"]
+
+
+def test_read_ahead_stopped_early_closes_its_source_before_returning():
+    from sla.selectors.bulk import _read_ahead
+
+    log = []
+    reader = _read_ahead(_numbered_chunks(log))
+    assert next(reader) == [0]
+    reader.close()  # the caller stops: the helper thread ends, the cursor is closed
+    assert log == ["closed"]
+
+
+def test_read_ahead_raises_the_readers_error_in_the_caller():
+    from sla.selectors.bulk import _read_ahead
+
+    log = []
+    with pytest.raises(RuntimeError, match="went away"):
+        list(_read_ahead(_numbered_chunks(log, fail_after=2)))
+    assert log == ["closed"]
