@@ -11,7 +11,10 @@ Builds a page of 100 components with 90 days of daily rollups (plus SLA results,
 incidents and a maintenance), times cold renders in-process, starts gunicorn on 127.0.0.1
 with the recommended flags (``--worker-class gthread --workers 2 --threads 4``: one
 process per core, keep-alive; see GUNICORN_FLAGS) and runs wrk (2 threads, 100 keep-alive
-connections, gzip) against:
+connections, gzip) beside the refresh-ahead job in its own process (``manage.py
+run_periodic_inprocess --only statuspage.refresh_ahead``, as a Celery worker with beat runs
+it in production: popular documents are re-rendered there before they turn stale, so the
+web workers only serve) against:
 
     1. the cached page through slaportal.wsgi:application (the status page edge cache):
        unpaced (as fast as the server answers: capacity, and p99 at that rate), then paced
@@ -35,6 +38,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 import urllib.request
@@ -43,6 +47,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    ROOT,
     Targets,
     django_on_postgres,
     fresh_data,
@@ -229,8 +234,25 @@ def cold_over_http(url: str, repeats: int) -> list[float]:
     return timings
 
 
+def start_refresh_ahead() -> subprocess.Popen:
+    """The production set-up's refresh-ahead job (statuspage.refresh_ahead, every 10 s) in
+    its own process, as a Celery worker with beat would run it beside the web server."""
+    command = [
+        sys.executable, "manage.py", "run_periodic_inprocess", "--only",
+        "statuspage.refresh_ahead",
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def measure(app: str, page_path: str, duration: int, rates: list[int]) -> dict:
     server, port = start_gunicorn(app, GUNICORN_FLAGS)
+    refresher = start_refresh_ahead()
     base = f"http://127.0.0.1:{port}"
     runs: dict = {"page": {}, "static": {}}
     try:
@@ -250,6 +272,7 @@ def measure(app: str, page_path: str, duration: int, rates: list[int]) -> dict:
                     url, connections=CONNECTIONS, seconds=duration, script=GZIP, rate=rate
                 )
     finally:
+        stop_gunicorn(refresher)
         stop_gunicorn(server)
     runs["info"] = {
         "first_ms": first_ms,

@@ -53,6 +53,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         description="Incidents, 5-minute uptime snapshots and daily rollups, per account",
     ),
     PeriodicJob(
+        name="statuspage-refresh-ahead",
+        task="statuspage.refresh_ahead",
+        every_seconds=10,
+        description="Re-render popular status page documents before they turn stale, so "
+        "web processes never render while serving hits",
+    ),
+    PeriodicJob(
         name="daily-reports",
         task="reporting.daily_reports",
         crontab=daily_crontab(settings.SLA_REPORT_TIME),

@@ -4,6 +4,7 @@
 statuspage.edge); `django_application` is the bare Django application.
 """
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -11,6 +12,16 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaportal.settings")
 django_application = get_wsgi_application()
 
-from statuspage.edge import StatusPageEdge  # noqa: E402 - needs the configured settings
+from django.urls import get_resolver  # noqa: E402 - needs the configured settings
+
+from statuspage.edge import StatusPageEdge  # noqa: E402
 
 application = StatusPageEdge(django_application)
+
+# Load every view now (the URLconf imports them), then move everything loaded so far -
+# modules, classes, settings, about 120,000 objects - out of the collector's reach: a
+# full collection walked them all in about 65 ms, a pause every request in flight felt
+# (the p99 of the status page under load). Objects made while serving are collected as
+# usual.
+get_resolver().url_patterns  # noqa: B018 - imported for its side effect
+gc.freeze()

@@ -10,6 +10,8 @@ Keys, per page slug and document ("variant" = how the page was reached + sub-pat
     sp:s:<slug>:<variant>   the entry's stamp (version + render time), a few bytes
     sp:l:<slug>:<variant>   a short render lock, so one worker re-renders while others
                             keep serving the previous entry (no stampede during an outage)
+    sp:r                    documents rendered on request lately, {slug: {variant: time}},
+                            which the refresh-ahead job keeps fresh (statuspage.refresh)
 
 An entry is fresh for STATUSPAGE_CACHE_SECONDS (automatic states change without a version
 bump, so this bounds their delay) and kept for a day: when a render fails, the last entry
@@ -85,6 +87,10 @@ def _stamp_key(slug: str, variant: str) -> str:
 
 def _lock_key(slug: str, variant: str) -> str:
     return f"{key_prefix()}:l:{slug}:{variant}"
+
+
+def _registry_key() -> str:
+    return f"{key_prefix()}:r"
 
 
 class _LocalEntries:
@@ -302,3 +308,28 @@ def cache_control(private: bool) -> str:
     if private:
         return "private, no-cache"
     return settings.STATUSPAGE_CACHE_CONTROL
+
+
+def register_for_refresh(slug: str, variant: str, *, now: float, window: int, limit: int) -> None:
+    """Note that a document was rendered on request (so it is wanted): the refresh-ahead
+    job keeps it fresh for `window` seconds. At most `limit` documents per page, the most
+    recent. Read-modify-write without a lock: a lost update only means one more
+    on-request render."""
+    registry = cache.get(_registry_key()) or {}
+    variants = {name: at for name, at in registry.get(slug, {}).items() if now - at < window}
+    variants[variant] = now
+    if len(variants) > limit:
+        variants = dict(sorted(variants.items(), key=lambda item: item[1])[-limit:])
+    registry[slug] = variants
+    cache.set(_registry_key(), registry, timeout=window)
+
+
+def registered_for_refresh(*, now: float, window: int) -> dict[str, list[str]]:
+    """{slug: [variant, ...]} of the documents rendered on request within `window`."""
+    registry = cache.get(_registry_key()) or {}
+    found = {}
+    for slug, variants in registry.items():
+        recent = [name for name, at in variants.items() if now - at < window]
+        if recent:
+            found[slug] = recent
+    return found

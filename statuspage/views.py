@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from statuspage import cache, documents, i18n
+from statuspage import cache, documents, i18n, refresh
 from statuspage.render import html
 from statuspage.selectors.pages import page_for_slug_memo
 
@@ -69,18 +69,6 @@ def _http_response(entry, request, cache_state: str) -> HttpResponse:
     return response
 
 
-def _render_entry(page, subpath: str, base: str, version: str):
-    rendered = documents.render(page, subpath, base)
-    return cache.make_entry(
-        version=version,
-        status=200,
-        content_type=rendered.content_type,
-        body=rendered.body,
-        private=page.is_private,
-        headers=rendered.headers + documents.security_headers(),
-    )
-
-
 def serve(request, page, subpath: str, base: str, kind: str) -> HttpResponse:
     """Answer from the cache; re-render when outdated, one renderer at a time."""
     variant = f"{kind}|{subpath}"
@@ -91,7 +79,7 @@ def serve(request, page, subpath: str, base: str, kind: str) -> HttpResponse:
     if usable and not cache.acquire(page.slug, variant):
         return _http_response(entry, request, "STALE")  # another worker is re-rendering
     try:
-        new_entry = _render_entry(page, subpath, base, version)
+        new_entry = refresh.render_entry(page, subpath, base, version)
     except documents.NotFound:
         raise Http404("Not found.") from None
     except Exception:
@@ -105,6 +93,14 @@ def serve(request, page, subpath: str, base: str, kind: str) -> HttpResponse:
         if usable:
             cache.release(page.slug, variant)
     cache.store(page.slug, variant, new_entry)
+    if not new_entry.private:
+        cache.register_for_refresh(
+            page.slug,
+            variant,
+            now=new_entry.rendered_at,
+            window=refresh.REFRESH_WINDOW,
+            limit=refresh.REFRESH_MAX_DOCUMENTS,
+        )
     return _http_response(new_entry, request, "MISS")
 
 

@@ -111,3 +111,15 @@ def test_redis_lock_is_exclusive_and_expires(settings, redis_url):
         first.refresh()
     with singleton_lock(name, timeout=1) as again:
         assert again is not None
+
+
+def test_run_periodic_inprocess_once_with_only_runs_just_that_job(capsys):
+    call_command("run_periodic_inprocess", "--once", "--only", "statuspage.refresh_ahead")
+    assert capsys.readouterr().out.splitlines() == ["ran statuspage-refresh-ahead"]
+
+
+def test_run_periodic_inprocess_names_an_unknown_job():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"--only: no periodic job runs sla\.nothing"):
+        call_command("run_periodic_inprocess", "--once", "--only", "sla.nothing")

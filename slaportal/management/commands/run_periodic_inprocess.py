@@ -9,9 +9,22 @@ and beat instead (see README "Running in production"). Stops on SIGTERM or Ctrl-
 import signal
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from slaportal.periodic import InProcessScheduler
+from slaportal.schedule import PERIODIC_JOBS
+
+
+def _selected_jobs(only: list[str] | None) -> list:
+    if not only:
+        return list(PERIODIC_JOBS)
+    known = {job.task for job in PERIODIC_JOBS}
+    unknown = sorted(set(only) - known)
+    if unknown:
+        raise CommandError(
+            f"--only: no periodic job runs {', '.join(unknown)} (have {sorted(known)})"
+        )
+    return [job for job in PERIODIC_JOBS if job.task in only]
 
 
 class Command(BaseCommand):
@@ -19,9 +32,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="run every job once and exit")
+        parser.add_argument(
+            "--only",
+            action="append",
+            metavar="TASK",
+            help="run only this job (its task name, e.g. statuspage.refresh_ahead); repeatable",
+        )
 
-    def handle(self, *args, once=False, **options):
-        scheduler = InProcessScheduler()
+    def handle(self, *args, once=False, only=None, **options):
+        scheduler = InProcessScheduler(jobs=_selected_jobs(only))
         if settings.REDIS_URL:
             self.stderr.write(
                 "REDIS_URL is set: the jobs' units go to the Celery workers "
