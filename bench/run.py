@@ -6,11 +6,14 @@
 Each benchmark is a separate process that prints its own figures, each target line
 ("TARGET figure: measured (target ...): met|MISSED") and exits 1 when it misses a target.
 This runner checks first that PostgreSQL (BENCH_PG_SERVER) and Redis (BENCH_REDIS_URL) answer,
-streams every script's output, then repeats all target lines in one summary and exits 1 if
-any script failed. Nothing else may run on the machine meanwhile: the figures are timings.
+waits before each script until the 1-minute load average is under 1.5 (at most 3 minutes:
+the previous benchmark's autovacuum and checkpoints), streams every script's output, then
+repeats all target lines in one summary and exits 1 if any script failed. Nothing else may
+run on the machine meanwhile: the figures are timings.
 Record them with the machine line and date in bench/RESULTS.md.
 """
 
+import os
 import subprocess
 import sys
 import time
@@ -54,11 +57,26 @@ def _scripts(names: list[str]) -> list[Path]:
     return [found[name] for name in ordered + sorted(set(found) - set(ordered))]
 
 
+QUIET_LOAD = 1.5  # 1-minute load average (2 cores) below which the machine counts as quiet
+QUIET_WAIT_SECONDS = 180
+
+
+def _wait_until_quiet() -> None:
+    """Wait (at most QUIET_WAIT_SECONDS) for the previous benchmark's aftermath - PostgreSQL
+    autovacuum and checkpoints after millions of rows, exiting servers - to settle, so one
+    benchmark's figures do not carry the last one's load."""
+    deadline = time.monotonic() + QUIET_WAIT_SECONDS
+    while os.getloadavg()[0] > QUIET_LOAD and time.monotonic() < deadline:
+        time.sleep(5)
+
+
 def main() -> int:
     scripts = _scripts(sys.argv[1:])
     _services_answer()
     failed, targets = [], []
-    for script in scripts:
+    for index, script in enumerate(scripts):
+        if index:
+            _wait_until_quiet()
         print(f"=== {script.name} ===", flush=True)
         started = time.monotonic()
         process = subprocess.Popen(
