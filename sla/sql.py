@@ -26,6 +26,17 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def prepared() -> bool:
+    """`prepare=` for psycopg's execute of a hot per-request statement (the ingest path):
+    prepared on the connection at its first run, so later runs skip parsing and planning.
+    Off with DATABASE_PREPARED_STATEMENTS=false (transaction-pooling PgBouncer before 1.21).
+    Bulk statements of the periodic jobs are not prepared: a generic plan could not see
+    how many rows their array parameters hold."""
+    from django.conf import settings
+
+    return settings.DATABASE_PREPARED_STATEMENTS
+
+
 def least_sql(left: str, right: str) -> str:
     """The earlier of two nullable instants (NULL only when both are NULL)."""
     if is_postgres():

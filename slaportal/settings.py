@@ -87,13 +87,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several processes (web, in-process jobs) share the file; wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# PostgreSQL: the few set-based statements every ingest request runs (sla/sql.py
+# prepared()) are prepared server-side per connection: their planning cost more than their
+# execution (about 1 ms per single-event POST). Django's own queries never are.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django turns psycopg's prepared statements off (for transaction-pooling PgBouncer);
-    # its own queries use client-side binding and are never prepared anyway. The set-based
-    # statements of ingest (sla/sql.py bulk_cursor) are, after 5 runs on a connection:
-    # their planning cost more than their execution (about 1 ms per single-event POST).
+    # psycopg prepares nothing, even on request, while the threshold is None (Django's
+    # default); a threshold never reached keeps everything else unprepared.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+        2**31 - 1 if DATABASE_PREPARED_STATEMENTS else None
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

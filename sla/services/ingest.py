@@ -28,7 +28,7 @@ from sla.models import Service, StatusEvent
 from sla.services.ingest_pg import UnknownService, ingest_statement
 from sla.services.marks import marks_upsert
 from sla.signals import status_history_changed
-from sla.sql import Column, bulk_cursor, insert_returning, is_postgres
+from sla.sql import Column, bulk_cursor, insert_returning, is_postgres, prepared
 from sla.validators import SERVICE_PATH_RE
 from slaportal.instants import InstantError, parse_aware_instant
 
@@ -197,6 +197,7 @@ def _services_by_path(account, paths) -> dict[str, int]:
                 f"SELECT path, id FROM {SERVICE_TABLE} "  # noqa: S608
                 "WHERE account_id = %s AND path = ANY(%b::text[])",
                 [account.pk, list(paths)],
+                prepare=prepared(),
             )
             return dict(cursor.fetchall())
     rows = Service.objects.for_account(account).filter(path__in=paths).values_list("path", "id")

@@ -14,7 +14,7 @@ import psycopg.errors
 from django.db import connection, transaction
 
 from sla.models import RollupMark, Service, StatusEvent
-from sla.sql import bulk_cursor
+from sla.sql import bulk_cursor, prepared
 
 _TEMPLATE = """
 WITH v AS (
@@ -63,7 +63,7 @@ class UnknownService(Exception):
 
 def _execute(params) -> list[tuple]:
     with bulk_cursor() as cursor:
-        cursor.execute(_SQL, params)
+        cursor.execute(_SQL, params, prepare=prepared())
         return cursor.fetchall()
 
 

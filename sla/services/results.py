@@ -19,7 +19,7 @@ from sla.selectors.definitions import sla_spec
 from sla.selectors.groups import group_engine_inputs
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.signals import sla_state_changed
-from sla.sql import bulk_cursor, is_postgres
+from sla.sql import bulk_cursor, is_postgres, prepared
 from slaportal.gcpause import collector_paused
 
 STALE_UPDATE_CHUNK = 500
@@ -239,6 +239,7 @@ def period_results_mark_stale(*, account, changes: dict) -> int:
                 _PG_MARK_STALE,
                 [list(changes), list(changes.values()), account.pk, account.pk, earliest,
                  account.pk],
+                prepare=prepared(),
             )  # fmt: skip
             return cursor.fetchone()[0]
     scoped = PeriodResult.objects.for_account(account).filter(stale=False, complete=True)

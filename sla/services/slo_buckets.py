@@ -20,7 +20,7 @@ from sla.selectors.downtimes import downtime_index
 from sla.selectors.groups import group_events_from_members, group_members
 from sla.selectors.history import histories
 from sla.selectors.slo_windows import DAY, EPOCH, HOUR, SLOT, floor_to, slo_window
-from sla.sql import bulk_cursor, is_postgres
+from sla.sql import bulk_cursor, is_postgres, prepared
 
 MICROSECOND = dt.timedelta(microseconds=1)
 SLOT_US = 300_000_000
@@ -315,6 +315,7 @@ def slos_mark_dirty_each(*, account, changes: dict[int, dt.datetime], kind=None)
                 _PG_MARK_DIRTY_EACH,
                 [list(changes), list(changes.values()), account.pk, account.pk, kind, kind,
                  account.pk, kind, kind],
+                prepare=prepared(),
             )  # fmt: skip
             return cursor.rowcount
     service_ids = list(changes)

@@ -55,10 +55,11 @@ def test_production_start_with_secret_key_works():
     assert result.returncode == 0, result.stderr
 
 
-def _prepare_threshold(**variables) -> str:
+def _prepared_setting(**variables) -> str:
     code = (
         "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
+        "print(settings.DATABASE_PREPARED_STATEMENTS, "
+        "settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
     )
     environment = {**os.environ, **variables, "DJANGO_SETTINGS_MODULE": "slaportal.settings"}
     result = subprocess.run(
@@ -68,10 +69,14 @@ def _prepare_threshold(**variables) -> str:
     return result.stdout.strip()
 
 
-def test_postgres_statements_are_prepared_unless_turned_off():
+def test_hot_statements_are_prepared_unless_turned_off():
     url = "postgres://u@127.0.0.1:5432/sla"
-    assert _prepare_threshold(DATABASE_URL=url) == "5"
-    assert _prepare_threshold(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false") == "None"
+    # Only statements executed with prepare=True are prepared: the connection's automatic
+    # threshold is never reached (None would refuse even those).
+    assert _prepared_setting(DATABASE_URL=url) == f"True {2**31 - 1}"
+    assert _prepared_setting(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false") == (
+        "False None"
+    )
 
 
 def test_helpers_defaults_and_parsing():
