@@ -27,6 +27,8 @@ system-deps:
 ## make run: migrate, load the demo account, serve on http://127.0.0.1:8000
 ## Without REDIS_URL the periodic jobs (rollups) run in-process in the background; Ctrl-C
 ## stops both. With REDIS_URL, start a Celery worker and beat yourself (README).
+# Links printed and shown by the demo point at this server unless SLA_PUBLIC_BASE_URL says.
+run: export SLA_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

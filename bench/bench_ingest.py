@@ -9,9 +9,9 @@ production (no worker is started, so it costs the request only the enqueueing). 
 runs on 127.0.0.1 with ``--worker-class sync --workers <2 x nproc + 1>``, the flags the
 README recommends for the API behind a reverse proxy: one request per process, so requests
 never wait for each other's interpreter lock (``--worker-class gthread --workers <nproc +
-1> --threads 4`` measured the same p99 at 44 requests/s, 26 ms instead of 17 ms at 90 and
-saturated at 290 instead of 360 requests/s). ``--worker-class``/``--workers``/``--threads``
-try others. It measures:
+1> --threads 4``, in a side-by-side run, measured the same p99 at 44 requests/s, 26 ms
+instead of 17 ms at 90 and saturated at 290 instead of 360 requests/s).
+``--worker-class``/``--workers``/``--threads`` try others. It measures:
 
 1. batch throughput: batches of 1,000 new events (random services among 1,000, random
    instants of the last week, unique ids) from 4 concurrent Python clients (bodies

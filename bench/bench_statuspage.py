@@ -62,7 +62,7 @@ SLUG = "bench-statuspage"
 # Recommended gunicorn flags for the status page on 2 cores: one worker process per core,
 # gthread with 4 threads so keep-alive connections (wrk's, a proxy's) are held by the
 # worker's poller, not by a thread. sync workers close every connection and a connection
-# opened before its request is sent holds a whole worker (bench/RESULTS.md has both).
+# opened before its request is sent holds a whole worker (``--gunicorn`` tries others).
 GUNICORN_FLAGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "4"]
 TARGET_COLD_MS = 150.0
 TARGET_P99_MS = 25.0
