@@ -7,10 +7,10 @@ interpreter of the process serving everyone else's hits, so while a page is popu
 stale: web processes then only ever fetch the new entry.
 
 Which documents: those rendered on request in the last REFRESH_WINDOW seconds (a small
-registry per page in the shared cache). Refreshes by the job do not renew a registration,
-so a document nobody asks for any more stops being refreshed within that window, and a
-popular one is rendered on request about once per window instead of once per
-STATUSPAGE_CACHE_SECONDS.
+registry, one shared cache key holding {page: {document: time}}). Refreshes by the job do
+not renew a registration, so a document nobody asks for any more stops being refreshed
+within that window, and a popular one is rendered on request about once per window
+instead of once per STATUSPAGE_CACHE_SECONDS.
 """
 
 import logging
