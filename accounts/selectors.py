@@ -1,18 +1,62 @@
 """Reads for accounts, memberships and tokens."""
 
+from django.db import connection
+
 from accounts.models import Account, ApiToken, Membership
 from accounts.tokens import secrets_match, split_token
+from slaportal.db import bulk_cursor, is_postgres, prepared
 
 
 def token_for_secret(*, secret: str) -> ApiToken | None:
-    """The active token matching a presented secret, or None."""
+    """The active token matching a presented secret (its account loaded with it), or None."""
     prefix = split_token(secret)
     if prefix is None:
         return None
-    token = ApiToken.objects.select_related("account").filter(prefix=prefix).first()
+    if is_postgres():
+        token = _token_by_prefix_prepared(prefix)
+    else:
+        token = ApiToken.objects.select_related("account").filter(prefix=prefix).first()
     if token is None or not token.is_active or not secrets_match(secret, token.hashed_secret):
         return None
     return token
+
+
+def _columns(model, alias: str) -> str:
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+
+# Every API request authenticates, agents many times a second: on PostgreSQL the lookup is
+# one prepared statement (no ORM compilation, no planning), the same row as
+# select_related("account") would give.
+_TOKEN_SQL = (
+    f"SELECT {_columns(ApiToken, 't')}, {_columns(Account, 'a')} "  # noqa: S608
+    f'FROM "{ApiToken._meta.db_table}" AS t JOIN "{Account._meta.db_table}" AS a '
+    'ON a."id" = t."account_id" WHERE t."prefix" = %s'
+)
+
+
+def _token_by_prefix_prepared(prefix: str) -> ApiToken | None:
+    with bulk_cursor() as cursor:
+        cursor.execute(_TOKEN_SQL, [prefix], prepare=prepared())
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(ApiToken._meta.concrete_fields)
+    token = _instance(ApiToken, row[:width])
+    token.account = _instance(Account, row[width:])
+    return token
+
+
+def _instance(model, values):
+    """A model instance from raw column values, through the fields' converters (the JSON
+    of `scopes` arrives as text, as Django's backend asks psycopg for)."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
 def accounts_for_user(*, user):

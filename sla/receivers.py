@@ -11,6 +11,7 @@ from sla.models import (
     TimePeriod,
 )
 from sla.services.definitions import slas_bump_revision, slas_using_time_period
+from sla.services.ingest import INGEST_SENDER
 from sla.services.results import period_results_mark_stale
 from sla.signals import status_history_changed
 
@@ -48,4 +49,6 @@ def _time_period_changed(sender, instance: TimePeriod, raw=False, **kwargs):
 @receiver(status_history_changed)
 def _history_changed(sender, account, changes, **kwargs):
     # Sent after ingestion commits and when a downtime is added, moved or removed.
+    if sender == INGEST_SENDER:
+        return  # marked inside the ingest write
     period_results_mark_stale(account=account, changes=changes)

@@ -4,6 +4,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from reporting.services.notifications import notification_emit
+from sla.services.ingest import INGEST_SENDER
 from sla.services.slo_buckets import slos_mark_dirty_each
 from sla.signals import sla_state_changed, status_history_changed
 
@@ -13,7 +14,10 @@ LEVELS = ("OK", "WARN", "CRIT", "BROKEN")
 @receiver(status_history_changed, dispatch_uid="slo_buckets_dirty")
 def slo_buckets_dirty(sender, account, changes: dict, **kwargs):
     """Late or new events of a service: its time SLOs (and its groups') recompute from the
-    earliest changed instant on (a few queries per call, however many services changed)."""
+    earliest changed instant on (a few queries per call, however many services changed).
+    Ingestion marks them inside its own write."""
+    if sender == INGEST_SENDER:
+        return
     slos_mark_dirty_each(account=account, changes=changes, kind="time")
 
 

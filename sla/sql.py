@@ -8,10 +8,10 @@ shapes row by row. Upserts name the partial unique indexes of the snapshot and m
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection
+# Where the ingest and rollup statements get their cursor; re-exported for their modules.
+from slaportal.db import bulk_cursor, is_postgres, prepared  # noqa: F401
 
 SQLITE_CHUNK = 400  # rows per multi-row VALUES statement (SQLite variable limit)
 
@@ -20,21 +20,6 @@ BADNESS_SQL = (
     "CASE {column} WHEN 'CRIT' THEN 3 WHEN 'UNKNOWN' THEN 2 WHEN 'WARN' THEN 1 "
     "WHEN 'OK' THEN 0 ELSE -1 END"
 )
-
-
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def prepared() -> bool:
-    """`prepare=` for psycopg's execute of a hot per-request statement (the ingest path):
-    prepared on the connection at its first run, so later runs skip parsing and planning.
-    Off with DATABASE_PREPARED_STATEMENTS=false (transaction-pooling PgBouncer before 1.21).
-    Bulk statements of the periodic jobs are not prepared: a generic plan could not see
-    how many rows their array parameters hold."""
-    from django.conf import settings
-
-    return settings.DATABASE_PREPARED_STATEMENTS
 
 
 def least_sql(left: str, right: str) -> str:
@@ -77,26 +62,6 @@ def adapt(value):
     if isinstance(value, dt.date):
         return _date_text(value)
     return value
-
-
-@contextmanager
-def bulk_cursor():
-    """A cursor for big statements, on Django's connection (so inside its transaction).
-
-    PostgreSQL: a server-side-binding psycopg cursor, so array parameters (`%b`) travel in
-    binary (Django's client-side binding renders them as text, 4x slower for 1,000 rows).
-    SQLite: with DEBUG, Django's debug wrapper would render every parameter into the query
-    log (seconds for a large rollup); go around it.
-    """
-    if is_postgres():
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            yield cursor
-        return
-    with connection.cursor() as wrapper:
-        yield wrapper.cursor if connection.queries_logged else wrapper
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,14 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = 
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_database(name: str, default_sqlite_path: str, environ: Mapping[str, str] | None = None):
-    """Parse DATABASE_URL; only PostgreSQL and SQLite are supported."""
+def env_database(
+    name: str,
+    default_sqlite_path: str,
+    environ: Mapping[str, str] | None = None,
+    conn_max_age: int = 600,
+):
+    """Parse DATABASE_URL; only PostgreSQL and SQLite are supported. Connections are kept
+    `conn_max_age` seconds and checked before reuse in each request."""
     import dj_database_url
 
     value = _raw(name, environ)
@@ -72,7 +78,7 @@ def env_database(name: str, default_sqlite_path: str, environ: Mapping[str, str]
             f"{name}: expected a postgres:// or sqlite:// URL, got scheme {scheme!r}"
         )
     try:
-        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(value, conn_max_age=conn_max_age, conn_health_checks=True)
     except Exception as error:  # dj_database_url raises several kinds; all mean "bad URL"
         raise ImproperlyConfigured(f"{name}: cannot parse {value!r}: {error}") from None
     if scheme != "sqlite" and not config.get("NAME"):

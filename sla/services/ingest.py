@@ -5,8 +5,10 @@ Speed matters here (agents push tens of thousands of events a second), so items 
 validated by plain Python, not a serializer per item, and the batch is written with a few
 set-based statements in one transaction: services created on first sight, events inserted
 with ON CONFLICT DO NOTHING on the dedup key (RETURNING tells new from duplicate exactly),
-and rollup marks moved back to the earliest new instant of each service. On PostgreSQL,
-when every service is known, the same write is one statement (sla/services/ingest_pg.py).
+rollup marks moved back to the earliest new instant of each service, stored SLA results
+after it marked stale and time SLO buckets dirty, all in the same transaction. On
+PostgreSQL, when every service is known, the same write is one statement
+(sla/services/ingest_pg.py).
 After the commit the `status_history_changed` signal goes out and the incidents refresh is
 dispatched; it also moves `Service.current_state` forward (in the request without Redis,
 within about two seconds on a worker, at the latest with the 5-minute rollup). Keeping
@@ -25,8 +27,11 @@ from django.utils import timezone
 
 from sla.engine import StateError, normalize_state
 from sla.models import Service, StatusEvent
+from sla.models.slo import SLIKind
 from sla.services.ingest_pg import UnknownService, ingest_statement
 from sla.services.marks import marks_upsert
+from sla.services.results import period_results_mark_stale
+from sla.services.slo_buckets import slos_mark_dirty_each
 from sla.signals import status_history_changed
 from sla.sql import Column, bulk_cursor, insert_returning, is_postgres, prepared
 from sla.validators import SERVICE_PATH_RE
@@ -39,8 +44,9 @@ MAX_ID_LENGTH = 200
 MAX_PATH_LENGTH = 300
 EVENT_TABLE = StatusEvent._meta.db_table
 SERVICE_TABLE = Service._meta.db_table
-# Identifies this module as the sender of status_history_changed: its marks are already
-# written inside the ingest transaction, so the marking receiver skips them.
+# Identifies this module as the sender of status_history_changed: its marks (rollups, stale
+# results, dirty SLO buckets) are already written inside the ingest write, so the marking
+# receivers skip them.
 INGEST_SENDER = "sla.events_ingest"
 
 
@@ -282,44 +288,62 @@ def events_ingest(*, account, items: list, now: dt.datetime | None = None) -> In
         else:
             result.new = sum(new for _, new in found.values())
             result.duplicates = len(valid) - result.new
-            earliest = {service_id: first for service_id, (first, _) in found.items()}
-            if earliest:
-                transaction.on_commit(
-                    partial(history_changed_notify, account, earliest), robust=True
-                )
+            _notify_after_commit(account, {sid: first for sid, (first, _) in found.items()})
             return result
     with transaction.atomic():
         valid, service_ids = _resolve_services(account, valid, errors, result)
-        rows_by_key: dict[str, tuple[int, ValidEvent]] = {}
-        keyed = []
-        for event in valid:
-            service_id = service_ids[event.path]
-            key = dedup_key(event, service_id)
-            rows_by_key.setdefault(key, (service_id, event))
-            keyed.append((key, event.index, service_id, event))
-        # Inserting in key order keeps concurrent batches from deadlocking on the unique index.
-        keyed.sort(key=lambda row: (row[0], row[1]))
-        rows = [
-            (service_id, event.at, event.state, event.message, key)
-            for key, _, service_id, event in keyed
-        ]
-        inserted = _insert_events(account, rows, now)
+        inserted = _insert_valid(account, valid, service_ids, now)
         result.new = len(inserted)
         result.duplicates = len(valid) - result.new
-        earliest = _earliest_new([rows_by_key[key] for key in inserted])
-        marks_upsert(
-            account=account,
-            subject="service",
-            marks={sid: (instant, instant, instant) for sid, instant in earliest.items()},
-        )
-        if earliest:
-            transaction.on_commit(partial(history_changed_notify, account, earliest), robust=True)
+        earliest = _earliest_new(inserted)
+        _mark_derived(account, earliest)
+        _notify_after_commit(account, earliest)
     errors.sort(key=lambda error: error["index"])
     return result
 
 
+def _insert_valid(account, valid, service_ids, now) -> list[tuple[int, ValidEvent]]:
+    """Insert the events; (service id, event) of those that were new."""
+    rows_by_key: dict[str, tuple[int, ValidEvent]] = {}
+    keyed = []
+    for event in valid:
+        service_id = service_ids[event.path]
+        key = dedup_key(event, service_id)
+        rows_by_key.setdefault(key, (service_id, event))
+        keyed.append((key, event.index, service_id, event))
+    # Inserting in key order keeps concurrent batches from deadlocking on the unique index.
+    keyed.sort(key=lambda row: (row[0], row[1]))
+    rows = [
+        (service_id, event.at, event.state, event.message, key)
+        for key, _, service_id, event in keyed
+    ]
+    return [rows_by_key[key] for key in _insert_events(account, rows, now)]
+
+
+def _mark_derived(account, earliest: dict[int, dt.datetime]) -> None:
+    """Inside the ingest transaction, what the new events make stale: rollup marks
+    (snapshots, incidents), stored SLA results of the services and their groups, time SLO
+    buckets. The PostgreSQL statement (ingest_pg) does the same in its CTEs."""
+    if not earliest:
+        return
+    marks_upsert(
+        account=account,
+        subject="service",
+        marks={sid: (instant, instant, instant) for sid, instant in earliest.items()},
+    )
+    period_results_mark_stale(account=account, changes=earliest)
+    slos_mark_dirty_each(account=account, changes=earliest, kind=SLIKind.TIME)
+
+
+def _notify_after_commit(account, earliest: dict[int, dt.datetime]) -> None:
+    if earliest:
+        transaction.on_commit(partial(history_changed_notify, account, earliest), robust=True)
+
+
 def history_changed_notify(account, changes: dict[int, dt.datetime], sender=INGEST_SENDER):
-    """After a commit: tell the other pipeline stages, and refresh incidents soon."""
+    """After a commit: tell the other pipeline stages, and refresh incidents soon. From
+    ingestion (INGEST_SENDER) everything derived is marked already (`_mark_derived`), so
+    the marking receivers skip it."""
     from sla.tasks import incidents_refresh_soon
 
     responses = status_history_changed.send_robust(sender=sender, account=account, changes=changes)

@@ -1,11 +1,13 @@
 """PostgreSQL fast path of `events_ingest`: the whole write as one statement.
 
-Looking up the services, inserting the events (ON CONFLICT DO NOTHING on the dedup key) and
-moving the rollup marks back are data-modifying CTEs of a single statement, atomic on its
-own: no BEGIN/COMMIT round trips, three fewer round trips in all, which is most of a
-single-event push's database time. If a path is not a known service the statement fails
-on purpose (a division by zero in its guard), nothing is written, and the caller takes the
-general path, which creates services on first sight.
+Looking up the services, inserting the events (ON CONFLICT DO NOTHING on the dedup key),
+moving the rollup marks back, marking the stored SLA results of the services and of their
+groups stale and the time SLOs' buckets dirty are data-modifying CTEs of a single
+statement, atomic on its own: no BEGIN/COMMIT round trips and no bookkeeping statements
+after the commit, which is most of a single-event push's database time, and no crash
+between the events and their marks can leave a derived figure unmarked. If a path is not
+a known service the statement fails on purpose (a division by zero in its guard), nothing
+is written, and the caller takes the general path, which creates services on first sight.
 """
 
 import datetime as dt
@@ -13,7 +15,8 @@ import datetime as dt
 import psycopg.errors
 from django.db import connection, transaction
 
-from sla.models import RollupMark, Service, StatusEvent
+from sla.models import SLO, PeriodResult, RollupMark, Service, StatusEvent
+from sla.models.slo import SLIKind
 from sla.sql import bulk_cursor, prepared
 
 _TEMPLATE = """
@@ -45,6 +48,32 @@ WITH v AS (
         incidents_from = LEAST({mark}.incidents_from, EXCLUDED.incidents_from),
         seq = {mark}.seq + 1,
         updated_at = EXCLUDED.updated_at
+), stale_services AS (
+    -- stored results of ended periods that end after a service's earliest new instant
+    UPDATE {result} AS r SET stale = true FROM grouped
+    WHERE r.service_id = grouped.service_id AND r.period_end > grouped.first_at
+      AND r.account_id = %s AND NOT r.stale AND r.complete
+), member_groups AS (
+    SELECT svc.group_id, min(grouped.first_at) AS since
+    FROM {service} AS svc JOIN grouped ON svc.id = grouped.service_id
+    WHERE svc.account_id = %s AND svc.group_id IS NOT NULL GROUP BY svc.group_id
+), stale_groups AS (
+    UPDATE {result} AS r SET stale = true FROM member_groups AS mg
+    WHERE r.group_id = mg.group_id AND r.period_end > mg.since
+      AND r.account_id = %s AND NOT r.stale AND r.complete
+), slo_since AS (
+    SELECT id, min(since) AS since FROM (
+        SELECT o.id, grouped.first_at AS since FROM {slo} AS o
+        JOIN grouped ON o.service_id = grouped.service_id
+        WHERE o.account_id = %s AND o.sli_kind = %s
+        UNION ALL
+        SELECT o.id, mg.since FROM {slo} AS o JOIN member_groups AS mg ON o.group_id = mg.group_id
+        WHERE o.account_id = %s AND o.sli_kind = %s
+    ) AS touched GROUP BY id
+), slo_dirty AS (
+    UPDATE {slo} AS o SET buckets_dirty_from = slo_since.since FROM slo_since
+    WHERE o.id = slo_since.id
+      AND (o.buckets_dirty_from IS NULL OR o.buckets_dirty_from > slo_since.since)
 )
 -- guard on the outer side: it is evaluated even when nothing was inserted
 SELECT grouped.service_id, grouped.first_at, grouped.new FROM guard LEFT JOIN grouped ON true
@@ -54,7 +83,12 @@ _SQL = (
     _TEMPLATE.replace("{service}", Service._meta.db_table)
     .replace("{event}", StatusEvent._meta.db_table)
     .replace("{mark}", RollupMark._meta.db_table)
+    .replace("{result}", PeriodResult._meta.db_table)
+    .replace("{slo}", SLO._meta.db_table)
 )
+
+
+DEADLOCK_ATTEMPTS = 3
 
 
 class UnknownService(Exception):
@@ -65,6 +99,29 @@ def _execute(params) -> list[tuple]:
     with bulk_cursor() as cursor:
         cursor.execute(_SQL, params, prepare=prepared())
         return cursor.fetchall()
+
+
+def _execute_once(params) -> list[tuple]:
+    if connection.in_atomic_block:
+        # Inside a caller's transaction the failed guard must not abort it.
+        with transaction.atomic():
+            return _execute(params)
+    return _execute(params)
+
+
+def _execute_retrying(params) -> list[tuple]:
+    """Run the statement; again if PostgreSQL chose it as a deadlock victim. Its UPDATEs of
+    stored results and SLOs lock rows in no fixed order, so two batches touching the same
+    group's rows can deadlock (rare: a row already stale is not updated again). The victim
+    wrote nothing (inside a caller's transaction its savepoint is rolled back), so running
+    it again is safe."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            return _execute_once(params)
+        except psycopg.errors.DeadlockDetected:
+            if attempt == DEADLOCK_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def ingest_statement(*, account, valid: list, received_at: dt.datetime) -> dict[int, tuple]:
@@ -90,14 +147,16 @@ def ingest_statement(*, account, valid: list, received_at: dt.datetime) -> dict[
         received_at,
         account.pk,
         received_at,
+        account.pk,  # stale_services
+        account.pk,  # member_groups
+        account.pk,  # stale_groups
+        account.pk,  # slo_since, services
+        SLIKind.TIME.value,
+        account.pk,  # slo_since, groups
+        SLIKind.TIME.value,
     ]
     try:
-        if connection.in_atomic_block:
-            # Inside a caller's transaction the failed guard must not abort it.
-            with transaction.atomic():
-                found = _execute(params)
-        else:
-            found = _execute(params)
+        found = _execute_retrying(params)
     except psycopg.errors.DivisionByZero as error:  # the guard: an unknown path
         raise UnknownService() from error
     return {

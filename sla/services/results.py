@@ -206,13 +206,13 @@ WITH c AS (
     WHERE r.service_id = c.service_id AND r.period_end > c.since
       AND r.account_id = %s AND NOT r.stale AND r.complete
     RETURNING 1
+), member_groups AS (
+    SELECT s.group_id, min(c.since) AS since FROM {service} AS s JOIN c ON s.id = c.service_id
+    WHERE s.account_id = %s AND s.group_id IS NOT NULL GROUP BY s.group_id
 ), groups AS (
-    UPDATE {result} AS r SET stale = true
-    WHERE r.account_id = %s AND NOT r.stale AND r.complete AND r.period_end > %s
-      AND r.group_id IN (
-          SELECT s.group_id FROM {service} AS s JOIN c ON s.id = c.service_id
-          WHERE s.account_id = %s AND s.group_id IS NOT NULL
-      )
+    UPDATE {result} AS r SET stale = true FROM member_groups AS mg
+    WHERE r.group_id = mg.group_id AND r.period_end > mg.since
+      AND r.account_id = %s AND NOT r.stale AND r.complete
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM groups)
@@ -221,26 +221,26 @@ SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM groups)
 
 def period_results_mark_stale(*, account, changes: dict) -> int:
     """History of services changed from the given instants on: their stored results (and
-    those of their groups) for ended periods ending after that instant are stale.
+    those of their groups, from the earliest change of any member) for ended periods ending
+    after that instant are stale.
 
-    Runs after every ingest commit, so its cost must not follow the number of services: on
-    PostgreSQL one statement (each service's rows by the (service, period_end) index from
-    its own instant, the group rows from the earliest instant); elsewhere, per 500
-    services, one read of the candidate rows and one UPDATE by key, plus one for the
-    groups. The rows of the current period are recomputed by the periodic refresh anyway
-    and are not touched.
+    Runs inside every ingest write that goes the general way (ingest_pg marks the same in
+    its own statement) and after downtime changes, so its cost must not follow the number
+    of services: on PostgreSQL one statement (each service's rows by the (service,
+    period_end) index from its own instant, each group's from its earliest member change);
+    elsewhere, per 500 services, one read of the candidate rows and one UPDATE by key, plus
+    one per group. The rows of the current period are recomputed by the periodic refresh
+    anyway and are not touched.
     """
     if not changes:
         return 0
-    earliest = min(changes.values())
     if is_postgres():
         with bulk_cursor() as cursor:
             cursor.execute(
                 _PG_MARK_STALE,
-                [list(changes), list(changes.values()), account.pk, account.pk, earliest,
-                 account.pk],
+                [list(changes), list(changes.values()), account.pk, account.pk, account.pk],
                 prepare=prepared(),
-            )  # fmt: skip
+            )
             return cursor.fetchone()[0]
     scoped = PeriodResult.objects.for_account(account).filter(stale=False, complete=True)
     items = list(changes.items())
@@ -253,14 +253,19 @@ def period_results_mark_stale(*, account, changes: dict) -> int:
         stale = [pk for pk, service_id, end in candidates if end > chunk[service_id]]
         if stale:
             marked += scoped.filter(pk__in=stale).update(stale=True)
-    member_groups = Service.objects.for_account(account).filter(
-        pk__in=list(changes), group__isnull=False
-    )
-    # Group rows: the earliest change of any member is precise enough (groups are few).
-    marked += scoped.filter(
-        group_id__in=member_groups.values("group_id"), period_end__gt=earliest
-    ).update(stale=True)
+    for group_id, since in _groups_changed_since(account, changes).items():
+        marked += scoped.filter(group_id=group_id, period_end__gt=since).update(stale=True)
     return marked
+
+
+def _groups_changed_since(account, changes: dict) -> dict[int, dt.datetime]:
+    """Per group of the changed services, the earliest change of any of its members."""
+    since: dict[int, dt.datetime] = {}
+    members = Service.objects.for_account(account).filter(pk__in=list(changes))
+    for service_id, group_id in members.filter(group__isnull=False).values_list("pk", "group_id"):
+        if group_id not in since or changes[service_id] < since[group_id]:
+            since[group_id] = changes[service_id]
+    return since
 
 
 def period_results_mark_group_stale(*, account, group_ids) -> int:

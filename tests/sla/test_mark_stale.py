@@ -1,6 +1,6 @@
-"""Stale marking after ingest: each service's rows from its own instant, groups from the
-earliest change, in a few statements however many services changed (more than one chunk
-of the portable path, one array statement on PostgreSQL)."""
+"""Stale marking after ingest: each service's rows from its own instant, each group's from
+its earliest member change, in a few statements however many services changed (more than
+one chunk of the portable path, one array statement on PostgreSQL)."""
 
 import datetime as dt
 
@@ -122,3 +122,23 @@ def test_incomplete_rows_and_other_accounts_are_not_touched(many_services):
     assert not PeriodResult.objects.filter(account=other, stale=True).exists()
     assert not PeriodResult.objects.filter(complete=False, stale=True).exists()
     assert len(_stale_pairs(group__isnull=True)) == 3 * (DAYS - 1)
+
+
+def test_each_group_is_marked_from_its_own_earliest_member_change(many_services):
+    account, _, group, other_group, services = many_services
+    Service.objects.filter(pk=services[0].pk).update(group=other_group)
+    changes = {
+        services[0].pk: FIRST_DAY + 3 * DAY + dt.timedelta(hours=1),  # other_group: last day
+        services[1].pk: FIRST_DAY + DAY + dt.timedelta(minutes=1),  # group: from day 2
+    }
+    period_results_mark_stale(account=account, changes=changes)
+    group_ends = set(
+        PeriodResult.objects.filter(group=group, stale=True).values_list("period_end", flat=True)
+    )
+    other_ends = set(
+        PeriodResult.objects.filter(group=other_group, stale=True).values_list(
+            "period_end", flat=True
+        )
+    )
+    assert group_ends == {FIRST_DAY + 2 * DAY, FIRST_DAY + 3 * DAY, FIRST_DAY + 4 * DAY}
+    assert other_ends == {FIRST_DAY + 4 * DAY}

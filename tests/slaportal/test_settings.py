@@ -42,6 +42,8 @@ def _start(**variables) -> subprocess.CompletedProcess:
             {"DATABASE_URL": "postgres://u@127.0.0.1/x", "DATABASE_PREPARED_STATEMENTS": "?"},
             "DATABASE_PREPARED_STATEMENTS",
         ),
+        ({"DATABASE_CONN_MAX_AGE": "forever"}, "DATABASE_CONN_MAX_AGE"),
+        ({"DATABASE_CONN_MAX_AGE": "-1"}, "DATABASE_CONN_MAX_AGE"),
     ],
 )
 def test_bad_values_fail_at_start_naming_the_variable(variables, named):
@@ -55,18 +57,23 @@ def test_production_start_with_secret_key_works():
     assert result.returncode == 0, result.stderr
 
 
-def _prepared_setting(**variables) -> str:
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASE_PREPARED_STATEMENTS, "
-        "settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
-    )
+def _printed(expression: str, **variables) -> str:
+    """What `expression` (over `settings`) prints in a fresh process with `variables`."""
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
     environment = {**os.environ, **variables, "DJANGO_SETTINGS_MODULE": "slaportal.settings"}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def _prepared_setting(**variables) -> str:
+    return _printed(
+        "settings.DATABASE_PREPARED_STATEMENTS, "
+        "settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold')",
+        **variables,
+    )
 
 
 def test_hot_statements_are_prepared_unless_turned_off():
@@ -87,6 +94,9 @@ def test_helpers_defaults_and_parsing():
     assert env.env_database("X", "/tmp/db.sqlite3", {})["ENGINE"].endswith("sqlite3")
     config = env.env_database("X", "", {"X": "postgres://u@127.0.0.1:5432/sla"})
     assert config["NAME"] == "sla" and config["ENGINE"].endswith("postgresql")
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (600, True)
+    kept = env.env_database("X", "", {"X": "postgres://u@h/sla"}, conn_max_age=0)
+    assert kept["CONN_MAX_AGE"] == 0
     with pytest.raises(ImproperlyConfigured, match="X:"):
         env.env_int("X", 0, {"X": "-1"})
     with pytest.raises(ImproperlyConfigured, match="names no database"):
@@ -95,3 +105,10 @@ def test_helpers_defaults_and_parsing():
 
 def test_time_is_utc(settings):
     assert settings.TIME_ZONE == "UTC" and settings.USE_TZ is True
+
+
+def test_connections_are_kept_ten_minutes_unless_configured():
+    url = "postgres://u@127.0.0.1:5432/sla"
+    conn_max_age = "settings.DATABASES['default']['CONN_MAX_AGE']"
+    assert _printed(conn_max_age, DATABASE_URL=url) == "600"
+    assert _printed(conn_max_age, DATABASE_URL=url, DATABASE_CONN_MAX_AGE="0") == "0"

@@ -1,0 +1,66 @@
+"""token_for_secret: the token of a presented secret with its account, as the ORM would load
+them (on PostgreSQL it is one prepared raw statement), and None for anything else."""
+
+import pytest
+from django.db.models import Model
+
+from accounts.models import ApiToken
+from accounts.selectors import token_for_secret
+from accounts.services import token_create, token_revoke
+from tests.factories import AccountFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _field_values(instance: Model) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+@pytest.fixture
+def issued():
+    account = AccountFactory(timezone="Asia/Kolkata", feature_auto_create_services=True)
+    other = AccountFactory()
+    token_create(account=other, name="other", scopes=["read"])
+    token, secret = token_create(
+        account=account, name="agent", scopes=["read", "ingest"], created_by=UserFactory()
+    )
+    return account, token, secret
+
+
+def test_the_token_and_its_account_are_loaded_field_for_field(issued):
+    account, token, secret = issued
+    found = token_for_secret(secret=secret)
+    expected = ApiToken.objects.select_related("account").get(pk=token.pk)
+    assert _field_values(found) == _field_values(expected)
+    assert found.scopes == ["ingest", "read"] and found.has_scope("ingest")
+    assert found.created_at.utcoffset() is not None  # aware, as the ORM gives
+    assert _field_values(found.account) == _field_values(account)
+    assert found.account.features == account.features
+    assert found._state.adding is False and found.account._state.adding is False
+
+
+def test_several_lookups_on_one_connection_give_the_same_answer(issued):
+    _, token, secret = issued
+    # PostgreSQL prepares the statement on its first runs; later runs use the prepared one.
+    assert {token_for_secret(secret=secret).pk for _ in range(8)} == {token.pk}
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda secret: secret[:-1] + ("A" if secret[-1] != "A" else "B"),  # wrong secret
+        lambda secret: "slap_" + "x" * 8 + "_" + secret.split("_", 2)[2],  # unknown prefix
+        lambda secret: secret.replace("_", "-"),  # not a token at all
+        lambda secret: "",
+    ],
+    ids=["wrong-secret", "unknown-prefix", "malformed", "empty"],
+)
+def test_anything_but_the_exact_secret_finds_nothing(issued, mangle):
+    _, _, secret = issued
+    assert token_for_secret(secret=mangle(secret)) is None
+
+
+def test_a_revoked_token_finds_nothing(issued):
+    account, token, secret = issued
+    token_revoke(account=account, token_id=token.pk)
+    assert token_for_secret(secret=secret) is None
