@@ -3,7 +3,8 @@
 `status_history_changed`: sent after ingestion commits new events (or downtimes change).
     kwargs: account, changes: dict[int, datetime] mapping service id -> earliest instant whose
     history changed. Receivers mark derived rows (period results, snapshots, SLO buckets)
-    for recomputation from that instant on.
+    for recomputation from that instant on, except for ingestion (sender
+    `sla.services.ingest.INGEST_SENDER`), whose write has marked them already.
 
 `sla_state_changed`: sent when a stored period result (current or completed) changes state.
     kwargs: account, sla, service (or None), group (or None), period_start, old_state,
