@@ -4,7 +4,7 @@ from django.db import connection
 
 from accounts.models import Account, ApiToken, Membership
 from accounts.tokens import secrets_match, split_token
-from slaportal.db import bulk_cursor, is_postgres, prepared
+from slaportal.db import fetch_one_checking_connection, is_postgres, prepared
 
 
 def token_for_secret(*, secret: str) -> ApiToken | None:
@@ -36,9 +36,8 @@ _TOKEN_SQL = (
 
 
 def _token_by_prefix_prepared(prefix: str) -> ApiToken | None:
-    with bulk_cursor() as cursor:
-        cursor.execute(_TOKEN_SQL, [prefix], prepare=prepared())
-        row = cursor.fetchone()
+    # Usually the request's first query: it checks the kept connection too (no SELECT 1).
+    row = fetch_one_checking_connection(_TOKEN_SQL, [prefix], prepare=prepared())
     if row is None:
         return None
     width = len(ApiToken._meta.concrete_fields)

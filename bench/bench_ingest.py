@@ -32,7 +32,9 @@ instead of 17 ms at 90 and saturated at 290 instead of 360 requests/s).
 
 Targets (issue 4): >= 20,000 events/s in batches of 1,000; single-event p99 < 20 ms
 under 50 concurrent clients, judged with 50 clients each pushing once a second on average
-(about 50 requests/s; ``--judge-interval``). Exit code 1 if a target is missed.
+(about 50 requests/s; ``--judge-interval``) for 60 s (``--judge-seconds``): about 2,600
+requests, so the p99 is the 26th slowest of them, not the 7th of a 15 s run, which one
+hiccup of a shared machine decides. Exit code 1 if a target is missed.
 """
 
 from __future__ import annotations
@@ -238,6 +240,7 @@ def agents_latency(port, secret, args, interval_ms: int, seconds: float) -> dict
     samples = sorted(value for client in latencies for value in client)
     quantiles = statistics.quantiles(samples, n=100, method="inclusive")
     return {
+        "count": len(samples),
         "rate": len(samples) / elapsed,
         "p50": quantiles[49] * 1000,
         "p95": quantiles[94] * 1000,
@@ -318,6 +321,12 @@ def main() -> int:
         "--judge-interval", type=int, default=1000, help="the run the p99 target is judged on"
     )
     parser.add_argument("--seconds", type=int, default=15, help="per single-event run")
+    parser.add_argument(
+        "--judge-seconds",
+        type=int,
+        default=60,
+        help="length of the judged run (its p99 rests on 1%% of about 50 x this many samples)",
+    )
     parser.add_argument("--services", type=int, default=1000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -347,7 +356,8 @@ def main() -> int:
         time.sleep(2)
         for interval_ms in args.intervals:
             if interval_ms:
-                found = agents_latency(port, secret, args, interval_ms, args.seconds)
+                seconds = args.judge_seconds if interval_ms == args.judge_interval else args.seconds
+                found = agents_latency(port, secret, args, interval_ms, seconds)
             else:
                 found = saturation_latency(port, secret, args, args.seconds)
             runs[interval_ms] = found
@@ -357,8 +367,8 @@ def main() -> int:
                 else "back to back (wrk)"
             )
             print(
-                f"single events, {args.clients} clients {pace}: measured at "
-                f"{found['rate']:,.0f} req/s: p50 {found['p50']:.1f} ms, "
+                f"single events, {args.clients} clients {pace}: {found['count']:,} requests "
+                f"measured at {found['rate']:,.0f} req/s: p50 {found['p50']:.1f} ms, "
                 f"p95 {found['p95']:.1f} ms, p99 {found['p99']:.1f} ms, max {found['max']:.1f} ms"
             )
     finally:

@@ -278,7 +278,10 @@ def wrk(
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
     found = json.loads(re.search(r"^RESULT (.*)$", output, re.MULTILINE).group(1))
-    figures = {"rate": found["requests"] / (found["duration_us"] / 1e6)}
+    figures = {
+        "count": found["requests"],
+        "rate": found["requests"] / (found["duration_us"] / 1e6),
+    }
     for name in ("p50", "p90", "p95", "p99", "max"):
         figures[name] = found[name] / 1000
     figures["errors"] = found["errors"]

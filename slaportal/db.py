@@ -43,3 +43,43 @@ def bulk_cursor():
         return
     with connection.cursor() as wrapper:
         yield wrapper.cursor if connection.queries_logged else wrapper
+
+
+def fetch_one_checking_connection(sql: str, params, *, prepare: bool = False):
+    """The first row of a read-only query that also serves as the request's connection
+    health check (PostgreSQL).
+
+    With CONN_HEALTH_CHECKS Django sends `SELECT 1` on a reused connection before the first
+    query of each request: a round trip of its own on every API request. A read-only query
+    can check the connection itself: if the server dropped it, the query fails, the
+    connection is replaced and the query runs again (safe: it changed nothing). Inside a
+    transaction, or once the request's check is done, it is an ordinary query.
+    """
+    import psycopg
+
+    if not _health_check_due():
+        return _fetch_one(sql, params, prepare)
+    try:
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=prepare)
+            row = cursor.fetchone()
+    except (psycopg.OperationalError, psycopg.InterfaceError):
+        connection.close()  # dropped by the server: reconnect, as the health check would
+        row = _fetch_one(sql, params, prepare)
+    connection.health_check_done = True
+    return row
+
+
+def _health_check_due() -> bool:
+    return (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+
+
+def _fetch_one(sql: str, params, prepare: bool):
+    with bulk_cursor() as cursor:
+        cursor.execute(sql, params, prepare=prepare)
+        return cursor.fetchone()

@@ -25,7 +25,7 @@ WITH v AS (
                          %b::bool[], %b::bigint[])
         AS v(path, at, state, message, key, has_id, ord)
 ), s AS (
-    SELECT v.*, svc.id AS service_id,
+    SELECT v.*, svc.id AS service_id, svc.group_id,
            CASE WHEN v.has_id THEN v.key ELSE 'auto:' || svc.id || ':' || v.key END AS dedup_key
     FROM v JOIN {service} AS svc ON svc.account_id = %s AND svc.path = v.path
 ), guard AS (
@@ -54,9 +54,11 @@ WITH v AS (
     WHERE r.service_id = grouped.service_id AND r.period_end > grouped.first_at
       AND r.account_id = %s AND NOT r.stale AND r.complete
 ), member_groups AS (
-    SELECT svc.group_id, min(grouped.first_at) AS since
-    FROM {service} AS svc JOIN grouped ON svc.id = grouped.service_id
-    WHERE svc.account_id = %s AND svc.group_id IS NOT NULL GROUP BY svc.group_id
+    -- the groups of the services with new events, read with the services in s
+    SELECT sg.group_id, min(grouped.first_at) AS since
+    FROM grouped JOIN (SELECT DISTINCT service_id, group_id FROM s WHERE group_id IS NOT NULL)
+        AS sg ON sg.service_id = grouped.service_id
+    GROUP BY sg.group_id
 ), stale_groups AS (
     UPDATE {result} AS r SET stale = true FROM member_groups AS mg
     WHERE r.group_id = mg.group_id AND r.period_end > mg.since
@@ -148,7 +150,6 @@ def ingest_statement(*, account, valid: list, received_at: dt.datetime) -> dict[
         account.pk,
         received_at,
         account.pk,  # stale_services
-        account.pk,  # member_groups
         account.pk,  # stale_groups
         account.pk,  # slo_since, services
         SLIKind.TIME.value,

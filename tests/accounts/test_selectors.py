@@ -64,3 +64,43 @@ def test_a_revoked_token_finds_nothing(issued):
     account, token, secret = issued
     token_revoke(account=account, token_id=token.pk)
     assert token_for_secret(secret=secret) is None
+
+
+def _drop_server_side(db_connection) -> None:
+    """Have the server end this process's database session, as a restart or an idle
+    timeout would (PostgreSQL; SQLite has no server to do so)."""
+    if db_connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    settings = db_connection.settings_dict
+    pid = db_connection.connection.info.backend_pid
+    dsn = db_connection.connection.info.dsn  # host, port, user, database of this connection
+    assert settings["NAME"] in dsn
+    with psycopg.connect(dsn, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_is_replaced_not_failed_on():
+    # Outside a transaction, as in a request: the lookup is the connection's health check.
+    from django.db import connection
+
+    account = AccountFactory()
+    token, secret = token_create(account=account, name="agent", scopes=["ingest"])
+    assert token_for_secret(secret=secret).pk == token.pk
+    session_before = _session(connection)
+    _drop_server_side(connection)
+    connection.health_check_done = False  # as at the start of the next request
+    assert token_for_secret(secret=secret).pk == token.pk
+    if connection.vendor == "postgresql":
+        assert _session(connection) != session_before  # replaced, not reused
+    # Checked: no SELECT 1 follows in this request (health checks are on with DATABASE_URL).
+    assert connection.health_check_done is connection.health_check_enabled
+    assert token_for_secret(secret=secret).pk == token.pk  # the new connection serves on
+
+
+def _session(db_connection):
+    if db_connection.vendor != "postgresql":
+        return None
+    return db_connection.connection.info.backend_pid
