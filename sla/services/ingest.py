@@ -35,6 +35,7 @@ from sla.services.slo_buckets import slos_mark_dirty_each
 from sla.signals import status_history_changed
 from sla.sql import Column, bulk_cursor, insert_returning, is_postgres, prepared
 from sla.validators import SERVICE_PATH_RE
+from slaportal.deferred import after_response
 from slaportal.instants import InstantError, parse_aware_instant
 
 logger = logging.getLogger(__name__)
@@ -341,9 +342,9 @@ def _notify_after_commit(account, earliest: dict[int, dt.datetime]) -> None:
 
 
 def history_changed_notify(account, changes: dict[int, dt.datetime], sender=INGEST_SENDER):
-    """After a commit: tell the other pipeline stages, and refresh incidents soon. From
-    ingestion (INGEST_SENDER) everything derived is marked already (`_mark_derived`), so
-    the marking receivers skip it."""
+    """After a commit: tell the other pipeline stages, and refresh incidents soon (inside a
+    request, once the response is out). From ingestion (INGEST_SENDER) everything derived
+    is marked already (`_mark_derived`), so the marking receivers skip it."""
     from sla.tasks import incidents_refresh_soon
 
     responses = status_history_changed.send_robust(sender=sender, account=account, changes=changes)
@@ -352,4 +353,5 @@ def history_changed_notify(account, changes: dict[int, dt.datetime], sender=INGE
             logger.error(
                 "status_history_changed receiver %r failed: %r", receiver, response, exc_info=False
             )
-    incidents_refresh_soon(account_id=account.pk)
+    # In a request: once the answer is out (the agent need not wait for the dispatch).
+    after_response(partial(incidents_refresh_soon, account_id=account.pk))
