@@ -1,10 +1,18 @@
-"""Stored rows from the engine's JSON shapes: SLAs, events and downtimes (acceptance cases
-through the database)."""
+"""Stored rows for tests: from the engine's JSON shapes (SLAs, events and downtimes of the
+acceptance cases through the database), and complete daily SLA results."""
 
 import datetime as dt
 
 from sla.engine import parse_instant, parse_sla
-from sla.models import Downtime, Requirement, Service, SLADefinition, StatusEvent, TimePeriod
+from sla.models import (
+    Downtime,
+    PeriodResult,
+    Requirement,
+    Service,
+    SLADefinition,
+    StatusEvent,
+    TimePeriod,
+)
 
 
 def instant(text: str) -> dt.datetime:
@@ -67,3 +75,20 @@ def store_downtimes(account, service: Service, downtimes: list[dict]) -> None:
             start=instant(downtime["start"]),
             end=instant(downtime["end"]),
         )
+
+
+def daily_results(account, sla, *, first_day: dt.datetime, days: int, **subject):
+    """Unsaved complete, fresh (not stale) OK results of `days` days from `first_day`, for
+    `service=` or `group=`; `complete=False` and other fields may be given too."""
+    fields = {"complete": True, "state": "OK", "result": {}, "sla_revision": sla.revision}
+    fields.update(subject)
+    return [
+        PeriodResult(
+            account=account,
+            sla=sla,
+            period_start=first_day + dt.timedelta(days=day),
+            period_end=first_day + dt.timedelta(days=day + 1),
+            **fields,
+        )
+        for day in range(days)
+    ]

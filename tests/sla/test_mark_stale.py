@@ -14,6 +14,7 @@ from tests.factories import (
     ServiceGroupFactory,
     SLADefinitionFactory,
 )
+from tests.sla.sla_rows import daily_results
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -22,23 +23,8 @@ DAYS = 4
 SERVICES = STALE_UPDATE_CHUNK + 137  # more than one chunk
 
 
-def _daily_rows(account, sla, *, service=None, group=None, stale=False):
-    return [
-        PeriodResult(
-            account=account,
-            sla=sla,
-            service=service,
-            group=group,
-            period_start=FIRST_DAY + day * DAY,
-            period_end=FIRST_DAY + (day + 1) * DAY,
-            complete=True,
-            state="OK",
-            result={},
-            sla_revision=sla.revision,
-            stale=stale,
-        )
-        for day in range(DAYS)
-    ]
+def _daily_rows(account, sla, **subject):
+    return daily_results(account, sla, first_day=FIRST_DAY, days=DAYS, **subject)
 
 
 @pytest.fixture

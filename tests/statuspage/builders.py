@@ -9,12 +9,24 @@ from zoneinfo import ZoneInfo
 
 from sla.models import DailyUptime
 from tests.factories import (
+    AccountFactory,
     ServiceFactory,
     StatusPageComponentFactory,
     StatusPageFactory,
 )
 
 DAY = 86400.0
+# The instant the `frozen_now` fixture (conftest) holds time at.
+NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
+
+
+def one_component_page(slug: str = "acme", **fields):
+    """A page of its own account (UTC) with one component, "API", on an OK service."""
+    account = AccountFactory(timezone="UTC")
+    page = StatusPageFactory(account=account, slug=slug, title=slug.title(), **fields)
+    service = ServiceFactory(account=account, current_state="OK")
+    StatusPageComponentFactory(account=account, page=page, service=service, name="API")
+    return page
 
 
 def day_rows(account, *, service=None, group=None, today: dt.date, days: int, seed: int):

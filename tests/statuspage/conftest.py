@@ -1,10 +1,12 @@
 import uuid
 
 import pytest
+import time_machine
 
 from statuspage import cache as page_cache
 from statuspage import hosts
 from statuspage.selectors.pages import forget_pages
+from tests.statuspage.builders import NOW
 
 
 def _forget_process_memory():
@@ -21,3 +23,11 @@ def _fresh_caches(settings):
     _forget_process_memory()
     yield
     _forget_process_memory()
+
+
+@pytest.fixture
+def frozen_now():
+    """Time stands still at builders.NOW; the traveller moves it (`frozen_now.shift(s)`).
+    Modules that want it for every test: pytestmark usefixtures("frozen_now")."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller

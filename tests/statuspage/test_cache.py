@@ -6,7 +6,6 @@ import gzip
 import io
 
 import pytest
-import time_machine
 
 from statuspage import cache, documents
 from statuspage.edge import StatusPageEdge
@@ -19,28 +18,16 @@ from statuspage.services import (
 from tests.factories import (
     AccountFactory,
     DowntimeFactory,
-    ServiceFactory,
-    StatusPageComponentFactory,
     StatusPageFactory,
 )
+from tests.statuspage.builders import NOW, one_component_page
 
-pytestmark = pytest.mark.django_db
-NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
 @pytest.fixture
 def page():
-    account = AccountFactory(timezone="UTC")
-    page = StatusPageFactory(account=account, slug="acme", title="Acme")
-    service = ServiceFactory(account=account, current_state="OK")
-    StatusPageComponentFactory(account=account, page=page, service=service, name="API")
-    return page
+    return one_component_page("acme")
 
 
 def test_public_cache_headers_etag_and_304(client, page, settings):
@@ -107,21 +94,21 @@ def test_public_downtime_changes_show_at_once(client, page):
     assert b"Kernel update" not in client.get("/status/acme/").content
 
 
-def test_automatic_states_refresh_after_the_fresh_period(client, page, settings, _frozen):
+def test_automatic_states_refresh_after_the_fresh_period(client, page, settings, frozen_now):
     client.get("/status/acme/")
     from sla.models import Service
 
     Service.objects.filter(account=page.account).update(current_state="CRIT")
     cached = client.get("/status/acme/")
     assert cached["X-Status-Cache"] == "HIT" and b"All Systems Operational" in cached.content
-    _frozen.shift(settings.STATUSPAGE_CACHE_SECONDS + 1)
+    frozen_now.shift(settings.STATUSPAGE_CACHE_SECONDS + 1)
     fresh = client.get("/status/acme/")
     assert fresh["X-Status-Cache"] == "MISS" and b"Major Service Outage" in fresh.content
 
 
-def test_stale_copy_is_served_while_another_worker_renders(client, page, settings, _frozen):
+def test_stale_copy_is_served_while_another_worker_renders(client, page, settings, frozen_now):
     old = client.get("/status/acme/").content
-    _frozen.shift(settings.STATUSPAGE_CACHE_SECONDS + 1)
+    frozen_now.shift(settings.STATUSPAGE_CACHE_SECONDS + 1)
     assert cache.acquire("acme", "p|")  # someone else is rendering
     response = client.get("/status/acme/")
     assert response["X-Status-Cache"] == "STALE" and response.content == old
@@ -129,9 +116,9 @@ def test_stale_copy_is_served_while_another_worker_renders(client, page, setting
     assert client.get("/status/acme/")["X-Status-Cache"] == "MISS"
 
 
-def test_last_copy_is_served_when_rendering_fails(client, page, settings, _frozen, monkeypatch):
+def test_last_copy_is_served_when_rendering_fails(client, page, settings, frozen_now, monkeypatch):
     old = client.get("/status/acme/").content
-    _frozen.shift(settings.STATUSPAGE_CACHE_SECONDS + 1)
+    frozen_now.shift(settings.STATUSPAGE_CACHE_SECONDS + 1)
 
     def broken(*args, **kwargs):
         raise RuntimeError("database down")

@@ -26,16 +26,9 @@ from tests.factories import (
     StatusPageComponentFactory,
     StatusPageFactory,
 )
-from tests.statuspage.builders import page_with_history
+from tests.statuspage.builders import NOW, page_with_history
 
-pytestmark = pytest.mark.django_db
-NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
 @pytest.fixture

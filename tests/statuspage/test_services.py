@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 
 from statuspage.selectors.components import public_components
@@ -23,15 +22,9 @@ from tests.factories import (
     StatusPageComponentFactory,
     StatusPageFactory,
 )
+from tests.statuspage.builders import NOW
 
-pytestmark = pytest.mark.django_db
-NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
 @pytest.fixture

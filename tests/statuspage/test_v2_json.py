@@ -5,7 +5,6 @@ import json
 
 import jsonschema
 import pytest
-import time_machine
 
 from statuspage.services import (
     maintenance_update_post,
@@ -21,16 +20,10 @@ from tests.factories import (
     StatusPageFactory,
 )
 from tests.statuspage import statuspage_v2
+from tests.statuspage.builders import NOW
 from tests.statuspage.statuspage_client import StatuspageClient
 
-pytestmark = pytest.mark.django_db
-NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 
 @pytest.fixture

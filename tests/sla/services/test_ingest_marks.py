@@ -20,6 +20,7 @@ from tests.factories import (
     SLADefinitionFactory,
     SLOFactory,
 )
+from tests.sla.sla_rows import daily_results
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -34,22 +35,8 @@ def _frozen():
         yield
 
 
-def _daily_rows(account, sla, *, service=None, group=None, complete=True):
-    return [
-        PeriodResult(
-            account=account,
-            sla=sla,
-            service=service,
-            group=group,
-            period_start=FIRST_DAY + day * DAY,
-            period_end=FIRST_DAY + (day + 1) * DAY,
-            complete=complete,
-            state="OK",
-            result={},
-            sla_revision=sla.revision,
-        )
-        for day in range(DAYS)
-    ]
+def _daily_rows(account, sla, **subject):
+    return daily_results(account, sla, first_day=FIRST_DAY, days=DAYS, **subject)
 
 
 @pytest.fixture
