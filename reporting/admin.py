@@ -68,8 +68,8 @@ class DeliveryInline(TenantInlineMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     fields = [
-        "webhook",
-        "recipient",
+        "kind",
+        "target_name",
         "status",
         "attempts",
         "next_attempt_at",
@@ -84,6 +84,10 @@ class DeliveryInline(TenantInlineMixin, admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="to")
+    def target_name(self, obj):
+        return str(obj.webhook or obj.recipient or obj.target or f"(removed #{obj.target_id})")
 
 
 @admin.register(OutboxMessage)
