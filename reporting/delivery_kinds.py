@@ -22,6 +22,7 @@ its app's `AppConfig.ready()`, as a `DeliveryKind`:
 Adding a kind is one `register(DeliveryKind(...))` call; nothing in reporting changes.
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -103,10 +104,8 @@ class SendContext:
     def mail_failed(self) -> None:
         connection, self._mail_connection = self._mail_connection, None
         if connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken; the caller reports it
                 connection.close()
-            except Exception:  # noqa: S110 - already broken; the caller reports the error
-                pass
 
     def close(self) -> None:
         if self._mail_connection is not None:

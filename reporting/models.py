@@ -189,7 +189,12 @@ class Delivery(TenantModel):
                     recipient__isnull=True,
                     target_id__isnull=True,
                 )
-                | Q(kind="email", webhook__isnull=True, recipient__isnull=False, target_id__isnull=True)
+                | Q(
+                    kind="email",
+                    webhook__isnull=True,
+                    recipient__isnull=False,
+                    target_id__isnull=True,
+                )
                 | (
                     ~Q(kind__in=BUILT_IN_KINDS)
                     & Q(
