@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -175,6 +176,7 @@ def notification_emit_to(
     dedup_key: str,
     targets: list[tuple[str, type, list[int]]],
     now: dt.datetime | None = None,
+    enqueue: bool = True,
 ) -> tuple[OutboxMessage, int]:
     """Store one message addressed to chosen targets: `targets` is a list of (kind name,
     target model, target ids). Idempotent on (account, dedup_key) like `notification_emit`;
@@ -197,14 +199,24 @@ def notification_emit_to(
                 ids += [row.pk for row in Delivery.objects.bulk_create(rows, BULK_BATCH)]
     except IntegrityError:  # emitted concurrently: the other one stored it
         return OutboxMessage.objects.for_account(account).get(dedup_key=dedup_key), 0
-    if ids:
+    if ids and enqueue:
         transaction.on_commit(lambda: _enqueue(ids))
     return message, len(ids)
 
 
 def _generic_rows(kind, account, message, model, target_ids, now) -> list[Delivery]:
     if kind.target_field:
-        raise ValueError(f"kind {kind.name!r} has its own target column; use notification_emit")
+        column = f"{kind.target_field}_id"
+        return [
+            Delivery(
+                account=account,
+                message=message,
+                kind=kind.name,
+                next_attempt_at=now,
+                **{column: target_id},
+            )
+            for target_id in target_ids
+        ]
     content_type = ContentType.objects.get_for_model(model)
     return [
         Delivery(
@@ -217,6 +229,31 @@ def _generic_rows(kind, account, message, model, target_ids, now) -> list[Delive
         )
         for target_id in target_ids
     ]
+
+
+def notification_send_test(
+    *, account, kind: str, target, event_type: str, payload: dict, now: dt.datetime | None = None
+) -> Delivery:
+    """Send one test message to one target right now ("send test" in the admin and the
+    API), through the outbox like everything else, and return its delivery. A failed test
+    is not retried: it is marked failed with the reason."""
+    now = now or timezone.now()
+    message, _ = notification_emit_to(
+        account=account,
+        event_type=event_type,
+        payload=payload,
+        dedup_key=f"test:{kind}:{target.pk}:{uuid.uuid4().hex}",
+        targets=[(kind, type(target), [target.pk])],
+        now=now,
+        enqueue=False,
+    )
+    delivery = message.deliveries.get()
+    deliveries_attempt(delivery_ids=[delivery.pk], now=now)
+    delivery.refresh_from_db()
+    if delivery.status == DeliveryStatus.PENDING:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.save(update_fields=["status"])
+    return delivery
 
 
 def _enqueue(delivery_ids: list[int]) -> None:

@@ -7,6 +7,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from integrations.channels.api import ChannelViewSet
 from reporting.api import (
     DailyReportViewSet,
     DashboardPeriodResultsView,
@@ -38,6 +39,7 @@ from statuspage.api import (
     StatusPageComponentViewSet,
     StatusPageViewSet,
 )
+from statuspage.subscriptions.api import SubscriberViewSet
 
 
 def api_path(route: str, view, name: str):
@@ -74,6 +76,8 @@ router.register(
 router.register("public-incidents", PublicIncidentViewSet, basename="public-incident")
 router.register("incident-updates", IncidentUpdateViewSet, basename="incident-update")
 router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maintenance-update")
+router.register("status-page-subscribers", SubscriberViewSet, basename="status-page-subscriber")
+router.register("channels", ChannelViewSet, basename="channel")
 router.register("events", EventViewSet, basename="event")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("daily-reports", DailyReportViewSet, basename="daily-report")
