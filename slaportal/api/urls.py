@@ -39,7 +39,11 @@ from statuspage.api import (
     StatusPageComponentViewSet,
     StatusPageViewSet,
 )
-from statuspage.subscriptions.api import SubscriberViewSet
+from statuspage.subscriptions.api import (
+    SubscriberCountsView,
+    SubscriberExportView,
+    SubscriberViewSet,
+)
 
 
 def api_path(route: str, view, name: str):
@@ -101,6 +105,16 @@ urlpatterns = [
         "public-incidents/<pk>/updates",
         IncidentUpdatesView.as_view(),
         name="public-incident-updates",
+    ),
+    api_path(
+        "status-pages/<pk>/subscriber-counts",
+        SubscriberCountsView.as_view(),
+        name="status-page-subscriber-counts",
+    ),
+    api_path(
+        "status-pages/<pk>/subscribers-export",
+        SubscriberExportView.as_view(),
+        name="status-page-subscribers-export",
     ),
     api_path("dashboard/stats", DashboardStatsView.as_view(), name="dashboard-stats"),
     api_path(

@@ -16,6 +16,8 @@ from statuspage.subscriptions.models import Subscriber
 
 
 class SubscriberForm(forms.ModelForm):
+    url = forms.URLField(required=False, assume_scheme="https", max_length=1000)
+
     class Meta:
         model = Subscriber
         fields = ["account", "page", "kind", "email", "url", "all_components", "components"]

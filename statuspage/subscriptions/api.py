@@ -16,8 +16,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.views import APIView
 
-from accounts.api_base import AccountScopedViewSet
+from accounts.api_base import AccountScopedMixin, AccountScopedViewSet
 from slaportal.api.params import id_param
 from statuspage.models import StatusPage
 from statuspage.subscriptions import services
@@ -131,31 +132,30 @@ class SubscriberViewSet(AccountScopedViewSet):
             }
         )
 
-    def _page(self, required: bool) -> StatusPage | None:
-        page_id = id_param(self.request, "status_page")
-        if page_id is None:
-            if required:
-                raise ValidationError({"status_page": ["Give the status page id."]})
-            return None
-        return get_object_or_404(StatusPage.objects.for_account(self.account), pk=page_id)
 
-    @extend_schema(parameters=[PAGE_PARAM], responses={200: SubscriberCountsSerializer})
-    @action(detail=False, methods=["get"], url_path="counts", url_name="counts")
-    def counts(self, request):
-        """How many subscribers a page has: confirmed, pending, by kind, per component."""
-        page = self._page(required=True)
-        return Response(subscriber_counts(account=self.account, page=page))
+class _PageSubscribersView(AccountScopedMixin, APIView):
+    tenant_model = StatusPage
+    queryset = StatusPage.objects.all()
 
-    @extend_schema(
-        parameters=[PAGE_PARAM],
-        responses={(200, "text/csv"): OpenApiTypes.STR},
-    )
-    @action(detail=False, methods=["get"], url_path="export", url_name="export")
-    def export(self, request):
-        """All subscribers (of one page with `status_page`) as CSV, one row each."""
-        page = self._page(required=False)
+    def _page(self, pk) -> StatusPage:
+        return get_object_or_404(StatusPage.objects.for_account(self.account), pk=pk)
+
+
+class SubscriberCountsView(_PageSubscribersView):
+    """How many subscribers a page has: confirmed, pending, by kind, per chosen component."""
+
+    @extend_schema(responses={200: SubscriberCountsSerializer})
+    def get(self, request, pk):
+        return Response(subscriber_counts(account=self.account, page=self._page(pk)))
+
+
+class SubscriberExportView(_PageSubscribersView):
+    """The page's subscribers as CSV, one row each (address, kind, confirmed, components)."""
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, pk):
+        page = self._page(pk)
         body = subscribers_csv(subscribers_for_export(account=self.account, page=page))
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-        name = f"subscribers-{page.slug}.csv" if page else "subscribers.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = f'attachment; filename="subscribers-{page.slug}.csv"'
         return response

@@ -22,6 +22,7 @@ class SubscriberSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         required=False,
         allow_null=True,
         max_length=1000,
+        write_only=True,
         help_text="Component ids of the page; null or absent: all components, also later ones.",
     )
     confirmed = serializers.BooleanField(source="is_confirmed", read_only=True)
