@@ -33,7 +33,8 @@ def _html(request, template: str, context: dict, status: int = 200) -> HttpRespo
 
 
 def _context(page, base: str, **extra) -> dict:
-    return {"page": page, "base": base, "lang": page.language, "t": i18n.catalogue(page.language)}
+    t = i18n.catalogue(page.language)
+    return {"page": page, "base": base, "lang": page.language, "t": t, **extra}
 
 
 def _form_page(request, page, base, *, status=200, errors=None, values=None) -> HttpResponse:
