@@ -51,8 +51,8 @@ def webhook_body(delivery, page: StatusPage, base_url: str) -> dict:
     body = {"meta": {"unsubscribe": unsubscribe, "documentation": f"{base_url}/"}}
     payload = message.payload
     if message.event_type == "statuspage.test":
-        body["page"] = {"id": page.public_id, "name": page.title, "url": base_url}
-        body["test"] = {"message": f"Test message from {page.title}."}
+        body["page"] = payload["page"]
+        body["test"] = {**payload.get("test", {}), "message": f"Test message from {page.title}."}
         return body
     body.update({name: value for name, value in payload.items() if name != "update_id"})
     return body

@@ -42,6 +42,7 @@ class SubscriberSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["all_components", "confirmed_at", "created_at"]
+        validators = []  # uniqueness is the service's (with a message naming the field)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

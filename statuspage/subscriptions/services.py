@@ -118,6 +118,8 @@ def subscription_request(
         return
     with transaction.atomic():
         subscriber = _email_subscriber(page, address)
+        if not subscriber.is_confirmed:  # shown to the owner; the mailed link decides
+            _set_components(subscriber, component_ids)
         _confirmation_send(subscriber, component_ids, now)
 
 
@@ -239,9 +241,8 @@ def subscriber_create(
         )
     subscriber.full_clean()
     subscriber.save()
-    if kind == SubscriberKind.WEBHOOK:
-        _set_components(subscriber, component_ids)
-    else:
+    _set_components(subscriber, component_ids)
+    if kind == SubscriberKind.EMAIL:
         _confirmation_send(subscriber, component_ids, now)
     return subscriber
 
@@ -270,12 +271,17 @@ def subscriber_send_test(*, account, subscriber: Subscriber, now=None) -> Delive
         raise ValidationError(
             {"subscriber": "Not confirmed yet: nothing but the confirmation is sent before."}
         )
+    from statuspage.selectors.snapshot import page_snapshot
+    from statuspage.subscriptions.notify import page_json
+
+    now = now or timezone.now()
+    snapshot = page_snapshot(page=subscriber.page, now=now)
     return notification_send_test(
         account=account,
         kind=DELIVERY_KIND[subscriber.kind],
         target=subscriber,
         event_type=TEST_EVENT,
-        payload={"page": subscriber.page_id},
+        payload={"page": page_json(snapshot), "test": {"sent_at": now}},
         now=now,
     )
 

@@ -33,8 +33,8 @@ class AcmePage:
         return f"/status/{self.page.slug}"
 
 
-def acme_page(slug: str = "acme", language: str = "en", **fields) -> AcmePage:
-    account = AccountFactory(timezone="UTC")
+def acme_page(slug: str = "acme", language: str = "en", account=None, **fields) -> AcmePage:
+    account = account or AccountFactory(timezone="UTC")
     page = StatusPageFactory(
         account=account, slug=slug, title="Acme Status", language=language, **fields
     )
