@@ -34,6 +34,7 @@ from statuspage.models import (
 )
 
 IMPORT_WINDOW = dt.timedelta(days=30)
+DEFAULT_REMINDER_MINUTES = 60
 
 
 class AccountInlineFormSet(BaseInlineFormSet):
@@ -101,6 +102,14 @@ class StatusPageForm(forms.ModelForm):
             "subscriptions_enabled",
             "maintenance_reminder_minutes",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["maintenance_reminder_minutes"].required = False
+
+    def clean_maintenance_reminder_minutes(self):
+        value = self.cleaned_data.get("maintenance_reminder_minutes")
+        return DEFAULT_REMINDER_MINUTES if value is None else value
 
     def clean_logo_file(self):
         upload = self.cleaned_data.get("logo_file")
