@@ -61,3 +61,26 @@ def test_operator_events_reach_every_audience_kind_subscribers_only_when_address
         targets=[("subscriber_email", Subscriber, [subscriber.pk])],
     )
     assert again.pk == message.pk and count == 0, "idempotent on the dedup key"
+
+
+@pytest.mark.django_db
+def test_outbox_admin_counts_a_large_fan_out_instead_of_listing_it(admin_client, tenants):
+    page_subscribers = [SubscriberFactory(account=tenants.a) for _ in range(3)]
+    message, _ = notification_emit_to(
+        account=tenants.a,
+        event_type="statuspage.incident.created",
+        payload={},
+        dedup_key="big",
+        targets=[("subscriber_email", Subscriber, [s.pk for s in page_subscribers])],
+    )
+    from reporting.admin import OutboxMessageAdmin
+
+    listing = admin_client.get("/admin/reporting/outboxmessage/")
+    assert "3 pending" in listing.content.decode()
+    OutboxMessageAdmin.INLINE_LIMIT = 2
+    try:
+        page = admin_client.get(f"/admin/reporting/outboxmessage/{message.pk}/change/")
+    finally:
+        OutboxMessageAdmin.INLINE_LIMIT = 200
+    assert page.status_code == 200 and "3 pending" in page.content.decode()
+    assert "field-target_name" not in page.content.decode()
