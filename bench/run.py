@@ -27,6 +27,7 @@ from bench.common import pg_server, redis_url  # noqa: E402
 # Issue order: 3 engine/results, 4 ingest/rollup, 5 SLO/nginx, 6 report/dashboard, 7 status.
 ORDER = [
     "engine", "results", "ingest", "rollup", "slo", "nginx", "report", "dashboard", "statuspage",
+    "subscribers",
 ]  # fmt: skip
 
 

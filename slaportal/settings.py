@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sla",
     "reporting",
     "statuspage",
+    "integrations.channels",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,13 @@ def _statuspage_app_hosts() -> frozenset[str] | None:
 
 
 STATUSPAGE_APP_HOSTS = _statuspage_app_hosts()
+# Subscriptions (statuspage.subscriptions): confirmation links expire after this many hours
+# (unconfirmed subscriptions are then removed); at most CLIENT_LIMIT subscription requests
+# per client (IP address) per hour and ADDRESS_LIMIT confirmation mails per address and
+# page per day.
+STATUSPAGE_SUBSCRIBE_CONFIRM_HOURS = env_int("STATUSPAGE_SUBSCRIBE_CONFIRM_HOURS", 48, minimum=1)
+STATUSPAGE_SUBSCRIBE_CLIENT_LIMIT = env_int("STATUSPAGE_SUBSCRIBE_CLIENT_LIMIT", 10, minimum=1)
+STATUSPAGE_SUBSCRIBE_ADDRESS_LIMIT = env_int("STATUSPAGE_SUBSCRIBE_ADDRESS_LIMIT", 3, minimum=1)
 # Daily reports: built every day at this UTC time for the previous day in each account's
 # time zone; days missed (job down) are caught up, at most this many days back.
 SLA_REPORT_TIME = env_time_of_day("SLA_REPORT_TIME", "00:05")

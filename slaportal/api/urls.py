@@ -7,6 +7,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from integrations.channels.api import ChannelViewSet
 from reporting.api import (
     DailyReportViewSet,
     DashboardPeriodResultsView,
@@ -37,6 +38,11 @@ from statuspage.api import (
     PublishIncidentView,
     StatusPageComponentViewSet,
     StatusPageViewSet,
+)
+from statuspage.subscriptions.api import (
+    SubscriberCountsView,
+    SubscriberExportView,
+    SubscriberViewSet,
 )
 
 
@@ -74,6 +80,8 @@ router.register(
 router.register("public-incidents", PublicIncidentViewSet, basename="public-incident")
 router.register("incident-updates", IncidentUpdateViewSet, basename="incident-update")
 router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maintenance-update")
+router.register("status-page-subscribers", SubscriberViewSet, basename="status-page-subscriber")
+router.register("channels", ChannelViewSet, basename="channel")
 router.register("events", EventViewSet, basename="event")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("daily-reports", DailyReportViewSet, basename="daily-report")
@@ -97,6 +105,16 @@ urlpatterns = [
         "public-incidents/<pk>/updates",
         IncidentUpdatesView.as_view(),
         name="public-incident-updates",
+    ),
+    api_path(
+        "status-pages/<pk>/subscriber-counts",
+        SubscriberCountsView.as_view(),
+        name="status-page-subscriber-counts",
+    ),
+    api_path(
+        "status-pages/<pk>/subscribers-export",
+        SubscriberExportView.as_view(),
+        name="status-page-subscribers-export",
     ),
     api_path("dashboard/stats", DashboardStatsView.as_view(), name="dashboard-stats"),
     api_path(

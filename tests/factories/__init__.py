@@ -10,6 +10,7 @@ from tests.factories.accounts import (
     MembershipFactory,
     UserFactory,
 )
+from tests.factories.channels import ChannelFactory
 from tests.factories.ingest import RollupMarkFactory
 from tests.factories.registry import FACTORIES, factory_for
 from tests.factories.reporting import (
@@ -51,6 +52,8 @@ from tests.factories.statuspage import (
     StatusPageComponentFactory,
     StatusPageDomainFactory,
     StatusPageFactory,
+    SubscriberComponentFactory,
+    SubscriberFactory,
 )
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "ApiTokenFactory",
     "AssignmentRuleFactory",
     "BurnRateWindowFactory",
+    "ChannelFactory",
     "ComponentGroupFactory",
     "DailyReportFactory",
     "DailyUptimeFactory",
@@ -88,6 +92,8 @@ __all__ = [
     "StatusPageComponentFactory",
     "StatusPageDomainFactory",
     "StatusPageFactory",
+    "SubscriberComponentFactory",
+    "SubscriberFactory",
     "TimePeriodFactory",
     "UptimeSnapshotFactory",
     "UserFactory",
