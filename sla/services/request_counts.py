@@ -1,12 +1,23 @@
-"""Request counts: validated items in, idempotent upserts per (service, source, start)."""
+"""Request counts: validated items in, idempotent upserts per (service, source, start).
+
+Three ways in: the API replaces a bucket sent again (`request_counts_ingest`), an imported
+log replaces its source's range (`request_counts_replace_source`), and a log stream pushed
+in batches adds up per minute (`request_counts_add`, Vector). Every bucket may carry latency
+data for latency SLIs (`sla.engine.latency`). Buckets must start inside the accepted window:
+at most `MAX_FUTURE` ahead of now and at most SLA_REQUEST_COUNTS_MAX_AGE_DAYS back (older
+counts could never reach an SLO window: SLO buckets are recomputed at most 400 days back).
+"""
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sla.engine.latency import LatencyError, empty_histogram, histogram_add, parse_latency
 from sla.models import RequestCount, Service
+from sla.models.slo import REQUEST_SLI_KINDS
 from sla.services.slo_buckets import slos_mark_dirty
 from sla.validators import validate_service_path
 from slaportal.instants import InstantError, parse_aware_instant
@@ -15,6 +26,31 @@ MAX_COUNT = 10**15
 MAX_BUCKET = dt.timedelta(days=1)
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_ITEMS = 10_000
+
+
+def accepted_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """[earliest, latest] start of a bucket accepted at `now` (README "Request counts")."""
+    oldest = now - dt.timedelta(days=settings.SLA_REQUEST_COUNTS_MAX_AGE_DAYS)
+    return oldest, now + MAX_FUTURE
+
+
+@dataclass
+class BucketCounts:
+    """Counts of one bucket: good (not 5xx) and total requests, and optional latency data
+    (the stored form of `sla.engine.latency`: {"histogram": [...]} or {"le_ms": {...}})."""
+
+    good: int
+    total: int
+    latency: dict | None = None
+
+    def add(self, other: "BucketCounts") -> None:
+        """Add another batch's counts of the same bucket (histograms bucket by bucket)."""
+        self.good += other.good
+        self.total += other.total
+        mine = (self.latency or {}).get("histogram")
+        theirs = (other.latency or {}).get("histogram")
+        if theirs is not None:
+            self.latency = {"histogram": histogram_add(list(mine or empty_histogram()), theirs)}
 
 
 @dataclass(frozen=True)
@@ -26,6 +62,7 @@ class CountItem:
     end: dt.datetime
     good: int
     total: int
+    latency: dict | None = None
 
 
 @dataclass
@@ -60,7 +97,8 @@ def _count(item: dict, name: str) -> int:
 
 
 def count_item_parse(item, now: dt.datetime) -> CountItem:
-    """Validate one item: {service, start, end, good|bad, total}; raises ItemError."""
+    """Validate one item: {service, start, end, good|bad, total, latency?}; raises
+    ItemError naming the field."""
     if not isinstance(item, dict):
         raise ItemError("", "Each item must be an object.")
     path = item.get("service")
@@ -75,8 +113,12 @@ def count_item_parse(item, now: dt.datetime) -> CountItem:
         raise ItemError("end", "The end must be after the start.")
     if end - start > MAX_BUCKET:
         raise ItemError("end", "A bucket may span at most one day.")
-    if start > now + MAX_FUTURE:
-        raise ItemError("start", "The bucket starts in the future.")
+    oldest, latest = accepted_window(now)
+    if start > latest:
+        raise ItemError("start", "The bucket starts in the future (more than 5 minutes ahead).")
+    if start < oldest:
+        days = settings.SLA_REQUEST_COUNTS_MAX_AGE_DAYS
+        raise ItemError("start", f"The bucket starts more than {days} days ago.")
     total = _count(item, "total")
     if ("good" in item) == ("bad" in item):
         raise ItemError("good", 'Give exactly one of "good" and "bad".')
@@ -89,7 +131,13 @@ def count_item_parse(item, now: dt.datetime) -> CountItem:
         if bad > total:
             raise ItemError("bad", "bad cannot exceed total.")
         good = total - bad
-    return CountItem(path=path, start=start, end=end, good=good, total=total)
+    latency = None
+    if item.get("latency") is not None:
+        try:
+            latency = parse_latency(item["latency"], good=good)
+        except LatencyError as error:
+            raise ItemError(error.field, error.message) from None
+    return CountItem(path=path, start=start, end=end, good=good, total=total, latency=latency)
 
 
 def _services_for(account, paths: set[str], result: IngestResult) -> dict[str, Service]:
@@ -159,12 +207,13 @@ def _upsert(account, source: str, latest: dict, result: IngestResult) -> None:
                     end=item.end,
                     good=item.good,
                     total=item.total,
+                    latency=item.latency,
                 )
                 for (service_id, _), item in latest.items()
             ],
             update_conflicts=True,
             unique_fields=["service", "source", "start"],
-            update_fields=["end", "good", "total", "updated_at"],
+            update_fields=["end", "good", "total", "latency", "updated_at"],
             batch_size=2000,
         )
         result.updated += sum(1 for key in keys if key in existing)
@@ -179,7 +228,9 @@ def _mark_dirty(account, latest: dict) -> None:
             earliest[service_id] = start
     for since in sorted(set(earliest.values())):
         service_ids = [sid for sid, start in earliest.items() if start == since]
-        slos_mark_dirty(account=account, since=since, service_ids=service_ids, kind="requests")
+        slos_mark_dirty(
+            account=account, since=since, service_ids=service_ids, kind=REQUEST_SLI_KINDS
+        )
 
 
 def request_counts_replace_source(
@@ -187,7 +238,7 @@ def request_counts_replace_source(
     account,
     service: Service,
     source: str,
-    buckets: dict[dt.datetime, tuple[int, int]],
+    buckets: dict[dt.datetime, BucketCounts | tuple[int, int]],
     width: dt.timedelta,
 ) -> tuple[int, int]:
     """Replace a source's buckets of one service over the range the new buckets cover
@@ -196,26 +247,85 @@ def request_counts_replace_source(
     if not buckets:
         return 0, 0
     first, last = min(buckets), max(buckets)
+    rows = []
+    for start, counts in sorted(buckets.items()):
+        if not isinstance(counts, BucketCounts):
+            counts = BucketCounts(*counts)
+        rows.append(
+            RequestCount(
+                account=account,
+                service=service,
+                source=source,
+                start=start,
+                end=start + width,
+                good=counts.good,
+                total=counts.total,
+                latency=counts.latency,
+            )
+        )
     with transaction.atomic():
         removed, _ = (
             RequestCount.objects.for_account(account)
             .filter(service=service, source=source, start__gte=first, start__lte=last)
             .delete()
         )
+        RequestCount.objects.bulk_create(rows, batch_size=5000)
+        slos_mark_dirty(
+            account=account, since=first, service_ids=[service.pk], kind=REQUEST_SLI_KINDS
+        )
+    return len(buckets), removed
+
+
+def request_counts_add(
+    *,
+    account,
+    source: str,
+    buckets: dict[tuple[int, dt.datetime], BucketCounts],
+    width: dt.timedelta,
+) -> int:
+    """Add counts to the (service id, start) buckets of `source`: a log stream pushed in
+    batches, each batch adding its requests to the minutes they fall in. Missing rows are
+    created; existing ones are locked (in one order, so concurrent batches queue instead of
+    deadlocking) and summed in Python. Run it inside the caller's transaction to make the
+    addition and the caller's own bookkeeping (a batch's idempotency key) one unit.
+    Returns the number of buckets touched."""
+    if not buckets:
+        return 0
+    service_ids = {service_id for service_id, _ in buckets}
+    starts = {start for _, start in buckets}
+    with transaction.atomic():
         RequestCount.objects.bulk_create(
             [
                 RequestCount(
                     account=account,
-                    service=service,
+                    service_id=service_id,
                     source=source,
                     start=start,
                     end=start + width,
-                    good=good,
-                    total=total,
+                    good=0,
+                    total=0,
                 )
-                for start, (good, total) in sorted(buckets.items())
+                for service_id, start in buckets
             ],
-            batch_size=5000,
+            ignore_conflicts=True,
+            batch_size=2000,
         )
-        slos_mark_dirty(account=account, since=first, service_ids=[service.pk], kind="requests")
-    return len(buckets), removed
+        rows = list(
+            RequestCount.objects.for_account(account)
+            .select_for_update()
+            .filter(source=source, service_id__in=service_ids, start__in=starts)
+            .order_by("service_id", "start")
+            .only("id", "service_id", "start", "good", "total", "latency")
+        )
+        changed = []
+        for row in rows:
+            added = buckets.get((row.service_id, row.start))
+            if added is None:
+                continue
+            counts = BucketCounts(row.good, row.total, row.latency)
+            counts.add(added)
+            row.good, row.total, row.latency = counts.good, counts.total, counts.latency
+            changed.append(row)
+        RequestCount.objects.bulk_update(changed, ["good", "total", "latency"], batch_size=2000)
+        _mark_dirty(account, {(row.service_id, row.start): None for row in changed})
+    return len(changed)
