@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sla",
     "reporting",
     "statuspage",
+    "integrations.vector",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,11 @@ SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
 SLA_REQUEST_COUNTS_MAX_AGE_DAYS = env_int("SLA_REQUEST_COUNTS_MAX_AGE_DAYS", 400, minimum=1)
 # Services (or groups) per transaction of the rollup unit; a crash loses at most one chunk.
 SLA_ROLLUP_CHUNK_SIZE = env_int("SLA_ROLLUP_CHUNK_SIZE", 1000, minimum=1)
+# Vector's http sink (integrations.vector): largest body, compressed or not (its default
+# batch is 10 MB), and how long a batch's key is kept to answer a retry without counting it
+# again.
+SLA_VECTOR_MAX_BODY_BYTES = env_int("SLA_VECTOR_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
+SLA_VECTOR_DEDUP_HOURS = env_int("SLA_VECTOR_DEDUP_HOURS", 24, minimum=1)
 # Webhooks to loopback, private, link-local ... addresses are refused (SSRF) unless this is
 # true (a receiver on the same host or LAN in a trusted, single-tenant setup).
 SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)

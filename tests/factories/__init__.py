@@ -52,6 +52,7 @@ from tests.factories.statuspage import (
     StatusPageDomainFactory,
     StatusPageFactory,
 )
+from tests.factories.vector import VectorBatchFactory, VectorRuleFactory, VectorSourceFactory
 
 __all__ = [
     "FACTORIES",
@@ -91,6 +92,9 @@ __all__ = [
     "TimePeriodFactory",
     "UptimeSnapshotFactory",
     "UserFactory",
+    "VectorBatchFactory",
+    "VectorRuleFactory",
+    "VectorSourceFactory",
     "WebhookEndpointFactory",
     "factory_for",
 ]

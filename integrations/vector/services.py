@@ -1,0 +1,148 @@
+"""Writes of the Vector integration: count a batch once, save a source with its rules."""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations.vector.models import VectorBatch, VectorRule, VectorSource
+from integrations.vector.records import Rule, SourceConfig, count_records, split_records
+from sla.nginx_log import LogFormat, compile_log_format
+from sla.services.request_counts import BucketCounts, accepted_window, request_counts_add
+
+MINUTE = dt.timedelta(minutes=1)
+PRUNE_EVERY = 50  # batches between deletions of expired batch keys
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The answer to a batch: what was read and counted; `stored` is false when nothing
+    could be counted (the endpoint answers 400 then)."""
+
+    data: dict
+    stored: bool
+
+
+@lru_cache(maxsize=64)
+def _log_format(text: str) -> LogFormat:
+    return compile_log_format(text)
+
+
+def vector_source_config(*, account, source: VectorSource, now: dt.datetime) -> SourceConfig:
+    """How `source` reads records at `now`: its rules (in order), fallback, format, window."""
+    rules = tuple(
+        Rule(kind=row.kind, value=row.value, service_id=row.service_id, field=row.field)
+        for row in VectorRule.objects.for_account(account).filter(source=source)
+    )
+    return SourceConfig(
+        rules=rules,
+        default_service_id=source.default_service_id,
+        log_format=_log_format(source.log_format),
+        latency=None if source.latency == "none" else source.latency,
+        window=accepted_window(now),
+    )
+
+
+def vector_batch_ingest(
+    *, account, source: VectorSource, body: bytes, media_type: str, now: dt.datetime | None = None
+) -> BatchResult:
+    """Count a decoded batch into the per-minute request counts of its services, once.
+
+    The batch is known by the SHA-256 of its body: Vector retries resend the same bytes, so
+    a body counted before (its key is kept at least SLA_VECTOR_DEDUP_HOURS) is answered
+    with the first answer and counts nothing. The key and the counts are written in one
+    transaction, so a crash never keeps one without the other, and two copies of a batch
+    arriving at once count once (the second waits for the first's key, then finds it).
+    """
+    now = now or timezone.now()
+    digest = hashlib.sha256(body).hexdigest()
+    seen = _seen(account, source, digest)
+    if seen is not None:
+        return seen
+    config = vector_source_config(account=account, source=source, now=now)
+    counts = count_records(split_records(body, media_type), config)
+    data = {
+        "received": counts.received,
+        "counted": counts.counted,
+        "rejected": counts.rejected,
+        "buckets": len(counts.buckets),
+        "duplicate": False,
+        "batch": digest,
+        "errors": counts.errors,
+        "errors_listed": len(counts.errors),
+    }
+    if not counts.counted:
+        return BatchResult(data, stored=False)
+    buckets = {
+        key: BucketCounts(good, total, None if histogram is None else {"histogram": histogram})
+        for key, (good, total, histogram) in counts.buckets.items()
+    }
+    try:
+        with transaction.atomic():
+            batch = VectorBatch.objects.create(
+                account=account, source=source, sha256=digest, received_at=now, result=data
+            )
+            request_counts_add(
+                account=account, source=source.count_source, buckets=buckets, width=MINUTE
+            )
+            if batch.pk % PRUNE_EVERY == 0:
+                _prune(account, source, now)
+    except IntegrityError:
+        seen = _seen(account, source, digest)  # a copy of this batch won the race
+        if seen is None:
+            raise
+        return seen
+    return BatchResult(data, stored=True)
+
+
+def _seen(account, source: VectorSource, digest: str) -> BatchResult | None:
+    row = (
+        VectorBatch.objects.for_account(account)
+        .filter(source=source, sha256=digest)
+        .only("result")
+        .first()
+    )
+    if row is None:
+        return None
+    return BatchResult({**row.result, "duplicate": True}, stored=True)
+
+
+def _prune(account, source: VectorSource, now: dt.datetime) -> int:
+    cutoff = now - dt.timedelta(hours=settings.SLA_VECTOR_DEDUP_HOURS)
+    deleted, _ = (
+        VectorBatch.objects.for_account(account)
+        .filter(source=source, received_at__lt=cutoff)
+        .delete()
+    )
+    return deleted
+
+
+def vector_batches_prune(*, account, now: dt.datetime | None = None) -> int:
+    """Delete the account's batch keys older than SLA_VECTOR_DEDUP_HOURS (ingest does it
+    every PRUNE_EVERY batches per source; this is for a clean sweep)."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.SLA_VECTOR_DEDUP_HOURS)
+    deleted, _ = VectorBatch.objects.for_account(account).filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
+def vector_source_save(
+    *, account, source: VectorSource | None, rules: list[dict] | None, **fields
+) -> VectorSource:
+    """Create or update a source; `rules` (if given) replaces its rules, in list order."""
+    with transaction.atomic():
+        source = source or VectorSource(account=account)
+        for name, value in fields.items():
+            setattr(source, name, value)
+        source.full_clean()
+        source.save()
+        if rules is not None:
+            VectorRule.objects.for_account(account).filter(source=source).delete()
+            for position, row in enumerate(rules):
+                rule = VectorRule(account=account, source=source, position=position, **row)
+                rule.full_clean()
+                rule.save()
+    return source
