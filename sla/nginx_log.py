@@ -114,8 +114,8 @@ class LogFormat:
         tail = re.escape(self._tail)
         self.pattern = re.compile(("".join(strict) + tail).encode())
         self.lenient = re.compile(("".join(lenient) + tail).encode())
-        self.head = re.compile(self._head(segments, strict).encode())
         self.locators = self._locators(segments)
+        self.head = re.compile(self._head(segments, strict).encode())
         if "time_local" in self.variables:
             self.time_groups, self.convert = ("minute", "offset"), minute_from_local
         elif "time_iso8601" in self.variables:
@@ -150,8 +150,11 @@ class LogFormat:
         return segments
 
     def _head(self, segments, strict: list[str]) -> str:
-        """The strict regex up to the time and the status, and the literal after them."""
+        """The strict regex up to the time, the status and the request times that cannot be
+        found from the end, and the literal after the last of them."""
         wanted = {"status", "time_local", "time_iso8601", "msec"}
+        groups = {"request_time": "rt", "upstream_response_time": "urt"}
+        wanted |= {name for name, group in groups.items() if group not in self.locators}
         last = max(index for index, segment in enumerate(segments) if segment[1] in wanted)
         following = self.text[self._ends[last] : self._starts[last + 1]]
         return "".join(strict[: last + 1]) + re.escape(following)
