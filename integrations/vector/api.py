@@ -158,9 +158,12 @@ class VectorRecordsView(AccountScopedMixin, APIView):
         body = _decoded(raw, request.META.get("HTTP_CONTENT_ENCODING", ""), limit)
         if not body.strip():
             raise exceptions.ValidationError({"records": ["The batch is empty."]})
-        result = vector_batch_ingest(
-            account=self.account, source=source, body=body, media_type=kind
-        )
+        try:
+            result = vector_batch_ingest(
+                account=self.account, source=source, body=body, media_type=kind
+            )
+        except BodyError as error:  # a JSON array that does not parse as a whole
+            raise exceptions.ParseError(str(error)) from None
         if result.stored:
             return Response(result.data)
         return _nothing_counted(result.data)

@@ -38,8 +38,11 @@ from sla.nginx_log import (
 )
 
 MAX_LISTED_ERRORS = 100
-_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d):\d\d(?:\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)\Z")
-_TIME_LOCAL = re.compile(r"(\d\d/[A-Za-z]{3}/\d{4}:\d\d:\d\d):\d\d ([+-]\d{4})\Z")
+_SECONDS = r"(?:[0-5]\d|60)"  # 60: a leap second
+_RFC3339 = re.compile(
+    rf"(\d{{4}}-\d\d-\d\d[Tt ]\d\d:\d\d):{_SECONDS}(?:\.\d{{1,9}})?([Zz]|[+-]\d\d:\d\d)\Z"
+)
+_TIME_LOCAL = re.compile(rf"(\d\d/[A-Za-z]{{3}}/\d{{4}}:\d\d:\d\d):{_SECONDS} ([+-]\d{{4}})\Z")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
