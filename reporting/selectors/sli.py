@@ -162,8 +162,17 @@ def request_rate_series(
         row = sums[floor_to(start, step)]
         row[0] += good
         row[1] += total
-    seconds = int(step.total_seconds())
-    return [RatePoint(start, seconds, good, total) for start, (good, total) in sums.items()]
+    return _points(sums, step, now)
+
+
+def _points(sums: dict, step: dt.timedelta, now: dt.datetime) -> list[RatePoint]:
+    """RatePoints; the current step's rate is over the time elapsed in it (not its whole
+    length, which would show a drop at the end of every chart)."""
+    points = []
+    for start, (good, total) in sums.items():
+        elapsed = min(step, max(now - start, dt.timedelta(seconds=1)))
+        points.append(RatePoint(start, int(elapsed.total_seconds()), good, total))
+    return points
 
 
 def slo_rate_series(
@@ -188,8 +197,7 @@ def slo_rate_series(
             if bucket is not None:
                 bucket[0] += good
                 bucket[1] += total
-    seconds = int(step.total_seconds())
-    return [RatePoint(start, seconds, good, total) for start, (good, total) in sums.items()]
+    return _points(sums, step, now)
 
 
 # --------------------------------------------------------------------------- nines
