@@ -1,7 +1,10 @@
 """Vector sources, their service-mapping rules, and the keys of batches already counted."""
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import TenantModel
 from sla.models import Service
@@ -48,6 +51,11 @@ class VectorSource(TenantModel):
         related_name="+",
         help_text="Records no rule maps go here (empty: they are refused and listed)",
     )
+    rules_revision = models.UUIDField(
+        default=uuid.uuid4,
+        editable=False,
+        help_text="New on every change of the rules: processes keep the rules until it moves",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +67,13 @@ class VectorSource(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def rules_changed(source_id: int) -> None:
+        """Every process keeps a source's rules until its `rules_revision` moves."""
+        VectorSource.objects.filter(pk=source_id).update(
+            rules_revision=uuid.uuid4(), updated_at=timezone.now()
+        )
 
     @property
     def count_source(self) -> str:
@@ -97,6 +112,18 @@ class VectorRule(TenantModel):
     def __str__(self) -> str:
         subject = self.field if self.kind == RuleKind.FIELD else self.kind
         return f"{subject} {self.value!r} -> {self.service_id}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._touch_source()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._touch_source()
+        return result
+
+    def _touch_source(self) -> None:
+        VectorSource.rules_changed(self.source_id)
 
     def clean(self):
         super().clean()

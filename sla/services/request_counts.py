@@ -16,10 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from sla.engine.latency import LatencyError, empty_histogram, histogram_add, parse_latency
-from sla.models import RequestCount, Service
+from sla.models import SLO, RequestCount, Service
 from sla.models.slo import REQUEST_SLI_KINDS
 from sla.services.slo_buckets import slos_mark_dirty
 from sla.validators import validate_service_path
+from slaportal.db import bulk_cursor, is_postgres, prepared
 from slaportal.instants import InstantError, parse_aware_instant
 
 MAX_COUNT = 10**15
@@ -222,10 +223,14 @@ def _upsert(account, source: str, latest: dict, result: IngestResult) -> None:
 
 
 def _mark_dirty(account, latest: dict) -> None:
+    # SLO buckets are recomputed from the hour of the earliest change, so marking from that
+    # hour loses nothing and needs one statement for all services of a batch, not one per
+    # distinct minute.
     earliest: dict[int, dt.datetime] = {}
     for service_id, start in latest:
-        if service_id not in earliest or start < earliest[service_id]:
-            earliest[service_id] = start
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        if service_id not in earliest or hour < earliest[service_id]:
+            earliest[service_id] = hour
     for since in sorted(set(earliest.values())):
         service_ids = [sid for sid, start in earliest.items() if start == since]
         slos_mark_dirty(
@@ -284,48 +289,127 @@ def request_counts_add(
     width: dt.timedelta,
 ) -> int:
     """Add counts to the (service id, start) buckets of `source`: a log stream pushed in
-    batches, each batch adding its requests to the minutes they fall in. Missing rows are
-    created; existing ones are locked (in one order, so concurrent batches queue instead of
-    deadlocking) and summed in Python. Run it inside the caller's transaction to make the
-    addition and the caller's own bookkeeping (a batch's idempotency key) one unit.
-    Returns the number of buckets touched."""
+    batches, each batch adding its requests to the minutes they fall in (histograms bucket
+    by bucket). Rows are written in (service, start) order, so concurrent batches queue on
+    the same rows instead of deadlocking, and no addition is lost: on PostgreSQL one upsert
+    adds in SQL; elsewhere the rows are created, locked and summed in Python. Run it inside
+    the caller's transaction to make the addition and the caller's own bookkeeping (a
+    batch's idempotency key) one unit. Returns the number of buckets touched."""
     if not buckets:
         return 0
-    service_ids = {service_id for service_id, _ in buckets}
-    starts = {start for _, start in buckets}
-    with transaction.atomic():
-        RequestCount.objects.bulk_create(
+    ordered = sorted(buckets.items(), key=lambda pair: pair[0])
+    with transaction.atomic(savepoint=False):  # inside the caller's: no extra round trips
+        if is_postgres():
+            _add_postgres(account, source, ordered, width)
+        else:
+            _add_portable(account, source, ordered, width)
+            _mark_dirty(account, dict(ordered))
+    return len(ordered)
+
+
+# One round trip: add the counts (histograms bucket by bucket) and mark the request SLOs
+# of the services (and of their groups) dirty from the hour of the batch's first minute.
+_PG_ADD = """
+WITH added AS (
+INSERT INTO {table} AS t
+    (account_id, service_id, source, start, "end", good, total, latency, updated_at)
+SELECT %s, v.service_id, %s, v.start, v.start + %s, v.good, v.total, v.latency::jsonb, now()
+FROM unnest(%b::bigint[], %b::timestamptz[], %b::bigint[], %b::bigint[], %b::text[])
+    AS v(service_id, start, good, total, latency)
+ORDER BY v.service_id, v.start
+ON CONFLICT (service_id, source, start) DO UPDATE SET
+    good = t.good + excluded.good,
+    total = t.total + excluded.total,
+    latency = CASE
+        WHEN excluded.latency IS NULL THEN t.latency
+        WHEN t.latency -> 'histogram' IS NULL THEN excluded.latency
+        ELSE jsonb_build_object('histogram', (
+            SELECT jsonb_agg(
+                (t.latency -> 'histogram' ->> i)::bigint
+                + (excluded.latency -> 'histogram' ->> i)::bigint ORDER BY i)
+            FROM generate_series(0, jsonb_array_length(t.latency -> 'histogram') - 1) AS i))
+        END,
+    updated_at = excluded.updated_at
+RETURNING t.service_id
+), changed AS (
+    SELECT DISTINCT service_id FROM added
+)
+UPDATE {slo} AS o SET buckets_dirty_from = %s
+WHERE o.account_id = %s AND o.sli_kind = ANY(%s)
+  AND (o.service_id IN (SELECT service_id FROM changed)
+       OR o.group_id IN (SELECT s.group_id FROM {service} AS s
+                         WHERE s.id IN (SELECT service_id FROM changed)))
+  AND (o.buckets_dirty_from IS NULL OR o.buckets_dirty_from > %s)
+"""
+_PG_ADD = (
+    _PG_ADD.replace("{table}", RequestCount._meta.db_table)
+    .replace("{slo}", SLO._meta.db_table)
+    .replace("{service}", Service._meta.db_table)
+)
+
+
+def _add_postgres(account, source: str, ordered, width: dt.timedelta) -> None:
+    import json
+
+    latency = [
+        None if counts.latency is None else json.dumps(counts.latency, separators=(",", ":"))
+        for _, counts in ordered
+    ]
+    since = min(start for (_, start), _ in ordered).replace(minute=0, second=0, microsecond=0)
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            _PG_ADD,
             [
-                RequestCount(
-                    account=account,
-                    service_id=service_id,
-                    source=source,
-                    start=start,
-                    end=start + width,
-                    good=0,
-                    total=0,
-                )
-                for service_id, start in buckets
+                account.pk,
+                source,
+                width,
+                [service_id for (service_id, _), _ in ordered],
+                [start for (_, start), _ in ordered],
+                [counts.good for _, counts in ordered],
+                [counts.total for _, counts in ordered],
+                latency,
+                since,
+                account.pk,
+                [str(kind) for kind in REQUEST_SLI_KINDS],
+                since,
             ],
-            ignore_conflicts=True,
-            batch_size=2000,
+            prepare=prepared(),
         )
-        rows = list(
-            RequestCount.objects.for_account(account)
-            .select_for_update()
-            .filter(source=source, service_id__in=service_ids, start__in=starts)
-            .order_by("service_id", "start")
-            .only("id", "service_id", "start", "good", "total", "latency")
-        )
-        changed = []
-        for row in rows:
-            added = buckets.get((row.service_id, row.start))
-            if added is None:
-                continue
-            counts = BucketCounts(row.good, row.total, row.latency)
-            counts.add(added)
-            row.good, row.total, row.latency = counts.good, counts.total, counts.latency
-            changed.append(row)
-        RequestCount.objects.bulk_update(changed, ["good", "total", "latency"], batch_size=2000)
-        _mark_dirty(account, {(row.service_id, row.start): None for row in changed})
-    return len(changed)
+
+
+def _add_portable(account, source: str, ordered, width: dt.timedelta) -> None:
+    RequestCount.objects.bulk_create(
+        [
+            RequestCount(
+                account=account,
+                service_id=service_id,
+                source=source,
+                start=start,
+                end=start + width,
+                good=0,
+                total=0,
+            )
+            for (service_id, start), _ in ordered
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    buckets = dict(ordered)
+    rows = list(
+        RequestCount.objects.for_account(account)
+        .select_for_update()
+        .filter(source=source, service_id__in={key[0] for key in buckets})
+        .filter(start__in={key[1] for key in buckets})
+        .order_by("service_id", "start")
+        .only("id", "service_id", "start", "good", "total", "latency")
+    )
+    changed = []
+    for row in rows:
+        added = buckets.get((row.service_id, row.start))
+        if added is None:
+            continue
+        counts = BucketCounts(row.good, row.total, row.latency)
+        counts.add(added)
+        row.good, row.total, row.latency = counts.good, counts.total, counts.latency
+        changed.append(row)
+    RequestCount.objects.bulk_update(changed, ["good", "total", "latency"], batch_size=2000)

@@ -331,3 +331,25 @@ def test_source_api_validates_and_stays_in_its_account(api_a, tenants):
     api_a.post("/api/v1/vector-sources", {"name": "dup"}, format="json")
     again = api_a.post("/api/v1/vector-sources", {"name": "dup"}, format="json")
     assert again.status_code == 400 and "name" in again.json()["fields"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_counted_batches_mark_the_request_slos_of_their_services_and_groups(tenants):
+    from sla.models import SLO
+    from tests.factories import ServiceGroupFactory, SLOFactory
+
+    group = ServiceGroupFactory(account=tenants.a)
+    service = ServiceFactory(account=tenants.a, path="shop/web", group=group)
+    source = VectorSourceFactory(account=tenants.a, default_service=service)
+    latency = SLOFactory(
+        account=tenants.a, service=service, sli_kind="latency", latency_threshold_ms=300
+    )
+    of_group = SLOFactory(account=tenants.a, service=None, group=group, sli_kind="requests")
+    by_time = SLOFactory(account=tenants.a, service=service, sli_kind="time")
+    elsewhere = SLOFactory(account=tenants.a, sli_kind="requests")
+    SLO.objects.update(buckets_dirty_from=None)
+    record = remap(Request(START + dt.timedelta(minutes=7), 200, "0.1").line(), CONFIG, "web1")
+    assert _post(source, sink_request([record], tenants.token_a.secret)).status_code == 200
+    dirty = dict(SLO.objects.values_list("pk", "buckets_dirty_from"))
+    assert dirty[latency.pk] == dirty[of_group.pk] == START  # the hour of the first minute
+    assert dirty[by_time.pk] is None and dirty[elsewhere.pk] is None

@@ -6,6 +6,8 @@ import json
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from integrations.vector.records import (
     BodyError,
@@ -58,19 +60,16 @@ def test_gzip_members_deflate_and_raw_deflate_are_read():
 def test_framings():
     records = [{"n": 1}, {"n": 2}]
     array = split_records(b"[" + b",".join(json.dumps(r).encode() for r in records) + b"]", "")
-    assert [item.record for item in array] == records and array[0].line is None
+    assert array.records == records and array.line(0) is None
     ndjson = split_records(b'{"n": 1}\n\n{"n": 2}\n', "application/x-ndjson")
-    assert [(item.index, item.line, item.record) for item in ndjson] == [
-        (0, 1, {"n": 1}),
-        (1, 3, {"n": 2}),
-    ]
+    assert ndjson.records == [{"n": 1}, {"n": 2}] and ndjson.lines == [1, 3]
     # Two values on one line break the one-array fast path: read line by line.
     mixed = split_records(b'{"n": 1}, {"n": 3}\n{"n": 2}', "application/x-ndjson")
-    assert mixed[0].error and mixed[1].record == {"n": 2}
+    assert 0 in mixed.unreadable and mixed.records[1] == {"n": 2}
     text = split_records(b"line one\r\nline two", "text/plain")
-    assert [item.record for item in text] == [{"message": b"line one"}, {"message": b"line two"}]
+    assert text.records == [{"message": b"line one"}, {"message": b"line two"}]
     nan = split_records(b'{"request_time": NaN}', "application/x-ndjson")
-    assert nan[0].error and "NaN" in nan[0].error
+    assert "NaN" in nan.unreadable[0]
 
 
 @pytest.mark.parametrize(
@@ -186,3 +185,33 @@ def test_rules_first_match_wins_and_unmapped_records_are_listed():
 def test_errors_listed_are_capped_but_all_counted():
     counts = _count([{"status": 200}] * 150)
     assert counts.rejected == 150 and len(counts.errors) == 100
+
+
+RECORDS = st.fixed_dictionaries(
+    {
+        "timestamp": st.sampled_from(
+            ["2026-11-21T08:00:59Z", "2026-11-21T08:01:00Z", "2026-11-21T08:00:10.5+00:00",
+             "2026-12-30T08:00:00Z", "2026-11-21T08:00:61Z", 1_795_248_030, "x"]
+        ),
+        "status": st.sampled_from([200, 404, 503, 99, 600, "200", True]),
+        "request_time": st.sampled_from([0.0, 0.3, 0.30000001, 61.0, -1.0, 9e9, 1, "0.3", None]),
+        "request_path": st.sampled_from(["/api/x", "/static/y", "/", None, 5]),
+    }
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(RECORDS, max_size=30))
+def test_the_inline_fast_path_counts_exactly_as_the_full_reader(records):
+    rules = (Rule("path_prefix", "/api", 2), Rule("path_prefix", "/static", 3))
+    fast = count_records(
+        split_records(_ndjson(records), "application/x-ndjson"), _config(rules=rules)
+    )
+    reader_only = _config(rules=(*rules, Rule("host", "never", 9)))  # disables the fast path
+    slow = count_records(split_records(_ndjson(records), "application/x-ndjson"), reader_only)
+    assert fast.buckets == slow.buckets
+    assert fast.errors == slow.errors and fast.counted == slow.counted
+
+
+def _ndjson(records) -> bytes:
+    return b"\n".join(json.dumps(record).encode() for record in records) or b"{}"
