@@ -239,16 +239,17 @@ class Counts:
             self.errors.append(error)
 
 
-def count_records(batch: Batch, config: SourceConfig) -> Counts:
+def count_records(batch: Batch, config: SourceConfig, *, inline: bool = True) -> Counts:
     """Count every readable record into its service's minute; list the others.
 
     The common record (a parsed one with an RFC 3339 time of a minute seen before, an int
     status, a float request time, mapped by path rules or the default) is counted inline;
     everything else goes through `_Reader`, which validates every field and names what is
-    wrong. Both count the same way (the tests feed the same records to both)."""
+    wrong. Both count the same way (the tests feed the same records to both, `inline=False`
+    turning the inline reading off)."""
     counts = Counts(received=len(batch.records))
     read = _Reader(config)
-    fast = read.fast_path()
+    fast = read.fast_path() if inline else None
     buckets = counts.buckets
     with_latency = config.latency is not None
     for index, record in enumerate(batch.records):
@@ -291,9 +292,10 @@ class _Reader:
         config = self.config
         if config.latency == "upstream_response_time":
             return None
-        if any(rule.kind != "path_prefix" for rule in config.rules):
-            return None
-        prefixes = tuple((rule.value, rule.service_id) for rule in config.rules)
+        rules = config.rules
+        only_prefixes = all(rule.kind == "path_prefix" for rule in rules)
+        prefixes = tuple((rule.value, rule.service_id) for rule in rules) if only_prefixes else ()
+        needs_path, service_of = self.needs_path, self.service
         default = config.default_service_id
         minutes, match = self.minutes, _RFC3339.match
         earliest, latest = config.window
@@ -317,15 +319,24 @@ class _Reader:
             minute = None if found is None else minutes.get(found.groups())
             if minute is None or not earliest <= minute <= latest:
                 return None
-            service = default
-            if prefixes:
+            path = None
+            if needs_path:
                 path = record.get("request_path")
                 if path.__class__ is not str:
                     return None
+            if not rules:
+                service = default
+            elif prefixes:  # path rules only, the common set-up: no call per rule
+                service = default
                 for prefix, service_id in prefixes:
                     if path.startswith(prefix):
                         service = service_id
                         break
+            else:
+                try:
+                    service = service_of(record, path)
+                except RecordError:
+                    return None
             if service is None:
                 return None
             return service, minute, status, bucket

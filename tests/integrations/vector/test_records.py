@@ -196,6 +196,8 @@ RECORDS = st.fixed_dictionaries(
         "status": st.sampled_from([200, 404, 503, 99, 600, "200", True]),
         "request_time": st.sampled_from([0.0, 0.3, 0.30000001, 61.0, -1.0, 9e9, 1, "0.3", None]),
         "request_path": st.sampled_from(["/api/x", "/static/y", "/", None, 5]),
+        "host": st.sampled_from(["web1", "web2"]),
+        "app": st.sampled_from([7, "7", "8"]),
     }
 )  # fmt: skip
 
@@ -203,14 +205,15 @@ RECORDS = st.fixed_dictionaries(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(RECORDS, max_size=30))
 def test_the_inline_fast_path_counts_exactly_as_the_full_reader(records):
-    rules = (Rule("path_prefix", "/api", 2), Rule("path_prefix", "/static", 3))
-    fast = count_records(
-        split_records(_ndjson(records), "application/x-ndjson"), _config(rules=rules)
-    )
-    reader_only = _config(rules=(*rules, Rule("host", "never", 9)))  # disables the fast path
-    slow = count_records(split_records(_ndjson(records), "application/x-ndjson"), reader_only)
-    assert fast.buckets == slow.buckets
-    assert fast.errors == slow.errors and fast.counted == slow.counted
+    prefixes = (Rule("path_prefix", "/api", 2), Rule("path_prefix", "/static", 3))
+    mixed = (Rule("host", "web2", 4), *prefixes, Rule("field", "7", 5, field="app"))
+    for rules, default in (((), 1), (prefixes, 1), (mixed, 1), (mixed, None)):
+        config = _config(rules=rules, default=default)
+        batch = split_records(_ndjson(records), "application/x-ndjson")
+        fast = count_records(batch, config)
+        slow = count_records(batch, config, inline=False)
+        assert fast.buckets == slow.buckets
+        assert fast.errors == slow.errors and fast.counted == slow.counted
 
 
 def _ndjson(records) -> bytes:
