@@ -5,7 +5,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sla.engine.latency import (
@@ -64,6 +64,7 @@ def test_buckets_use_le_semantics():
     assert bucket_of(60.001) == len(BOUNDS_MS)  # overflow
 
 
+@settings(deadline=None)  # no timing limit in the suite
 @given(st.integers(min_value=0, max_value=120_000))
 def test_every_millisecond_time_is_in_the_bucket_its_bounds_say(milliseconds):
     index = bucket_of(milliseconds / 1000)
@@ -97,6 +98,7 @@ def _nearest_rank_percentile(times: list[int], percentile: Fraction) -> int:
     return ordered[rank - 1]
 
 
+@settings(deadline=None)  # no timing limit in the suite
 @given(
     st.lists(st.integers(min_value=0, max_value=2000), min_size=1, max_size=40),
     st.integers(min_value=0, max_value=5),

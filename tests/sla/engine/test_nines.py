@@ -4,7 +4,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sla.engine.nines import (
@@ -83,6 +83,7 @@ def test_nines_count_is_for_display():
     assert nines(100) is None
 
 
+@settings(deadline=None)  # no timing limit in the suite
 @given(st.decimals(min_value=0, max_value=100, places=4, allow_nan=False))
 def test_every_row_is_the_allowed_share_of_its_period(target):
     rows = allowed_downtime(target)
