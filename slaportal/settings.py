@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "reporting",
     "statuspage",
     "integrations.channels",
+    "integrations.vector",
 ]
 
 MIDDLEWARE = [
@@ -179,8 +180,16 @@ SLA_INGEST_MAX_BATCH = env_int("SLA_INGEST_MAX_BATCH", 10_000, minimum=1)
 SLA_INGEST_MAX_BODY_BYTES = env_int("SLA_INGEST_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
 # 5-minute snapshots (and their daily rollups) reach back at most this many days.
 SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
+# Request counts (API, nginx import, Vector) starting further back are refused: SLO buckets
+# are recomputed at most 400 days back, so older counts could never count.
+SLA_REQUEST_COUNTS_MAX_AGE_DAYS = env_int("SLA_REQUEST_COUNTS_MAX_AGE_DAYS", 400, minimum=1)
 # Services (or groups) per transaction of the rollup unit; a crash loses at most one chunk.
 SLA_ROLLUP_CHUNK_SIZE = env_int("SLA_ROLLUP_CHUNK_SIZE", 1000, minimum=1)
+# Vector's http sink (integrations.vector): largest body, compressed or not (its default
+# batch is 10 MB), and how long a batch's key is kept to answer a retry without counting it
+# again.
+SLA_VECTOR_MAX_BODY_BYTES = env_int("SLA_VECTOR_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
+SLA_VECTOR_DEDUP_HOURS = env_int("SLA_VECTOR_DEDUP_HOURS", 24, minimum=1)
 # Webhooks to loopback, private, link-local ... addresses are refused (SSRF) unless this is
 # true (a receiver on the same host or LAN in a trusted, single-tenant setup).
 SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)

@@ -17,6 +17,7 @@ from accounts.api_base import AccountScopedMixin, AccountScopedViewSet
 from sla.api.serializers_slo import AlertPolicySerializer, SLOSerializer
 from sla.engine.budget import burn_rate, to_float
 from sla.models import SLO, AlertPolicy, ServiceGroup
+from sla.models.slo import TIME_UNIT_SLI_KINDS
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.definitions import sla_for_group
 from sla.selectors.slo import (
@@ -138,7 +139,8 @@ class SLOViewSet(AccountScopedViewSet):
         )
         good, total = sums.get(slo.pk, {}).get("w", (0, 0))
         rate = burn_rate(target=slo.target, bad=total - good, total=total)
-        scale = 1_000_000 if slo.sli_kind == "time" else 1
+        timed = slo.sli_kind in TIME_UNIT_SLI_KINDS
+        scale = 1_000_000 if timed else 1
         return Response(
             {
                 "slo": slo.pk,
@@ -149,7 +151,7 @@ class SLOViewSet(AccountScopedViewSet):
                 "good": good / scale,
                 "total": total / scale,
                 "bad": (total - good) / scale,
-                "unit": "seconds" if slo.sli_kind == "time" else "requests",
+                "unit": "seconds" if timed else "requests",
                 "burn_rate": to_float(rate),
             }
         )

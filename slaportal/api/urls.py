@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
 from integrations.channels.api import ChannelViewSet
+from integrations.vector.api import VectorRecordsView, VectorSourceViewSet
 from reporting.api import (
     DailyReportViewSet,
     DashboardPeriodResultsView,
@@ -26,6 +27,7 @@ from sla.api.definitions import (
 )
 from sla.api.incidents import IncidentViewSet
 from sla.api.ingest import EventViewSet, ServiceImportView
+from sla.api.nines import NinesView
 from sla.api.requests import RequestCountsView
 from sla.api.slo import AlertPolicyViewSet, GroupBudgetView, SLOReportView, SLOViewSet
 from sla.api.snapshots import GroupSnapshotsView, ServiceSnapshotsView
@@ -85,6 +87,7 @@ router.register("channels", ChannelViewSet, basename="channel")
 router.register("events", EventViewSet, basename="event")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("daily-reports", DailyReportViewSet, basename="daily-report")
+router.register("vector-sources", VectorSourceViewSet, basename="vector-source")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
@@ -123,5 +126,9 @@ urlpatterns = [
         name="dashboard-period-results",
     ),
     api_path("dashboard/trend", DashboardTrendView.as_view(), name="dashboard-trend"),
+    api_path("nines", NinesView.as_view(), name="nines"),
+    api_path(
+        "vector-sources/<pk>/records", VectorRecordsView.as_view(), name="vector-source-records"
+    ),
 ]
 urlpatterns += router.urls

@@ -55,6 +55,7 @@ from tests.factories.statuspage import (
     SubscriberComponentFactory,
     SubscriberFactory,
 )
+from tests.factories.vector import VectorBatchFactory, VectorRuleFactory, VectorSourceFactory
 
 __all__ = [
     "FACTORIES",
@@ -97,6 +98,9 @@ __all__ = [
     "TimePeriodFactory",
     "UptimeSnapshotFactory",
     "UserFactory",
+    "VectorBatchFactory",
+    "VectorRuleFactory",
+    "VectorSourceFactory",
     "WebhookEndpointFactory",
     "factory_for",
 ]
