@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sla",
     "reporting",
     "statuspage",
+    "integrations.prometheus",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,17 @@ SLA_ROLLUP_CHUNK_SIZE = env_int("SLA_ROLLUP_CHUNK_SIZE", 1000, minimum=1)
 # Webhooks to loopback, private, link-local ... addresses are refused (SSRF) unless this is
 # true (a receiver on the same host or LAN in a trusted, single-tenant setup).
 SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+
+# --- Prometheus integration ------------------------------------------------------------
+# Prometheus source URLs are tenant input too: the same address guard as webhooks (SSRF);
+# true lets sources be on loopback, private or link-local addresses (trusted setups).
+SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS", False)
+# A 5-minute slot of a PromQL SLI is fetched for good this long after its end (late scrapes
+# and rule evaluations land first); younger slots are fetched again every minute.
+SLA_PROMETHEUS_SETTLE_SECONDS = env_int("SLA_PROMETHEUS_SETTLE_SECONDS", 60)
+# Operators' scrape token for GET /metrics: every account's series (empty: only account
+# tokens with the `metrics` scope, each seeing its own account).
+SLA_METRICS_TOKEN = env_str("SLA_METRICS_TOKEN", "")
 
 # --- Public status pages ---------------------------------------------------------------
 # Rendered pages stay fresh this long (automatic states change without a cache bump; a

@@ -133,6 +133,7 @@ class BurnRateWindow(TenantModel):
 class SLIKind(models.TextChoices):
     TIME = "time", "time (good time / considered time)"
     REQUESTS = "requests", "requests (good / total)"
+    PROMETHEUS = "prometheus", "PromQL (good / total queries on a Prometheus source)"
 
 
 class WindowKind(models.TextChoices):
@@ -150,7 +151,8 @@ class SLO(TenantModel):
 
     ``target`` percent of good time (``time``: from status events through the engine,
     honouring ``time_period``, ``options`` and downtimes) or of good requests
-    (``requests``) over a rolling ``window_days`` window or a calendar month/quarter in
+    (``requests``), or PromQL good/total counts from Prometheus (``prometheus``, settings
+    in integrations.prometheus) over a rolling ``window_days`` window or a calendar month/quarter in
     ``timezone``. ``buckets_dirty_from`` and ``buckets_computed_to`` drive the bucket
     rollup job; everything else shown about an SLO is derived from its buckets.
     """
@@ -163,7 +165,7 @@ class SLO(TenantModel):
     group = models.ForeignKey(
         ServiceGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="slos"
     )
-    sli_kind = models.CharField(max_length=8, choices=SLIKind.choices, default=SLIKind.TIME)
+    sli_kind = models.CharField(max_length=16, choices=SLIKind.choices, default=SLIKind.TIME)
     target = models.DecimalField(
         max_digits=8,
         decimal_places=5,
@@ -227,7 +229,7 @@ class SLO(TenantModel):
             raise ValidationError({"window_days": "A rolling window needs its length in days."})
         if self.window_kind == WindowKind.CALENDAR and not self.calendar_unit:
             raise ValidationError({"calendar_unit": "A calendar window needs month or quarter."})
-        if self.sli_kind == SLIKind.REQUESTS and self.time_period_id:
+        if self.sli_kind != SLIKind.TIME and self.time_period_id:
             raise ValidationError({"time_period": "Only time SLIs use a time period."})
 
     @property

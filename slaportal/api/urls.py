@@ -7,6 +7,14 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from integrations.prometheus.api import (
+    AlertmanagerReceiverView,
+    AlertmanagerSettingsView,
+    GrafanaDashboardView,
+    PrometheusSourceViewSet,
+    PrometheusStatusRuleViewSet,
+    SLOPrometheusRulesView,
+)
 from reporting.api import (
     DailyReportViewSet,
     DashboardPeriodResultsView,
@@ -77,6 +85,10 @@ router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maint
 router.register("events", EventViewSet, basename="event")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("daily-reports", DailyReportViewSet, basename="daily-report")
+router.register("prometheus-sources", PrometheusSourceViewSet, basename="prometheus-source")
+router.register(
+    "prometheus-status-rules", PrometheusStatusRuleViewSet, basename="prometheus-status-rule"
+)
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
@@ -105,5 +117,18 @@ urlpatterns = [
         name="dashboard-period-results",
     ),
     api_path("dashboard/trend", DashboardTrendView.as_view(), name="dashboard-trend"),
+    # Prometheus integration (integrations.prometheus).
+    api_path(
+        "integrations/alertmanager/settings",
+        AlertmanagerSettingsView.as_view(),
+        name="alertmanager-settings",
+    ),
+    api_path(
+        "integrations/alertmanager", AlertmanagerReceiverView.as_view(), name="alertmanager"
+    ),
+    api_path(
+        "slos/<pk>/prometheus-rules", SLOPrometheusRulesView.as_view(), name="slo-prometheus-rules"
+    ),
+    api_path("grafana/dashboard.json", GrafanaDashboardView.as_view(), name="grafana-dashboard"),
 ]
 urlpatterns += router.urls

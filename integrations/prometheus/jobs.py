@@ -1,0 +1,58 @@
+"""Health of the periodic jobs for /metrics: each run of a scheduled task (slaportal.schedule)
+records its start, success or failure and duration in ``JobRun`` (deployment-wide, so web
+processes can export what workers did)."""
+
+import time
+
+from celery.signals import task_failure, task_postrun, task_prerun
+from django.db.models import F
+from django.utils import timezone
+
+from slaportal.schedule import PERIODIC_JOBS
+
+_started: dict[str, float] = {}
+
+
+def scheduled_tasks() -> set[str]:
+    return {job.task for job in PERIODIC_JOBS}
+
+
+def _record(task_name: str, **fields) -> None:
+    from integrations.prometheus.models import JobRun
+
+    try:
+        updated = JobRun.objects.filter(task=task_name).update(**fields)
+        if not updated:
+            JobRun.objects.get_or_create(task=task_name)
+            JobRun.objects.filter(task=task_name).update(**fields)
+    except Exception:  # noqa: BLE001 - health bookkeeping must never fail a job
+        pass
+
+
+@task_prerun.connect
+def _job_started(sender=None, task_id=None, task=None, **kwargs):
+    name = getattr(task, "name", None)
+    if name in scheduled_tasks():
+        _started[task_id] = time.monotonic()
+        _record(name, last_started_at=timezone.now())
+
+
+@task_postrun.connect
+def _job_finished(sender=None, task_id=None, task=None, state=None, **kwargs):
+    name = getattr(task, "name", None)
+    started = _started.pop(task_id, None)
+    if name not in scheduled_tasks() or started is None or state != "SUCCESS":
+        return
+    _record(
+        name,
+        last_success_at=timezone.now(),
+        last_duration_seconds=time.monotonic() - started,
+        successes=F("successes") + 1,
+    )
+
+
+@task_failure.connect
+def _job_failed(sender=None, task_id=None, **kwargs):
+    name = getattr(sender, "name", None)
+    if name in scheduled_tasks():
+        _record(name, last_failure_at=timezone.now(), failures=F("failures") + 1)

@@ -1,0 +1,387 @@
+"""PromQL SLIs: fetch good/total counts per 5-minute slot from Prometheus into raw day rows
+(``PromQLDay``), record what Prometheus could not answer as gaps (``PromQLGap``), and mark
+the SLO's buckets dirty so the ``slo-minutely`` job rolls the slots up like request counts.
+
+A slot ``[s, s + 5m)`` is ``increase(...[5m])`` evaluated at ``s + 5m`` (``query_range``,
+step 5 minutes, at most 11,000 points per request). The first fetch backfills the SLO's
+whole window; later fetches ask from ``final_to`` on: slots ended more than
+``SLA_PROMETHEUS_SETTLE_SECONDS`` ago become final, younger ones (and the running slot,
+``increase`` over its elapsed seconds) are fetched again next minute. Storing a slot
+rewrites it, never adds to it. A slot without a value (Prometheus down or failing, the total
+series absent, partial data, NaN/Inf, a negative count) is a gap with its reason; gaps are
+fetched again (at once when the source answers again after a failure, with a growing delay
+when the series is absent) until they have values. Counts are stored in thousandths of an
+event: ``increase()`` extrapolates and is fractional.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.prometheus.client import (
+    MAX_POINTS,
+    PrometheusClient,
+    PrometheusError,
+    PrometheusUnreachable,
+    PrometheusTimeout,
+    PrometheusHTTPError,
+    client_for_source,
+    format_labels,
+    range_chunks,
+)
+from integrations.prometheus.models import PromQLDay, PromQLGap, PromQLSLI
+from integrations.prometheus.promql import PART_LABEL, sli_combined_query, window_text
+from sla.models import SLO
+from sla.selectors.slo_windows import DAY, SLOT, floor_to, slo_window
+
+logger = logging.getLogger(__name__)
+
+SLOTS_PER_DAY = 288
+STORED_PER_EVENT = 1000  # thousandths of an event
+MAX_GAP_RETRY = dt.timedelta(hours=1)
+ERROR = "error"  # the source failed: fetched again as soon as it answers
+ABSENT = "absent"  # the source answered without a usable value: fetched again with backoff
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Why a slot has no value."""
+
+    reason: str
+    kind: str
+
+
+@dataclass
+class FetchResult:
+    """What one fetch of one SLI did."""
+
+    slots: int = 0
+    changed: int = 0
+    missing: int = 0
+    queries: int = 0
+    error: str = ""
+    values: dict = field(default_factory=dict)  # slot start -> (good, total) | Missing
+
+
+def settle_delay() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "SLA_PROMETHEUS_SETTLE_SECONDS", 60))
+
+
+def to_stored(value: Decimal) -> int:
+    return int((value * STORED_PER_EVENT).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def _error_kind(error: PrometheusError) -> str:
+    if isinstance(error, (PrometheusUnreachable, PrometheusTimeout)):
+        return ERROR
+    if isinstance(error, PrometheusHTTPError) and error.status >= 500:
+        return ERROR
+    return ABSENT
+
+
+# --------------------------------------------------------------------------- values
+
+
+def slot_values(sli, series, at_by_slot: dict[float, dt.datetime]) -> dict:
+    """Stored (good, total) or Missing per slot start from the combined query's series;
+    ``at_by_slot`` maps evaluation times (epoch seconds) to the slot they close."""
+    numerator = "good" if sli.good_query.strip() else "bad"
+    by_part: dict[str, dict[float, Decimal]] = {}
+    for item in series:
+        part = item.labels.get(PART_LABEL)
+        if part in by_part:
+            others = [s.name for s in series if s.labels.get(PART_LABEL) == part][:5]
+            reason = f"the {part} query returned several series: {', '.join(others)}"
+            return dict.fromkeys(at_by_slot.values(), Missing(reason, ABSENT))
+        by_part[part] = {round(sample.at, 3): sample.value for sample in item.samples}
+    values = {}
+    for at, slot in at_by_slot.items():
+        total = by_part.get("total", {}).get(at)
+        part_value = by_part.get(numerator, {}).get(at)
+        values[slot] = _slot_value(numerator, part_value, total)
+    return values
+
+
+def _slot_value(numerator: str, part_value, total):
+    if total is None:
+        return Missing("no data: the total query has no series", ABSENT)
+    for name, value in (("total", total), (numerator, part_value)):
+        if value is not None and not value.is_finite():
+            return Missing(f"the {name} query gave {value}", ABSENT)
+        if value is not None and value < 0:
+            return Missing(f"the {name} query gave a negative count ({value})", ABSENT)
+    total_stored = to_stored(total)
+    # An absent numerator series counts 0 (an error counter that never fired does not
+    # exist yet); slight overshoots from extrapolation are cut to the total.
+    part_stored = min(to_stored(part_value), total_stored) if part_value is not None else 0
+    good = part_stored if numerator == "good" else total_stored - part_stored
+    return (good, total_stored)
+
+
+def _range_values(client, sli, first_end, last_end, result: FetchResult) -> dict:
+    """Values of the slots ending at first_end ... last_end (chunked range queries)."""
+    values = {}
+    query = sli_combined_query(sli, "5m")
+    for chunk_start, chunk_end in range_chunks(first_end, last_end, SLOT, MAX_POINTS):
+        ends = {}
+        instant = chunk_start
+        while instant <= chunk_end:
+            ends[round(instant.timestamp(), 3)] = instant - SLOT
+            instant += SLOT
+        try:
+            result.queries += 1
+            answer = client.range(query, chunk_start, chunk_end, int(SLOT.total_seconds()))
+        except PrometheusError as error:
+            result.error = str(error)
+            values.update(dict.fromkeys(ends.values(), Missing(str(error)[:1000], _error_kind(error))))
+            continue
+        values.update(slot_values(sli, answer.series, ends))
+    return values
+
+
+def _running_value(client, sli, slot_start, now, result: FetchResult) -> dict:
+    """The running slot: increase over its elapsed whole seconds, evaluated then."""
+    seconds = int((now - slot_start).total_seconds())
+    if seconds < 1:
+        return {}
+    at = slot_start + dt.timedelta(seconds=seconds)
+    try:
+        result.queries += 1
+        answer = client.instant(sli_combined_query(sli, window_text(seconds)), at)
+    except PrometheusError as error:
+        result.error = str(error)
+        return {slot_start: Missing(str(error)[:1000], _error_kind(error))}
+    return slot_values(sli, answer.series, {round(at.timestamp(), 3): slot_start})
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def _store_values(account, slo_id: int, values: dict) -> dt.datetime | None:
+    """Write the slots that have values into the day rows; the earliest changed slot."""
+    by_day: dict[dt.datetime, dict[int, tuple[int, int]]] = {}
+    for slot, value in values.items():
+        if isinstance(value, Missing):
+            continue
+        day = floor_to(slot, DAY)
+        by_day.setdefault(day, {})[int((slot - day) / SLOT)] = value
+    if not by_day:
+        return None
+    rows = {
+        row.day: row
+        for row in PromQLDay.objects.for_account(account).filter(slo_id=slo_id, day__in=list(by_day))
+    }
+    earliest, to_create, to_update = None, [], []
+    for day, slots in sorted(by_day.items()):
+        row = rows.get(day)
+        if row is None:
+            row = PromQLDay(account=account, slo_id=slo_id, day=day)
+            row.good, row.total = [None] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY
+            to_create.append(row)
+        else:
+            row.good = (list(row.good) + [None] * SLOTS_PER_DAY)[:SLOTS_PER_DAY]
+            row.total = (list(row.total) + [None] * SLOTS_PER_DAY)[:SLOTS_PER_DAY]
+        changed = False
+        for index, (good, total) in sorted(slots.items()):
+            if row.good[index] != good or row.total[index] != total:
+                row.good[index], row.total[index] = good, total
+                changed = True
+                instant = day + index * SLOT
+                earliest = instant if earliest is None or instant < earliest else earliest
+        if changed and row.pk is not None:
+            to_update.append(row)
+    PromQLDay.objects.bulk_create(to_create, batch_size=500)
+    PromQLDay.objects.bulk_update(to_update, ["good", "total"], batch_size=500)
+    return earliest
+
+
+def _retry_delay(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(minutes=2 ** min(attempts - 1, 10)), MAX_GAP_RETRY)
+
+
+def _update_gaps(account, slo_id: int, values: dict, now: dt.datetime) -> None:
+    """Slots with values leave the gaps; slots without join them (merged into ranges)."""
+    if not values:
+        return
+    first, last = min(values), max(values) + SLOT
+    overlapping = list(
+        PromQLGap.objects.for_account(account).filter(slo_id=slo_id, start__lt=last, end__gt=first)
+    )
+    slots: dict[dt.datetime, dict] = {}
+    for gap in overlapping:
+        instant = gap.start
+        while instant < gap.end:
+            slots[instant] = {
+                "reason": gap.reason,
+                "kind": gap.kind,
+                "first_seen_at": gap.first_seen_at,
+                "attempts": gap.attempts,
+                "next_attempt_at": gap.next_attempt_at,
+            }
+            instant += SLOT
+    for slot, value in values.items():
+        if not isinstance(value, Missing):
+            slots.pop(slot, None)
+            continue
+        before = slots.get(slot)
+        attempts = before["attempts"] + 1 if before else 1
+        slots[slot] = {
+            "reason": value.reason,
+            "kind": value.kind,
+            "first_seen_at": before["first_seen_at"] if before else now,
+            "attempts": attempts,
+            # A failing source's gaps are fetched again as soon as it answers (any run).
+            "next_attempt_at": now if value.kind == ERROR else now + _retry_delay(attempts),
+        }
+    PromQLGap.objects.filter(pk__in=[gap.pk for gap in overlapping]).delete()
+    PromQLGap.objects.bulk_create(_gap_rows(account, slo_id, slots, now))
+
+
+def _gap_rows(account, slo_id: int, slots: dict, now: dt.datetime) -> list[PromQLGap]:
+    rows: list[PromQLGap] = []
+    for slot in sorted(slots):
+        info = slots[slot]
+        last = rows[-1] if rows else None
+        same = last is not None and (last.reason, last.kind) == (info["reason"], info["kind"])
+        if same and last.end == slot:
+            last.end = slot + SLOT
+            last.attempts = max(last.attempts, info["attempts"])
+            last.first_seen_at = min(last.first_seen_at, info["first_seen_at"])
+            last.next_attempt_at = min(last.next_attempt_at, info["next_attempt_at"])
+            continue
+        rows.append(
+            PromQLGap(
+                account=account,
+                slo_id=slo_id,
+                start=slot,
+                end=slot + SLOT,
+                reason=info["reason"][:1000],
+                kind=info["kind"],
+                first_seen_at=info["first_seen_at"],
+                last_attempt_at=now,
+                attempts=info["attempts"],
+                next_attempt_at=info["next_attempt_at"],
+            )
+        )
+    return rows
+
+
+def _mark_dirty(slo_id: int, since: dt.datetime) -> None:
+    SLO.objects.filter(pk=slo_id).filter(
+        Q(buckets_dirty_from__isnull=True) | Q(buckets_dirty_from__gt=since)
+    ).update(buckets_dirty_from=since)
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+def _due_gaps(account, sli, before: dt.datetime, now: dt.datetime, source_answered: bool):
+    """Gaps before the fetched range to fetch again: those of absent data when their delay
+    is over; those of a failing source as soon as it answers again (never while it fails)."""
+    if not source_answered:
+        return []
+    gaps = PromQLGap.objects.for_account(account).filter(
+        slo_id=sli.slo_id, start__lt=before, end__lte=floor_to(now, SLOT)
+    )
+    due = Q(kind=ERROR) | Q(next_attempt_at__lte=now)
+    return list(gaps.filter(due).order_by("start"))
+
+
+def sli_fetch(
+    *, account, sli: PromQLSLI, now: dt.datetime | None = None, client: PrometheusClient | None = None
+) -> FetchResult:
+    """Fetch what is new (or missing) for one SLI and store it; see the module docstring."""
+    now = now or timezone.now()
+    slo = sli.slo
+    window_start = floor_to(slo_window(slo, now).start, SLOT)
+    start = max(sli.final_to or window_start, window_start)
+    running_start = floor_to(now, SLOT)
+    result = FetchResult()
+    own_client = client is None
+    client = client or client_for_source(sli.source)
+    try:
+        values = {}
+        if start < running_start:
+            values.update(_range_values(client, sli, start + SLOT, running_start, result))
+        values.update(_running_value(client, sli, running_start, now, result))
+        answered = not result.error
+        for gap in _due_gaps(account, sli, start, now, answered):
+            values.update(_range_values(client, sli, gap.start + SLOT, gap.end, result))
+    finally:
+        if own_client:
+            client.close()
+    settled = floor_to(now - settle_delay(), SLOT)
+    _save(account, sli, values, now, final_to=max(start, min(settled, running_start)), result=result)
+    return result
+
+
+def _save(account, sli, values: dict, now, *, final_to, result: FetchResult) -> None:
+    result.slots = len(values)
+    result.missing = sum(1 for value in values.values() if isinstance(value, Missing))
+    with transaction.atomic():
+        earliest = _store_values(account, sli.slo_id, values)
+        _update_gaps(account, sli.slo_id, values, now)
+        if earliest is not None:
+            _mark_dirty(sli.slo_id, earliest)
+        updates = {"last_fetch_at": now, "last_error": result.error[:1000]}
+        if sli.final_to is None or final_to > sli.final_to:
+            updates["final_to"] = final_to
+        PromQLSLI.objects.filter(pk=sli.pk).update(**updates)
+        for name, value in updates.items():
+            setattr(sli, name, value)
+    result.values = values
+    result.changed = 0 if earliest is None else 1
+
+
+def sli_reset(*, account, slo_id: int) -> None:
+    """Forget what was fetched (new queries or source): the next fetch backfills again."""
+    PromQLDay.objects.for_account(account).filter(slo_id=slo_id).delete()
+    PromQLGap.objects.for_account(account).filter(slo_id=slo_id).delete()
+    PromQLSLI.objects.for_account(account).filter(slo_id=slo_id).update(
+        final_to=None, last_fetch_at=None, last_error=""
+    )
+    SLO.objects.filter(pk=slo_id).update(buckets_computed_to=None, buckets_dirty_from=None)
+
+
+def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
+    """Fetch every PromQL SLI of the account, one client (kept-alive connection) per source."""
+    now = now or timezone.now()
+    slis = list(
+        PromQLSLI.objects.for_account(account)
+        .filter(slo__sli_kind="prometheus")
+        .select_related("slo", "source")
+        .order_by("source_id", "pk")
+    )
+    totals = {"slis": 0, "queries": 0, "missing": 0, "errors": 0}
+    clients: dict[int, PrometheusClient] = {}
+    try:
+        for sli in slis:
+            client = clients.get(sli.source_id)
+            if client is None:
+                client = clients[sli.source_id] = client_for_source(sli.source)
+            result = sli_fetch(account=account, sli=sli, now=now, client=client)
+            totals["slis"] += 1
+            totals["queries"] += result.queries
+            totals["missing"] += result.missing
+            totals["errors"] += bool(result.error)
+    finally:
+        for client in clients.values():
+            client.close()
+    _prune(account, now)
+    return totals
+
+
+def _prune(account, now: dt.datetime) -> None:
+    """Raw rows and gaps far behind every window are of no use (two windows are kept for
+    the reports of the previous window)."""
+    for slo in SLO.objects.for_account(account).filter(sli_kind="prometheus"):
+        window = slo_window(slo, now)
+        keep_from = floor_to(window.end - 2 * (window.end - window.start), DAY) - DAY
+        PromQLDay.objects.for_account(account).filter(slo=slo, day__lt=keep_from).delete()
+        PromQLGap.objects.for_account(account).filter(slo=slo, end__lte=keep_from).delete()
