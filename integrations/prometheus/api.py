@@ -73,7 +73,7 @@ class PrometheusSourceViewSet(AccountScopedViewSet):
         "error"}` with the exact error (unreachable, refused address, HTTP status,
         Prometheus' error, timeout)."""
         source = self.get_object()
-        if request.data:
+        if not isinstance(request.data, dict) or request.data:
             raise exceptions.ValidationError({"non_field_errors": ["The test takes no body."]})
         return Response(source_check(account=self.account, source=source))
 
@@ -131,6 +131,8 @@ class AlertmanagerReceiverView(AccountScopedMixin, APIView):
 
 class AlertmanagerSettingsView(AccountScopedMixin, APIView):
     """How the account maps Alertmanager alerts to services and states."""
+
+    serializer_class = AlertmanagerSettingsSerializer
 
     @extend_schema(responses={200: AlertmanagerSettingsSerializer})
     def get(self, request):

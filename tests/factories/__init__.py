@@ -11,6 +11,16 @@ from tests.factories.accounts import (
     UserFactory,
 )
 from tests.factories.ingest import RollupMarkFactory
+from tests.factories.prometheus import (
+    AlertmanagerAlertFactory,
+    AlertmanagerSettingsFactory,
+    JobRunFactory,
+    PrometheusSourceFactory,
+    PrometheusStatusRuleFactory,
+    PromQLDayFactory,
+    PromQLGapFactory,
+    PromQLSLIFactory,
+)
 from tests.factories.registry import FACTORIES, factory_for
 from tests.factories.reporting import (
     DailyReportFactory,
@@ -55,6 +65,14 @@ from tests.factories.statuspage import (
 
 __all__ = [
     "FACTORIES",
+    "AlertmanagerAlertFactory",
+    "AlertmanagerSettingsFactory",
+    "JobRunFactory",
+    "PromQLDayFactory",
+    "PromQLGapFactory",
+    "PromQLSLIFactory",
+    "PrometheusSourceFactory",
+    "PrometheusStatusRuleFactory",
     "AccountFactory",
     "AlertFactory",
     "AlertPolicyFactory",

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('sla', '0006_alter_slo_sli_kind'),
+        ('sla', '0005_period_result_end_indexes'),
     ]
 
     operations = [
