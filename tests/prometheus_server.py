@@ -94,7 +94,7 @@ class Exporter:
         exporter = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 if exporter.down:
                     self.send_response(503)
                     self.end_headers()
@@ -155,7 +155,7 @@ class Exporter:
 
 
 def _get_json(url: str, timeout: float = 5) -> dict:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - 127.0.0.1
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.load(response)
 
 
@@ -223,7 +223,7 @@ class PrometheusServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"prometheus exited: {self.log_path.read_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1):  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1):
                     return
             except OSError:
                 if time.monotonic() > deadline:
@@ -239,7 +239,7 @@ class PrometheusServer:
     def reload(self) -> None:
         self.write_config()
         request = urllib.request.Request(f"{self.url}/-/reload", method="POST")
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - 127.0.0.1
+        with urllib.request.urlopen(request, timeout=10):
             pass
 
     def set_rules(self, rules: dict) -> None:
@@ -357,7 +357,7 @@ class AlertmanagerServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"alertmanager exited: {self.log_path.read_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1):  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1):
                     break
             except OSError:
                 if time.monotonic() > deadline:

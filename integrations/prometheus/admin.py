@@ -21,13 +21,15 @@ from integrations.prometheus.services.sources import (
     source_check,
 )
 
-SECRET_HELP = "Write-only: leave empty to keep the current value; tick 'clear' to remove it."
+SECRET_HELP = "Write-only: leave empty to keep the current value; tick 'clear' to remove it."  # noqa: S105 - help text
 
 
 class PrometheusSourceForm(forms.ModelForm):
     """Secrets are never shown: an empty field keeps the stored value."""
 
-    bearer_token = forms.CharField(required=False, widget=forms.PasswordInput, help_text=SECRET_HELP)
+    bearer_token = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text=SECRET_HELP
+    )
     basic_auth_password = forms.CharField(
         required=False, widget=forms.PasswordInput, help_text=SECRET_HELP
     )
@@ -59,7 +61,14 @@ class PrometheusSourceForm(forms.ModelForm):
 @admin.register(PrometheusSource)
 class PrometheusSourceAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = PrometheusSourceForm
-    list_display = ["name", "account", "url", "last_check_ok", "last_check_at", "last_check_message"]
+    list_display = [
+        "name",
+        "account",
+        "url",
+        "last_check_ok",
+        "last_check_at",
+        "last_check_message",
+    ]
     search_fields = ["name", "url"]
     actions = ["test_connection"]
 
@@ -76,7 +85,19 @@ class PrometheusSourceAdmin(TenantAdminMixin, admin.ModelAdmin):
 class StatusRuleForm(forms.ModelForm):
     class Meta:
         model = PrometheusStatusRule
-        fields = "__all__"
+        fields = [
+            "account",
+            "name",
+            "service",
+            "source",
+            "query",
+            "crit_operator",
+            "crit_threshold",
+            "warn_operator",
+            "warn_threshold",
+            "missing_state",
+            "enabled",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -85,14 +106,25 @@ class StatusRuleForm(forms.ModelForm):
             try:
                 queries_check(source=source, queries={"query": query}, one_series=True)
             except QueryProblem as problem:
-                self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+                self.add_error(
+                    problem.field if problem.field in self.fields else None, problem.message
+                )
         return data
 
 
 @admin.register(PrometheusStatusRule)
 class PrometheusStatusRuleAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = StatusRuleForm
-    list_display = ["name", "account", "service", "source", "last_state", "last_value", "last_evaluated_at", "last_error"]
+    list_display = [
+        "name",
+        "account",
+        "service",
+        "source",
+        "last_state",
+        "last_value",
+        "last_evaluated_at",
+        "last_error",
+    ]
     list_filter = ["enabled", "last_state"]
     search_fields = ["name", "query", "service__path"]
     readonly_fields = ["last_state", "last_value", "last_evaluated_at", "last_error"]
@@ -116,7 +148,16 @@ class AlertmanagerAlertAdmin(TenantAdminMixin, admin.ModelAdmin):
 
 @admin.register(PromQLGap)
 class PromQLGapAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["slo", "account", "start", "end", "kind", "reason", "attempts", "next_attempt_at"]
+    list_display = [
+        "slo",
+        "account",
+        "start",
+        "end",
+        "kind",
+        "reason",
+        "attempts",
+        "next_attempt_at",
+    ]
     list_filter = ["kind"]
     readonly_fields = [field.name for field in PromQLGap._meta.fields]
 
@@ -141,7 +182,9 @@ class PromQLSLIForm(forms.ModelForm):
                     total_query=data["total_query"].strip(),
                 )
             except QueryProblem as problem:
-                self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+                self.add_error(
+                    problem.field if problem.field in self.fields else None, problem.message
+                )
         return data
 
     def save(self, commit=True):

@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import AccountScopedMixin, AccountScopedViewSet
-from accounts.selectors import token_for_secret
 from accounts.models import Account
+from accounts.selectors import token_for_secret
 from integrations.prometheus.export import metrics_text, operator_token_matches
 from integrations.prometheus.generated import grafana_dashboard, slo_rules_yaml
 from integrations.prometheus.models import (

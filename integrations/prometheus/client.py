@@ -104,7 +104,9 @@ def parse_value(text) -> Decimal:
 def format_labels(labels: dict) -> str:
     """``{job="api", instance="a:9100"}``: how Prometheus shows a series' labels."""
     name = labels.get("__name__", "")
-    inner = ", ".join(f'{key}="{value}"' for key, value in sorted(labels.items()) if key != "__name__")
+    inner = ", ".join(
+        f'{key}="{value}"' for key, value in sorted(labels.items()) if key != "__name__"
+    )
     return f"{name}{{{inner}}}"
 
 
@@ -126,7 +128,9 @@ class Sample:
     def finite_value(self, labels: dict | None = None) -> Decimal:
         if not self.finite:
             where = f" of {format_labels(labels)}" if labels else ""
-            raise PrometheusResultError(f"sample{where} at {self.instant:%Y-%m-%dT%H:%M:%SZ} is {self.value}")
+            raise PrometheusResultError(
+                f"sample{where} at {self.instant:%Y-%m-%dT%H:%M:%SZ} is {self.value}"
+            )
         return self.value
 
 
@@ -183,7 +187,9 @@ def _series(item, result_type: str) -> Series:
         except (TypeError, ValueError):
             raise PrometheusResultError("malformed sample time in the answer") from None
         samples.append(Sample(at=at, value=parse_value(pair[1])))
-    return Series(labels={str(k): str(v) for k, v in item["metric"].items()}, samples=tuple(samples))
+    return Series(
+        labels={str(k): str(v) for k, v in item["metric"].items()}, samples=tuple(samples)
+    )
 
 
 class PrometheusClient:
@@ -255,6 +261,14 @@ class PrometheusClient:
         if series is None:
             return None
         return series.labels, series.samples[0].finite_value(series.labels)
+
+    def server_time(self) -> dt.datetime:
+        """Prometheus' own clock (``vector(time())`` evaluated at its now), to tell clock
+        skew between it and this host."""
+        series = self.instant("vector(time())").one()
+        if series is None:
+            raise PrometheusResultError("vector(time()) gave no series")
+        return dt.datetime.fromtimestamp(float(series.samples[0].finite_value()), tz=dt.UTC)
 
     def buildinfo(self) -> dict:
         """``/api/v1/status/buildinfo`` (``version``, ``revision`` ...)."""
@@ -331,7 +345,7 @@ class PrometheusClient:
                 if response.will_close:
                     self.close()
                 break
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 self.close()
                 raise PrometheusTimeout(f"no answer within {self.timeout:g} s") from None
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
@@ -366,7 +380,7 @@ class PrometheusClient:
             connection = _pinned_connection(parts, port, address, self.timeout, self.verify_tls)
             try:
                 connection.connect()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 connection.close()
                 raise PrometheusTimeout(f"no connection within {self.timeout:g} s") from None
             except ssl.SSLError as error:
@@ -443,14 +457,17 @@ def _pinned_connection(parts, port, address, timeout, verify_tls):
 def _decode(status: int, raw: bytes, location: str) -> dict:
     if 300 <= status < 400:
         raise PrometheusHTTPError(
-            status, f"HTTP {status}: redirects are not followed; give the final URL ({location[:200]})"
+            status,
+            f"HTTP {status}: redirects are not followed; give the final URL ({location[:200]})",
         )
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         body = None
     if isinstance(body, dict) and body.get("status") == "error":
-        raise PrometheusAPIError(status, str(body.get("errorType", "error")), str(body.get("error", ""))[:2000])
+        raise PrometheusAPIError(
+            status, str(body.get("errorType", "error")), str(body.get("error", ""))[:2000]
+        )
     if not 200 <= status < 300:
         text = raw[:200].decode("utf-8", "replace").strip()
         raise PrometheusHTTPError(status, f"HTTP {status}" + (f": {text}" if text else ""))
@@ -459,7 +476,9 @@ def _decode(status: int, raw: bytes, location: str) -> dict:
     return body
 
 
-def range_chunks(first_end: dt.datetime, last_end: dt.datetime, step: dt.timedelta, points: int = MAX_POINTS):
+def range_chunks(
+    first_end: dt.datetime, last_end: dt.datetime, step: dt.timedelta, points: int = MAX_POINTS
+):
     """Split evaluation instants ``first_end, first_end + step, ..., last_end`` into
     ``(start, end)`` ranges of at most ``points`` instants each."""
     span = step * (points - 1)
@@ -472,7 +491,11 @@ def range_chunks(first_end: dt.datetime, last_end: dt.datetime, step: dt.timedel
 
 def client_for_source(source, *, timeout: float | None = None) -> PrometheusClient:
     """A client for a ``PrometheusSource`` (its URL, credentials, headers, timeout, TLS)."""
-    basic = (source.basic_auth_username, source.basic_auth_password) if source.basic_auth_username else None
+    basic = (
+        (source.basic_auth_username, source.basic_auth_password)
+        if source.basic_auth_username
+        else None
+    )
     return PrometheusClient(
         source.url,
         timeout=timeout if timeout is not None else float(source.timeout_seconds),

@@ -86,7 +86,9 @@ def _slo_series(account, families: _Families, now: dt.datetime) -> None:
         families.add("slaportal_slo_target_ratio", "SLO target (0-1).", labels, slo.target / 100)
         budget = status.budget
         if budget.sli is not None:
-            families.add("slaportal_slo_sli_ratio", "SLI over the SLO window (0-1).", labels, budget.sli)
+            families.add(
+                "slaportal_slo_sli_ratio", "SLI over the SLO window (0-1).", labels, budget.sli
+            )
         if budget.remaining_fraction is not None:
             families.add(
                 "slaportal_slo_error_budget_remaining_ratio",
@@ -180,8 +182,8 @@ def _sla_series(account, families: _Families) -> None:
 
 def _state_series(account, families: _Families) -> None:
     members: dict[int, list[str]] = {}
-    for path, group_id, state in (
-        Service.objects.for_account(account).values_list("path", "group_id", "current_state")
+    for path, group_id, state in Service.objects.for_account(account).values_list(
+        "path", "group_id", "current_state"
     ):
         if not state:
             continue

@@ -67,9 +67,21 @@ def slo_rules(slo) -> dict:
     ]
     allowed = allowed_fraction(slo.target)
     meta = [
-        {"record": "slo:objective:ratio", "expr": f"vector({_number(1 - allowed)})", "labels": labels},
-        {"record": "slo:error_budget:ratio", "expr": f"vector({_number(allowed)})", "labels": labels},
-        {"record": "slo:time_period:days", "expr": f"vector({_number(window_seconds / 86400)})", "labels": labels},
+        {
+            "record": "slo:objective:ratio",
+            "expr": f"vector({_number(1 - allowed)})",
+            "labels": labels,
+        },
+        {
+            "record": "slo:error_budget:ratio",
+            "expr": f"vector({_number(allowed)})",
+            "labels": labels,
+        },
+        {
+            "record": "slo:time_period:days",
+            "expr": f"vector({_number(window_seconds / 86400)})",
+            "labels": labels,
+        },
         {
             "record": f"slo:sli_error:ratio_rate{period}",
             "expr": _error_ratio(sli, period),
@@ -116,7 +128,9 @@ def slo_rules(slo) -> dict:
                 "labels": {**labels, "severity": severity},
                 "annotations": {
                     "summary": f"SLO {slo.pk} is burning its error budget too fast ({severity})",
-                    "title": "(" + severity + ") {{$labels.service}} SLO error budget burn rate is too fast.",
+                    "title": "("
+                    + severity
+                    + ") {{$labels.service}} SLO error budget burn rate is too fast.",
                 },
             }
         )
@@ -141,7 +155,9 @@ def slo_rules_yaml(slo) -> str:
 # --------------------------------------------------------------------------- Grafana
 
 
-def _panel(panel_id: int, title: str, kind: str, expr: str, legend: str, grid: dict, **extra) -> dict:
+def _panel(
+    panel_id: int, title: str, kind: str, expr: str, legend: str, grid: dict, **extra
+) -> dict:
     panel = {
         "id": panel_id,
         "title": title,
@@ -221,15 +237,29 @@ def grafana_dashboard() -> dict:
         "time": {"from": "now-7d", "to": "now"},
         "templating": {
             "list": [
-                {"name": "datasource", "label": "Prometheus", "type": "datasource",
-                 "query": "prometheus", "current": {}},
-                {"name": "account", "label": "Account", "type": "query",
-                 "datasource": {"type": "prometheus", "uid": "${datasource}"},
-                 "query": {"query": "label_values(slaportal_slo_target_ratio, account)",
-                           "refId": "account"},
-                 "definition": "label_values(slaportal_slo_target_ratio, account)",
-                 "includeAll": True, "multi": True, "refresh": 2, "current": {}},
+                {
+                    "name": "datasource",
+                    "label": "Prometheus",
+                    "type": "datasource",
+                    "query": "prometheus",
+                    "current": {},
+                },
+                {
+                    "name": "account",
+                    "label": "Account",
+                    "type": "query",
+                    "datasource": {"type": "prometheus", "uid": "${datasource}"},
+                    "query": {
+                        "query": "label_values(slaportal_slo_target_ratio, account)",
+                        "refId": "account",
+                    },
+                    "definition": "label_values(slaportal_slo_target_ratio, account)",
+                    "includeAll": True,
+                    "multi": True,
+                    "refresh": 2,
+                    "current": {},
+                },
             ]
-        },  # fmt: skip
+        },
         "panels": panels,
     }

@@ -2,6 +2,7 @@
 records its start, success or failure and duration in ``JobRun`` (deployment-wide, so web
 processes can export what workers did)."""
 
+import logging
 import time
 
 from celery.signals import task_failure, task_postrun, task_prerun
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from slaportal.schedule import PERIODIC_JOBS
 
+logger = logging.getLogger(__name__)
 _started: dict[str, float] = {}
 
 
@@ -25,8 +27,8 @@ def _record(task_name: str, **fields) -> None:
         if not updated:
             JobRun.objects.get_or_create(task=task_name)
             JobRun.objects.filter(task=task_name).update(**fields)
-    except Exception:  # noqa: BLE001 - health bookkeeping must never fail a job
-        pass
+    except Exception:  # health bookkeeping must never fail a job
+        logger.warning("could not record the run of %s", task_name, exc_info=True)
 
 
 @task_prerun.connect

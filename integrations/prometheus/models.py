@@ -26,7 +26,9 @@ def validate_source_url(value: str) -> None:
 
 def validate_headers(value) -> None:
     if not isinstance(value, dict):
-        raise ValidationError('Give an object of header names to values, e.g. {"X-Scope-OrgID": "1"}.')
+        raise ValidationError(
+            'Give an object of header names to values, e.g. {"X-Scope-OrgID": "1"}.'
+        )
     if len(value) > 20:
         raise ValidationError("At most 20 extra headers.")
     for name, text in value.items():
@@ -35,7 +37,9 @@ def validate_headers(value) -> None:
         if name.lower() in RESERVED_HEADERS:
             raise ValidationError(f"Header {name!r} is set by the client; leave it out.")
         if not isinstance(text, str) or len(text) > 1000 or any(c in text for c in "\r\n\x00"):
-            raise ValidationError(f"Header {name!r}: a single-line string of at most 1000 characters.")
+            raise ValidationError(
+                f"Header {name!r}: a single-line string of at most 1000 characters."
+            )
 
 
 class PrometheusSource(TenantModel):
@@ -104,7 +108,8 @@ class PromQLSLI(TenantModel):
         verbose_name = "PromQL SLI"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(good_query="") & ~Q(bad_query="")) | (~Q(good_query="") & Q(bad_query="")),
+                condition=(Q(good_query="") & ~Q(bad_query=""))
+                | (~Q(good_query="") & Q(bad_query="")),
                 name="promqlsli_good_xor_bad",
             )
         ]

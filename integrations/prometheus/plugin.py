@@ -1,9 +1,8 @@
 """The ``prometheus`` SLI kind, registered with the SLO code (sla.sli_kinds)."""
 
-from sla.sli_kinds import SLIKindPlugin, register
-
 from integrations.prometheus.selectors import promql_settings, promql_slots, promql_statuses
 from integrations.prometheus.services.sli import STORED_PER_EVENT
+from sla.sli_kinds import SLIKindPlugin, register
 
 
 def _serializer():

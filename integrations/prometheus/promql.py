@@ -49,7 +49,9 @@ def sli_parts(sli) -> dict[str, str]:
 def sli_combined_query(sli, window: str) -> str:
     """Both counts of an SLI in one query, told apart by the ``sla_portal_part`` label."""
     parts = sli_parts(sli)
-    return " or ".join(labelled(counting_query(query, window), part) for part, query in parts.items())
+    return " or ".join(
+        labelled(counting_query(query, window), part) for part, query in parts.items()
+    )
 
 
 def condition_met(value: Decimal, operator_text: str, threshold: Decimal) -> bool:
@@ -60,7 +62,7 @@ def status_from_value(rule, value: Decimal) -> str:
     """CRIT if the CRIT condition holds, else WARN if the WARN condition holds, else OK."""
     if condition_met(value, rule.crit_operator, Decimal(rule.crit_threshold)):
         return "CRIT"
-    if rule.warn_operator and rule.warn_threshold is not None:
-        if condition_met(value, rule.warn_operator, Decimal(rule.warn_threshold)):
-            return "WARN"
+    warn = rule.warn_operator and rule.warn_threshold is not None
+    if warn and condition_met(value, rule.warn_operator, Decimal(rule.warn_threshold)):
+        return "WARN"
     return "OK"

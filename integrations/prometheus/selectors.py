@@ -60,9 +60,7 @@ def promql_statuses(*, account, slos, now: dt.datetime) -> dict[int, dict]:
     windows = {slo.pk: slo_window(slo, now) for slo in slos}
     earliest = min((window.start for window in windows.values()), default=now)
     gaps = defaultdict(list)
-    rows = PromQLGap.objects.for_account(account).filter(
-        slo_id__in=list(windows), end__gt=earliest
-    )
+    rows = PromQLGap.objects.for_account(account).filter(slo_id__in=list(windows), end__gt=earliest)
     for gap in rows.order_by("slo_id", "start"):
         if gap.end > windows[gap.slo_id].start:
             gaps[gap.slo_id].append(gap)

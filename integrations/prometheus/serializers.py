@@ -105,7 +105,9 @@ class PrometheusStatusRuleSerializer(ValidatedModelSerializer):
     service = AccountScopedRelatedField(queryset=Service.objects.all())
     source = AccountScopedRelatedField(queryset=PrometheusSource.objects.all())
     query = serializers.CharField(max_length=MAX_QUERY_LENGTH)
-    crit_threshold = serializers.DecimalField(max_digits=30, decimal_places=10, coerce_to_string=False)
+    crit_threshold = serializers.DecimalField(
+        max_digits=30, decimal_places=10, coerce_to_string=False
+    )
     warn_threshold = serializers.DecimalField(
         max_digits=30, decimal_places=10, coerce_to_string=False, required=False, allow_null=True
     )

@@ -23,7 +23,6 @@ from sla.engine.budget import (
     time_to_exhaustion,
 )
 from sla.models import SLO, Alert, AlertState, SLODayBucket, SLOHourBucket
-from sla.sli_kinds import plugin_for, stored_per_unit, unit_name
 from sla.selectors.slo_windows import (
     DAY,
     HOUR,
@@ -33,6 +32,7 @@ from sla.selectors.slo_windows import (
     slo_window,
     slot_end,
 )
+from sla.sli_kinds import plugin_for, stored_per_unit, unit_name
 
 DEFAULT_MIN_EVENTS = 100
 STANDARD_LOOKBACKS = (300, 1800, 3600, 6 * 3600, 3 * 86400)

@@ -233,8 +233,10 @@ def _plugin_slots(account, slos, now: dt.datetime, starts, results: dict) -> Non
             by_kind[slo.sli_kind].append(slo)
     for kind, kind_slos in by_kind.items():
         plugin = plugin_for(kind)
-        slots = {} if plugin is None else plugin.slots(
-            account=account, slos=kind_slos, starts=starts, now=now
+        slots = (
+            {}
+            if plugin is None
+            else plugin.slots(account=account, slos=kind_slos, starts=starts, now=now)
         )
         for slo in kind_slos:
             results[slo.pk] = (starts[slo.pk], slots.get(slo.pk, {}))

@@ -123,9 +123,7 @@ urlpatterns = [
         AlertmanagerSettingsView.as_view(),
         name="alertmanager-settings",
     ),
-    api_path(
-        "integrations/alertmanager", AlertmanagerReceiverView.as_view(), name="alertmanager"
-    ),
+    api_path("integrations/alertmanager", AlertmanagerReceiverView.as_view(), name="alertmanager"),
     api_path(
         "slos/<pk>/prometheus-rules", SLOPrometheusRulesView.as_view(), name="slo-prometheus-rules"
     ),

@@ -136,7 +136,9 @@ def parse_alert(item, index: int) -> ParsedAlert:
         raise PayloadError(f"{prefix}.status", 'Give "firing" or "resolved".')
     labels = _labels(item.get("labels"), f"{prefix}.labels")
     starts_at = _instant(item.get("startsAt"), f"{prefix}.startsAt")
-    ends_at = _instant(item.get("endsAt", "0001-01-01T00:00:00Z"), f"{prefix}.endsAt", zero_is_none=True)
+    ends_at = _instant(
+        item.get("endsAt", "0001-01-01T00:00:00Z"), f"{prefix}.endsAt", zero_is_none=True
+    )
     if status == "resolved" and ends_at is None:
         raise PayloadError(f"{prefix}.endsAt", "A resolved alert needs its endsAt.")
     if ends_at is not None and ends_at < starts_at:
@@ -157,7 +159,9 @@ def parse_payload(payload) -> list[ParsedAlert]:
         raise PayloadError("non_field_errors", "Send Alertmanager's webhook payload (an object).")
     version = payload.get("version")
     if version is not None and str(version) != "4":
-        raise PayloadError("version", f"Only version 4 payloads are understood, not {str(version)[:20]!r}.")
+        raise PayloadError(
+            "version", f"Only version 4 payloads are understood, not {str(version)[:20]!r}."
+        )
     alerts = payload.get("alerts")
     if not isinstance(alerts, list):
         raise PayloadError("alerts", "Give the alerts as a list.")
@@ -319,7 +323,9 @@ def _events(account, touched: dict[int, list[tuple]]) -> list[dict]:
                     "at": instant.isoformat(),
                     "state": state,
                     "message": f"Alertmanager: {row.alertname or row.fingerprint} {kind}"[:4096],
-                    "id": f"alertmanager:{row.fingerprint}:{row.starts_at.isoformat()}:{kind}:{state}",
+                    "id": (
+                        f"alertmanager:{row.fingerprint}:{row.starts_at.isoformat()}:{kind}:{state}"
+                    ),
                 }
             )
     return events

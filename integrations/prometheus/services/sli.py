@@ -28,11 +28,10 @@ from integrations.prometheus.client import (
     MAX_POINTS,
     PrometheusClient,
     PrometheusError,
-    PrometheusUnreachable,
-    PrometheusTimeout,
     PrometheusHTTPError,
+    PrometheusTimeout,
+    PrometheusUnreachable,
     client_for_source,
-    format_labels,
     range_chunks,
 )
 from integrations.prometheus.models import PromQLDay, PromQLGap, PromQLSLI
@@ -139,7 +138,9 @@ def _range_values(client, sli, first_end, last_end, result: FetchResult) -> dict
             answer = client.range(query, chunk_start, chunk_end, int(SLOT.total_seconds()))
         except PrometheusError as error:
             result.error = str(error)
-            values.update(dict.fromkeys(ends.values(), Missing(str(error)[:1000], _error_kind(error))))
+            values.update(
+                dict.fromkeys(ends.values(), Missing(str(error)[:1000], _error_kind(error)))
+            )
             continue
         values.update(slot_values(sli, answer.series, ends))
     return values
@@ -175,7 +176,9 @@ def _store_values(account, slo_id: int, values: dict) -> dt.datetime | None:
         return None
     rows = {
         row.day: row
-        for row in PromQLDay.objects.for_account(account).filter(slo_id=slo_id, day__in=list(by_day))
+        for row in PromQLDay.objects.for_account(account).filter(
+            slo_id=slo_id, day__in=list(by_day)
+        )
     }
     earliest, to_create, to_update = None, [], []
     for day, slots in sorted(by_day.items()):
@@ -293,31 +296,58 @@ def _due_gaps(account, sli, before: dt.datetime, now: dt.datetime, source_answer
     return list(gaps.filter(due).order_by("start"))
 
 
+def effective_now(client: PrometheusClient, now: dt.datetime) -> dt.datetime:
+    """``now``, or Prometheus' own clock when it is behind ours (clock skew): slots are
+    never fetched, nor made final, before Prometheus itself has reached their end."""
+    try:
+        server_now = client.server_time()
+    except PrometheusError:
+        return now  # the fetch itself will fail and record why
+    if server_now < now - dt.timedelta(seconds=5):
+        logger.warning("Prometheus %s is %s behind this host", client.base_url, now - server_now)
+        return server_now
+    return now
+
+
 def sli_fetch(
-    *, account, sli: PromQLSLI, now: dt.datetime | None = None, client: PrometheusClient | None = None
+    *,
+    account,
+    sli: PromQLSLI,
+    now: dt.datetime | None = None,
+    client: PrometheusClient | None = None,
+    skew_checked: bool = False,
 ) -> FetchResult:
-    """Fetch what is new (or missing) for one SLI and store it; see the module docstring."""
+    """Fetch what is new (or missing) for one SLI and store it; see the module docstring.
+    ``skew_checked``: ``now`` already accounts for Prometheus' clock (see effective_now)."""
     now = now or timezone.now()
+    own_client = client is None
+    client = client or client_for_source(sli.source)
+    try:
+        if not skew_checked:
+            now = effective_now(client, now)
+        return _fetch(account, sli, now, client)
+    finally:
+        if own_client:
+            client.close()
+
+
+def _fetch(account, sli: PromQLSLI, now: dt.datetime, client) -> FetchResult:
     slo = sli.slo
     window_start = floor_to(slo_window(slo, now).start, SLOT)
     start = max(sli.final_to or window_start, window_start)
     running_start = floor_to(now, SLOT)
     result = FetchResult()
-    own_client = client is None
-    client = client or client_for_source(sli.source)
-    try:
-        values = {}
-        if start < running_start:
-            values.update(_range_values(client, sli, start + SLOT, running_start, result))
-        values.update(_running_value(client, sli, running_start, now, result))
-        answered = not result.error
-        for gap in _due_gaps(account, sli, start, now, answered):
-            values.update(_range_values(client, sli, gap.start + SLOT, gap.end, result))
-    finally:
-        if own_client:
-            client.close()
+    values = {}
+    if start < running_start:
+        values.update(_range_values(client, sli, start + SLOT, running_start, result))
+    values.update(_running_value(client, sli, running_start, now, result))
+    answered = not result.error
+    for gap in _due_gaps(account, sli, start, now, answered):
+        values.update(_range_values(client, sli, gap.start + SLOT, gap.end, result))
     settled = floor_to(now - settle_delay(), SLOT)
-    _save(account, sli, values, now, final_to=max(start, min(settled, running_start)), result=result)
+    _save(
+        account, sli, values, now, final_to=max(start, min(settled, running_start)), result=result
+    )
     return result
 
 
@@ -359,19 +389,22 @@ def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
         .order_by("source_id", "pk")
     )
     totals = {"slis": 0, "queries": 0, "missing": 0, "errors": 0}
-    clients: dict[int, PrometheusClient] = {}
+    clients: dict[int, tuple[PrometheusClient, dt.datetime]] = {}
     try:
         for sli in slis:
-            client = clients.get(sli.source_id)
-            if client is None:
-                client = clients[sli.source_id] = client_for_source(sli.source)
-            result = sli_fetch(account=account, sli=sli, now=now, client=client)
+            if sli.source_id not in clients:
+                client = client_for_source(sli.source)
+                clients[sli.source_id] = (client, effective_now(client, now))
+            client, source_now = clients[sli.source_id]
+            result = sli_fetch(
+                account=account, sli=sli, now=source_now, client=client, skew_checked=True
+            )
             totals["slis"] += 1
             totals["queries"] += result.queries
             totals["missing"] += result.missing
             totals["errors"] += bool(result.error)
     finally:
-        for client in clients.values():
+        for client, _ in clients.values():
             client.close()
     _prune(account, now)
     return totals

@@ -44,7 +44,7 @@ def _hint(query: str, error: PrometheusError) -> str:
     text = str(error)
     if WINDOW_PLACEHOLDER not in query and "ranges only allowed for vector selectors" in text:
         text += (
-            " Give a series selector (e.g. http_requests_total{code=~\"5..\"}), or a whole "
+            ' Give a series selector (e.g. http_requests_total{code=~"5.."}), or a whole '
             "expression that counts per window using {{window}}."
         )
     return text
