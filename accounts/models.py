@@ -99,9 +99,7 @@ def validate_scopes(value) -> None:
         raise ValidationError("Give at least one scope: ingest, read, write or metrics.")
     unknown = [scope for scope in value if scope not in ALL_SCOPES]
     if unknown:
-        raise ValidationError(
-            f"Unknown scope(s) {unknown}; allowed: ingest, read, write, metrics."
-        )
+        raise ValidationError(f"Unknown scope(s) {unknown}; allowed: ingest, read, write, metrics.")
 
 
 class ApiToken(TenantModel):
