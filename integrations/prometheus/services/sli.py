@@ -35,7 +35,7 @@ from integrations.prometheus.client import (
     range_chunks,
 )
 from integrations.prometheus.models import PromQLDay, PromQLGap, PromQLSLI
-from integrations.prometheus.promql import PART_LABEL, sli_combined_query, window_text
+from integrations.prometheus.promql import PART_LABEL, sli_combined_query
 from sla.models import SLO
 from sla.selectors.slo_windows import DAY, SLOT, floor_to, slo_window
 
@@ -146,15 +146,21 @@ def _range_values(client, sli, first_end, last_end, result: FetchResult) -> dict
     return values
 
 
+def running_window(slot_start: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, str]:
+    """Evaluation time and range of the running slot: its elapsed milliseconds, evaluated
+    at ``now`` (whole seconds would miss the newest scrape)."""
+    milliseconds = (now - slot_start) // dt.timedelta(milliseconds=1)
+    return slot_start + dt.timedelta(milliseconds=milliseconds), f"{milliseconds}ms"
+
+
 def _running_value(client, sli, slot_start, now, result: FetchResult) -> dict:
-    """The running slot: increase over its elapsed whole seconds, evaluated then."""
-    seconds = int((now - slot_start).total_seconds())
-    if seconds < 1:
+    """The running slot: increase over its elapsed time, evaluated now."""
+    at, window = running_window(slot_start, now)
+    if at - slot_start < dt.timedelta(seconds=1):
         return {}
-    at = slot_start + dt.timedelta(seconds=seconds)
     try:
         result.queries += 1
-        answer = client.instant(sli_combined_query(sli, window_text(seconds)), at)
+        answer = client.instant(sli_combined_query(sli, window), at)
     except PrometheusError as error:
         result.error = str(error)
         return {slot_start: Missing(str(error)[:1000], _error_kind(error))}
