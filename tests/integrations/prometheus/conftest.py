@@ -9,11 +9,8 @@ from integrations.prometheus.models import PrometheusSource
 from integrations.prometheus.services.sources import promql_sli_save
 from sla.models import SLO
 from tests.factories import ServiceFactory
-from tests.prometheus_server import (  # noqa: F401 - session fixtures used by these tests
-    alertmanager_server,
-    prometheus_exporter,
-    prometheus_server,
-)
+from tests.prometheus_server import alertmanager_server, prometheus_exporter  # noqa: F401
+from tests.prometheus_server import prometheus_server  # noqa: F401 - session fixtures
 
 SLOT_SECONDS = 300
 
@@ -25,9 +22,10 @@ def allow_datasources(settings):
 
 
 @pytest.fixture
-def source(tenants, prometheus_server, allow_datasources):
+def source(tenants, request, allow_datasources):
+    server = request.getfixturevalue("prometheus_server")
     return PrometheusSource.objects.create(
-        account=tenants.a, name="local", url=prometheus_server.url, timeout_seconds=10
+        account=tenants.a, name="local", url=server.url, timeout_seconds=10
     )
 
 
