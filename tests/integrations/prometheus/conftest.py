@@ -9,8 +9,11 @@ from integrations.prometheus.models import PrometheusSource
 from integrations.prometheus.services.sources import promql_sli_save
 from sla.models import SLO
 from tests.factories import ServiceFactory
-from tests.prometheus_server import alertmanager_server, prometheus_exporter  # noqa: F401
-from tests.prometheus_server import prometheus_server  # noqa: F401 - session fixtures
+from tests.prometheus_server import (  # noqa: F401
+    alertmanager_server,
+    prometheus_exporter,
+    prometheus_server,
+)
 
 SLOT_SECONDS = 300
 
