@@ -1,11 +1,11 @@
 """Status rules: a service's state from PromQL, evaluated every minute.
 
-Each rule runs its query as an instant query at the minute (``time`` floored to the
-minute, so every evaluation of that minute asks the same question): no series gives the
+Each rule runs its query as an instant query at the evaluation instant: no series gives the
 rule's ``missing_state``; one series is compared with the CRIT and WARN conditions;
 several series or a non-finite value are errors (no state is changed, the error is kept on
 the rule). A new state is a status event through ``sla.services.ingest`` with the id
-``prometheus-rule:<rule>:<minute>:<state>``, so a repeated evaluation is a duplicate;
+``prometheus-rule:<rule>:<evaluation time in ms>:<state>``, so a repeated evaluation (the
+same rule at the same instant) is a duplicate;
 incidents, SLA periods, snapshots and the status page follow as for any agent's event.
 A failing source changes no state (the last one holds; the error is shown on the rule).
 """
@@ -22,7 +22,6 @@ from integrations.prometheus.promql import status_from_value
 from sla.services.ingest import events_ingest
 
 logger = logging.getLogger(__name__)
-MINUTE = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -53,15 +52,15 @@ def _event(rule, outcome: RuleOutcome, at: dt.datetime) -> dict:
         "at": at.isoformat(),
         "state": outcome.state,
         "message": f"{rule.name}: {rule.query[:300]} = {outcome.value}"[:4096],
-        "id": f"prometheus-rule:{rule.pk}:{int(at.timestamp())}:{outcome.state}",
+        "id": f"prometheus-rule:{rule.pk}:{round(at.timestamp() * 1000)}:{outcome.state}",
     }
 
 
 def rules_evaluate(*, account, now: dt.datetime | None = None, rules=None) -> dict:
-    """Evaluate the account's enabled rules at the minute of ``now``; states that changed
-    (or are seen for the first time) go in as status events, in one ingest batch."""
+    """Evaluate the account's enabled rules at ``now``; states that changed (or are seen for
+    the first time) go in as status events, in one ingest batch."""
     now = now or timezone.now()
-    at = now.replace(second=0, microsecond=0)
+    at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     if rules is None:
         rules = (
             PrometheusStatusRule.objects.for_account(account)
