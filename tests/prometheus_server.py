@@ -373,6 +373,15 @@ class AlertmanagerServer:
     def alerts(self) -> list:
         return _get_json(f"{self.url}/api/v2/alerts")
 
+    def notifications_sent(self) -> float:
+        """Webhook notifications Alertmanager has sent (its own counter)."""
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        for line in text.splitlines():
+            if line.startswith('alertmanager_notifications_total{integration="webhook"}'):
+                return float(line.split()[-1])
+        return 0.0
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
