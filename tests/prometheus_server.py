@@ -175,6 +175,7 @@ class PrometheusServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.alertmanager_address: str | None = None
+        self.extra_scrape_configs: list[dict] = []  # e.g. SLA Portal's own /metrics
         self.process: subprocess.Popen | None = None
         self.write_config()
 
@@ -189,7 +190,8 @@ class PrometheusServer:
                 {
                     "job_name": "exporter",
                     "static_configs": [{"targets": [self.exporter.address]}],
-                }
+                },
+                *self.extra_scrape_configs,
             ],
         }
         if self.alertmanager_address:
