@@ -142,9 +142,13 @@ def test_the_real_prometheus_scrapes_metrics_with_a_bearer_token(
     token_file.write_text(scraper.secret)
     host = live_server.url.split("://", 1)[1]
     prometheus_server.extra_scrape_configs = [
-        {"job_name": "sla-portal", "metrics_path": "/metrics", "static_configs": [{"targets": [host]}],
-         "authorization": {"type": "Bearer", "credentials_file": str(token_file)}}
-    ]  # fmt: skip
+        {
+            "job_name": "sla-portal",
+            "metrics_path": "/metrics",
+            "static_configs": [{"targets": [host]}],
+            "authorization": {"type": "Bearer", "credentials_file": str(token_file)},
+        }
+    ]
     prometheus_server.reload()
     try:
         result = prometheus_server.wait_for('slaportal_slo_sli_ratio{job="sla-portal"}')
