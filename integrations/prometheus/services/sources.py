@@ -42,7 +42,7 @@ def source_check(*, account, source: PrometheusSource, now: dt.datetime | None =
 
 def _hint(query: str, error: PrometheusError) -> str:
     text = str(error)
-    if WINDOW_PLACEHOLDER not in query and "ranges only allowed for vector selectors" in text:
+    if WINDOW_PLACEHOLDER not in query and "parse error" in text:
         text += (
             ' Give a series selector (e.g. http_requests_total{code=~"5.."}), or a whole '
             "expression that counts per window using {{window}}."
@@ -50,9 +50,13 @@ def _hint(query: str, error: PrometheusError) -> str:
     return text
 
 
-def queries_check(*, source: PrometheusSource, queries: dict[str, str], one_series: bool) -> None:
+def queries_check(
+    *, source: PrometheusSource, queries: dict[str, str], one_series: bool, texts=None
+) -> None:
     """Try each query (as it will be counted) on the source now; raise QueryProblem naming
-    the field of the first that fails (the source itself: field ``source``)."""
+    the field of the first that fails (the source itself: field ``source``). ``texts``: the
+    queries as the user wrote them (for hints), when ``queries`` wraps them."""
+    texts = texts or {}
     try:
         client = client_for_source(source)
     except PrometheusError as error:  # pragma: no cover - building a client does no I/O
@@ -72,7 +76,7 @@ def queries_check(*, source: PrometheusSource, queries: dict[str, str], one_seri
             except PrometheusResultError as error:
                 raise QueryProblem(field, str(error)) from None
             except PrometheusError as error:
-                raise QueryProblem(field, _hint(query, error)) from None
+                raise QueryProblem(field, _hint(texts.get(field, query), error)) from None
 
 
 def sli_queries_check(*, source, good_query: str, bad_query: str, total_query: str) -> None:
@@ -82,7 +86,7 @@ def sli_queries_check(*, source, good_query: str, bad_query: str, total_query: s
         "total_query": total_query,
     }
     counted = {field: counting_query(text, "5m") if text else "" for field, text in queries.items()}
-    queries_check(source=source, queries=counted, one_series=True)
+    queries_check(source=source, queries=counted, one_series=True, texts=queries)
 
 
 def promql_sli_save(*, account, slo, data: dict, created: bool) -> PromQLSLI:
