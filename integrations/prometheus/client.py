@@ -27,6 +27,7 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -136,14 +137,37 @@ class Sample:
 
 @dataclass(frozen=True)
 class Series:
-    """A series of a vector (one sample) or a matrix (the samples in time order)."""
+    """A series of a vector (one sample) or a matrix (the samples in time order). Values
+    are parsed when first asked for: ``samples`` (exact Decimals) or ``float_points()``
+    (floats, for long matrices)."""
 
     labels: dict
-    samples: tuple[Sample, ...]
+    raw: tuple = ()
 
     @property
     def name(self) -> str:
         return format_labels(self.labels)
+
+    @cached_property
+    def samples(self) -> tuple[Sample, ...]:
+        return tuple(Sample(at=at, value=parse_value(text)) for at, text in self._pairs())
+
+    def float_points(self) -> list[tuple[float, float]]:
+        """``(epoch seconds, value)`` pairs as floats (NaN and infinities kept)."""
+        try:
+            return [(at, float(text)) for at, text in self._pairs()]
+        except (TypeError, ValueError):
+            raise PrometheusResultError("a sample value is not a number") from None
+
+    def _pairs(self):
+        for pair in self.raw:
+            if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[1], str):
+                raise PrometheusResultError("malformed sample in the answer")
+            try:
+                at = float(pair[0])
+            except (TypeError, ValueError):
+                raise PrometheusResultError("malformed sample time in the answer") from None
+            yield at, pair[1]
 
 
 @dataclass(frozen=True)
@@ -172,24 +196,11 @@ class QueryResult:
 def _series(item, result_type: str) -> Series:
     if not isinstance(item, dict) or not isinstance(item.get("metric"), dict):
         raise PrometheusResultError("malformed series in the answer")
-    if result_type == "vector":
-        raw = [item.get("value")]
-    else:
-        raw = item.get("values")
-        if not isinstance(raw, list):
-            raise PrometheusResultError("malformed matrix series in the answer")
-    samples = []
-    for pair in raw:
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise PrometheusResultError("malformed sample in the answer")
-        try:
-            at = float(pair[0])
-        except (TypeError, ValueError):
-            raise PrometheusResultError("malformed sample time in the answer") from None
-        samples.append(Sample(at=at, value=parse_value(pair[1])))
-    return Series(
-        labels={str(k): str(v) for k, v in item["metric"].items()}, samples=tuple(samples)
-    )
+    raw = [item.get("value")] if result_type == "vector" else item.get("values")
+    if not isinstance(raw, list):
+        raise PrometheusResultError("malformed series in the answer")
+    labels = {str(key): str(value) for key, value in item["metric"].items()}
+    return Series(labels=labels, raw=tuple(raw))
 
 
 class PrometheusClient:

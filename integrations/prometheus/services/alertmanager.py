@@ -262,20 +262,20 @@ def _services(account, paths: set[str], result: ReceiveResult) -> dict[str, Serv
 
 
 def _store_alerts(account, usable, result: ReceiveResult) -> dict[int, list[tuple]]:
-    """Upsert the alerts (fingerprint + startsAt); the change instants per service id."""
-    keys = {(alert.fingerprint, alert.starts_at) for alert, _, _ in usable}
+    """Upsert the alerts (fingerprint + startsAt: one read, one insert, one update); the
+    change instants per service id."""
     existing = {
         (row.fingerprint, row.starts_at): row
-        for row in AlertmanagerAlert.objects.for_account(account).filter(
-            fingerprint__in={fingerprint for fingerprint, _ in keys}
-        )
+        for row in AlertmanagerAlert.objects.for_account(account)
+        .filter(fingerprint__in={alert.fingerprint for alert, _, _ in usable})
+        .select_related("service")
     }
-    touched: dict[int, list[tuple]] = {}
+    new, resolved = {}, {}
     for alert, service, state in usable:
         key = (alert.fingerprint, alert.starts_at)
-        row = existing.get(key)
+        row = existing.get(key) or new.get(key)
         if row is None:
-            row = AlertmanagerAlert.objects.create(
+            new[key] = AlertmanagerAlert(
                 account=account,
                 service=service,
                 fingerprint=alert.fingerprint,
@@ -284,12 +284,20 @@ def _store_alerts(account, usable, result: ReceiveResult) -> dict[int, list[tupl
                 state=state,
                 alertname=alert.labels.get("alertname", "")[:200],
             )
-            existing[key] = row
-            result.alerts_new += 1
         elif alert.ends_at is not None and row.ends_at is None:
             row.ends_at = alert.ends_at
-            row.save(update_fields=["ends_at", "updated_at"])
-            result.alerts_resolved += 1
+            row.updated_at = timezone.now()
+            if row.pk is not None:
+                resolved[key] = row
+    # Concurrent deliveries of the same group: the unique key keeps one row of each alert.
+    AlertmanagerAlert.objects.bulk_create(list(new.values()), ignore_conflicts=True)
+    AlertmanagerAlert.objects.bulk_update(list(resolved.values()), ["ends_at", "updated_at"])
+    result.alerts_new += len(new)
+    result.alerts_resolved += len(resolved)
+    touched: dict[int, list[tuple]] = {}
+    for alert, _, _ in usable:
+        key = (alert.fingerprint, alert.starts_at)
+        row = existing.get(key) or new[key]
         changes = touched.setdefault(row.service_id, [])
         changes.append((row, "firing", row.starts_at))
         if row.ends_at is not None:

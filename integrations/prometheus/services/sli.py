@@ -16,8 +16,9 @@ event: ``increase()`` extrapolates and is fractional.
 
 import datetime as dt
 import logging
+import math
+from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -72,8 +73,9 @@ def settle_delay() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "SLA_PROMETHEUS_SETTLE_SECONDS", 60))
 
 
-def to_stored(value: Decimal) -> int:
-    return int((value * STORED_PER_EVENT).to_integral_value(rounding=ROUND_HALF_EVEN))
+def to_stored(value: float) -> int:
+    """Thousandths of an event (Prometheus' values are float64 already)."""
+    return round(value * STORED_PER_EVENT)
 
 
 def _error_kind(error: PrometheusError) -> str:
@@ -91,14 +93,14 @@ def slot_values(sli, series, at_by_slot: dict[float, dt.datetime]) -> dict:
     """Stored (good, total) or Missing per slot start from the combined query's series;
     ``at_by_slot`` maps evaluation times (epoch seconds) to the slot they close."""
     numerator = "good" if sli.good_query.strip() else "bad"
-    by_part: dict[str, dict[float, Decimal]] = {}
+    by_part: dict[str, dict[float, float]] = {}
     for item in series:
         part = item.labels.get(PART_LABEL)
         if part in by_part:
             others = [s.name for s in series if s.labels.get(PART_LABEL) == part][:5]
             reason = f"the {part} query returned several series: {', '.join(others)}"
             return dict.fromkeys(at_by_slot.values(), Missing(reason, ABSENT))
-        by_part[part] = {round(sample.at, 3): sample.value for sample in item.samples}
+        by_part[part] = {round(at, 3): value for at, value in item.float_points()}
     values = {}
     for at, slot in at_by_slot.items():
         total = by_part.get("total", {}).get(at)
@@ -111,8 +113,9 @@ def _slot_value(numerator: str, part_value, total):
     if total is None:
         return Missing("no data: the total query has no series", ABSENT)
     for name, value in (("total", total), (numerator, part_value)):
-        if value is not None and not value.is_finite():
-            return Missing(f"the {name} query gave {value}", ABSENT)
+        if value is not None and not math.isfinite(value):
+            shown = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+            return Missing(f"the {name} query gave {shown}", ABSENT)
         if value is not None and value < 0:
             return Missing(f"the {name} query gave a negative count ({value})", ABSENT)
     total_stored = to_stored(total)
@@ -170,25 +173,39 @@ def _running_value(client, sli, slot_start, now, result: FetchResult) -> dict:
 # --------------------------------------------------------------------------- storage
 
 
-def _store_values(account, slo_id: int, values: dict) -> dt.datetime | None:
-    """Write the slots that have values into the day rows; the earliest changed slot."""
-    by_day: dict[dt.datetime, dict[int, tuple[int, int]]] = {}
-    for slot, value in values.items():
-        if isinstance(value, Missing):
-            continue
-        day = floor_to(slot, DAY)
-        by_day.setdefault(day, {})[int((slot - day) / SLOT)] = value
+@dataclass
+class Fetched:
+    """What the queries of one SLI gave, before anything is stored."""
+
+    sli: PromQLSLI
+    now: dt.datetime
+    final_to: dt.datetime
+    result: FetchResult
+
+
+def _store_values(account, fetched: list[Fetched]) -> dict[int, dt.datetime]:
+    """Write the slots that have values into the day rows (all SLIs: one read, one insert,
+    one update); the earliest changed slot per SLO."""
+    by_day: dict[tuple[int, dt.datetime], dict[int, tuple[int, int]]] = defaultdict(dict)
+    for item in fetched:
+        for slot, value in item.result.values.items():
+            if not isinstance(value, Missing):
+                day = floor_to(slot, DAY)
+                by_day[(item.sli.slo_id, day)][int((slot - day) / SLOT)] = value
     if not by_day:
-        return None
+        return {}
     rows = {
-        row.day: row
+        (row.slo_id, row.day): row
         for row in PromQLDay.objects.for_account(account).filter(
-            slo_id=slo_id, day__in=list(by_day)
+            slo_id__in={slo_id for slo_id, _ in by_day},
+            day__gte=min(day for _, day in by_day),
+            day__lte=max(day for _, day in by_day),
         )
     }
-    earliest, to_create, to_update = None, [], []
-    for day, slots in sorted(by_day.items()):
-        row = rows.get(day)
+    earliest: dict[int, dt.datetime] = {}
+    to_create, to_update = [], []
+    for (slo_id, day), slots in sorted(by_day.items()):
+        row = rows.get((slo_id, day))
         if row is None:
             row = PromQLDay(account=account, slo_id=slo_id, day=day)
             row.good, row.total = [None] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY
@@ -202,7 +219,8 @@ def _store_values(account, slo_id: int, values: dict) -> dt.datetime | None:
                 row.good[index], row.total[index] = good, total
                 changed = True
                 instant = day + index * SLOT
-                earliest = instant if earliest is None or instant < earliest else earliest
+                if slo_id not in earliest or instant < earliest[slo_id]:
+                    earliest[slo_id] = instant
         if changed and row.pk is not None:
             to_update.append(row)
     PromQLDay.objects.bulk_create(to_create, batch_size=500)
@@ -214,16 +232,11 @@ def _retry_delay(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** min(attempts - 1, 10)), MAX_GAP_RETRY)
 
 
-def _update_gaps(account, slo_id: int, values: dict, now: dt.datetime) -> None:
-    """Slots with values leave the gaps; slots without join them (merged into ranges)."""
-    if not values:
-        return
-    first, last = min(values), max(values) + SLOT
-    overlapping = list(
-        PromQLGap.objects.for_account(account).filter(slo_id=slo_id, start__lt=last, end__gt=first)
-    )
+def _gap_slots(gaps, values: dict, now: dt.datetime) -> dict[dt.datetime, dict]:
+    """The slots of the overlapping gaps, updated by ``values``: slots with values leave,
+    slots without join (or count another attempt)."""
     slots: dict[dt.datetime, dict] = {}
-    for gap in overlapping:
+    for gap in gaps:
         instant = gap.start
         while instant < gap.end:
             slots[instant] = {
@@ -248,8 +261,30 @@ def _update_gaps(account, slo_id: int, values: dict, now: dt.datetime) -> None:
             # A failing source's gaps are fetched again as soon as it answers (any run).
             "next_attempt_at": now if value.kind == ERROR else now + _retry_delay(attempts),
         }
-    PromQLGap.objects.filter(pk__in=[gap.pk for gap in overlapping]).delete()
-    PromQLGap.objects.bulk_create(_gap_rows(account, slo_id, slots, now))
+    return slots
+
+
+def _update_gaps(account, fetched: list[Fetched], gaps_by_slo: dict[int, list]) -> None:
+    """Rewrite the gaps the fetched slots touch (one delete, one insert for all SLIs)."""
+    deleted, created = [], []
+    for item in fetched:
+        values = item.result.values
+        if not values:
+            continue
+        first, last = min(values), max(values) + SLOT
+        overlapping = [
+            gap
+            for gap in gaps_by_slo.get(item.sli.slo_id, [])
+            if gap.start < last and gap.end > first
+        ]
+        if not overlapping and all(not isinstance(v, Missing) for v in values.values()):
+            continue
+        deleted.extend(gap.pk for gap in overlapping)
+        slots = _gap_slots(overlapping, values, item.now)
+        created.extend(_gap_rows(account, item.sli.slo_id, slots, item.now))
+    if deleted:
+        PromQLGap.objects.filter(pk__in=deleted).delete()
+    PromQLGap.objects.bulk_create(created, batch_size=1000)
 
 
 def _gap_rows(account, slo_id: int, slots: dict, now: dt.datetime) -> list[PromQLGap]:
@@ -281,25 +316,34 @@ def _gap_rows(account, slo_id: int, slots: dict, now: dt.datetime) -> list[PromQ
     return rows
 
 
-def _mark_dirty(slo_id: int, since: dt.datetime) -> None:
-    SLO.objects.filter(pk=slo_id).filter(
-        Q(buckets_dirty_from__isnull=True) | Q(buckets_dirty_from__gt=since)
-    ).update(buckets_dirty_from=since)
+def _mark_dirty(earliest: dict[int, dt.datetime]) -> None:
+    """Move each SLO's ``buckets_dirty_from`` back to its earliest changed slot (one UPDATE
+    per distinct instant: in the minutely run that is the running slot for all)."""
+    by_instant: dict[dt.datetime, list[int]] = defaultdict(list)
+    for slo_id, instant in earliest.items():
+        by_instant[instant].append(slo_id)
+    for instant, slo_ids in by_instant.items():
+        SLO.objects.filter(pk__in=slo_ids).filter(
+            Q(buckets_dirty_from__isnull=True) | Q(buckets_dirty_from__gt=instant)
+        ).update(buckets_dirty_from=instant)
 
 
 # --------------------------------------------------------------------------- fetching
 
 
-def _due_gaps(account, sli, before: dt.datetime, now: dt.datetime, source_answered: bool):
+def _due_gaps(gaps, before: dt.datetime, now: dt.datetime, source_answered: bool) -> list:
     """Gaps before the fetched range to fetch again: those of absent data when their delay
     is over; those of a failing source as soon as it answers again (never while it fails)."""
     if not source_answered:
         return []
-    gaps = PromQLGap.objects.for_account(account).filter(
-        slo_id=sli.slo_id, start__lt=before, end__lte=floor_to(now, SLOT)
-    )
-    due = Q(kind=ERROR) | Q(next_attempt_at__lte=now)
-    return list(gaps.filter(due).order_by("start"))
+    ended = floor_to(now, SLOT)
+    return [
+        gap
+        for gap in gaps
+        if gap.start < before
+        and gap.end <= ended
+        and (gap.kind == ERROR or gap.next_attempt_at <= now)
+    ]
 
 
 def effective_now(client: PrometheusClient, now: dt.datetime) -> dt.datetime:
@@ -315,31 +359,10 @@ def effective_now(client: PrometheusClient, now: dt.datetime) -> dt.datetime:
     return now
 
 
-def sli_fetch(
-    *,
-    account,
-    sli: PromQLSLI,
-    now: dt.datetime | None = None,
-    client: PrometheusClient | None = None,
-    skew_checked: bool = False,
-) -> FetchResult:
-    """Fetch what is new (or missing) for one SLI and store it; see the module docstring.
-    ``skew_checked``: ``now`` already accounts for Prometheus' clock (see effective_now)."""
-    now = now or timezone.now()
-    own_client = client is None
-    client = client or client_for_source(sli.source)
-    try:
-        if not skew_checked:
-            now = effective_now(client, now)
-        return _fetch(account, sli, now, client)
-    finally:
-        if own_client:
-            client.close()
-
-
-def _fetch(account, sli: PromQLSLI, now: dt.datetime, client) -> FetchResult:
-    slo = sli.slo
-    window_start = floor_to(slo_window(slo, now).start, SLOT)
+def _query(client, sli: PromQLSLI, now: dt.datetime, gaps: list) -> Fetched:
+    """Ask Prometheus for one SLI (nothing stored yet): the new range from ``final_to`` (or
+    the window start), the running slot, and the gaps that are due."""
+    window_start = floor_to(slo_window(sli.slo, now).start, SLOT)
     start = max(sli.final_to or window_start, window_start)
     running_start = floor_to(now, SLOT)
     result = FetchResult()
@@ -347,32 +370,63 @@ def _fetch(account, sli: PromQLSLI, now: dt.datetime, client) -> FetchResult:
     if start < running_start:
         values.update(_range_values(client, sli, start + SLOT, running_start, result))
     values.update(_running_value(client, sli, running_start, now, result))
-    answered = not result.error
-    for gap in _due_gaps(account, sli, start, now, answered):
+    for gap in sorted(_due_gaps(gaps, start, now, not result.error), key=lambda g: g.start):
         values.update(_range_values(client, sli, gap.start + SLOT, gap.end, result))
-    settled = floor_to(now - settle_delay(), SLOT)
-    _save(
-        account, sli, values, now, final_to=max(start, min(settled, running_start)), result=result
-    )
-    return result
-
-
-def _save(account, sli, values: dict, now, *, final_to, result: FetchResult) -> None:
+    result.values = values
     result.slots = len(values)
     result.missing = sum(1 for value in values.values() if isinstance(value, Missing))
+    settled = floor_to(now - settle_delay(), SLOT)
+    return Fetched(
+        sli=sli, now=now, final_to=max(start, min(settled, running_start)), result=result
+    )
+
+
+def _gaps_by_slo(account, slo_ids) -> dict[int, list]:
+    gaps = defaultdict(list)
+    for gap in PromQLGap.objects.for_account(account).filter(slo_id__in=list(slo_ids)):
+        gaps[gap.slo_id].append(gap)
+    return gaps
+
+
+def _save(account, fetched: list[Fetched], gaps_by_slo) -> None:
+    """Store what the queries gave, for all SLIs in one transaction."""
     with transaction.atomic():
-        earliest = _store_values(account, sli.slo_id, values)
-        _update_gaps(account, sli.slo_id, values, now)
-        if earliest is not None:
-            _mark_dirty(sli.slo_id, earliest)
-        updates = {"last_fetch_at": now, "last_error": result.error[:1000]}
-        if sli.final_to is None or final_to > sli.final_to:
-            updates["final_to"] = final_to
-        PromQLSLI.objects.filter(pk=sli.pk).update(**updates)
-        for name, value in updates.items():
-            setattr(sli, name, value)
-    result.values = values
-    result.changed = 0 if earliest is None else 1
+        earliest = _store_values(account, fetched)
+        _update_gaps(account, fetched, gaps_by_slo)
+        _mark_dirty(earliest)
+        for item in fetched:
+            sli = item.sli
+            sli.last_fetch_at = item.now
+            sli.last_error = item.result.error[:1000]
+            if sli.final_to is None or item.final_to > sli.final_to:
+                sli.final_to = item.final_to
+            item.result.changed = int(sli.slo_id in earliest)
+        PromQLSLI.objects.bulk_update(
+            [item.sli for item in fetched],
+            ["final_to", "last_fetch_at", "last_error"],
+            batch_size=500,
+        )
+
+
+def sli_fetch(
+    *,
+    account,
+    sli: PromQLSLI,
+    now: dt.datetime | None = None,
+    client: PrometheusClient | None = None,
+) -> FetchResult:
+    """Fetch what is new (or missing) for one SLI and store it; see the module docstring."""
+    now = now or timezone.now()
+    own_client = client is None
+    client = client or client_for_source(sli.source)
+    try:
+        gaps = _gaps_by_slo(account, [sli.slo_id])
+        fetched = _query(client, sli, effective_now(client, now), gaps.get(sli.slo_id, []))
+    finally:
+        if own_client:
+            client.close()
+    _save(account, [fetched], gaps)
+    return fetched.result
 
 
 def sli_reset(*, account, slo_id: int) -> None:
@@ -385,8 +439,12 @@ def sli_reset(*, account, slo_id: int) -> None:
     SLO.objects.filter(pk=slo_id).update(buckets_computed_to=None, buckets_dirty_from=None)
 
 
+SAVE_BATCH = 100  # SLIs stored per transaction
+
+
 def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
-    """Fetch every PromQL SLI of the account, one client (kept-alive connection) per source."""
+    """Fetch every PromQL SLI of the account: one client (kept-alive connection) and one
+    clock check per source; stored in batches of SAVE_BATCH SLIs per transaction."""
     now = now or timezone.now()
     slis = list(
         PromQLSLI.objects.for_account(account)
@@ -395,32 +453,44 @@ def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
         .order_by("source_id", "pk")
     )
     totals = {"slis": 0, "queries": 0, "missing": 0, "errors": 0}
+    gaps = _gaps_by_slo(account, [sli.slo_id for sli in slis])
     clients: dict[int, tuple[PrometheusClient, dt.datetime]] = {}
+    batch: list[Fetched] = []
     try:
         for sli in slis:
             if sli.source_id not in clients:
                 client = client_for_source(sli.source)
                 clients[sli.source_id] = (client, effective_now(client, now))
             client, source_now = clients[sli.source_id]
-            result = sli_fetch(
-                account=account, sli=sli, now=source_now, client=client, skew_checked=True
-            )
+            fetched = _query(client, sli, source_now, gaps.get(sli.slo_id, []))
+            batch.append(fetched)
             totals["slis"] += 1
-            totals["queries"] += result.queries
-            totals["missing"] += result.missing
-            totals["errors"] += bool(result.error)
+            totals["queries"] += fetched.result.queries
+            totals["missing"] += fetched.result.missing
+            totals["errors"] += bool(fetched.result.error)
+            if len(batch) >= SAVE_BATCH:
+                _save(account, batch, gaps)
+                batch = []
     finally:
         for client, _ in clients.values():
             client.close()
+    if batch:
+        _save(account, batch, gaps)
     _prune(account, now)
     return totals
 
 
 def _prune(account, now: dt.datetime) -> None:
     """Raw rows and gaps far behind every window are of no use (two windows are kept for
-    the reports of the previous window)."""
+    the reports of the previous window); one delete per window shape."""
+    keep: dict[dt.datetime, list[int]] = defaultdict(list)
     for slo in SLO.objects.for_account(account).filter(sli_kind="prometheus"):
         window = slo_window(slo, now)
-        keep_from = floor_to(window.end - 2 * (window.end - window.start), DAY) - DAY
-        PromQLDay.objects.for_account(account).filter(slo=slo, day__lt=keep_from).delete()
-        PromQLGap.objects.for_account(account).filter(slo=slo, end__lte=keep_from).delete()
+        keep[floor_to(window.end - 2 * (window.end - window.start), DAY) - DAY].append(slo.pk)
+    for keep_from, slo_ids in keep.items():
+        PromQLDay.objects.for_account(account).filter(
+            slo_id__in=slo_ids, day__lt=keep_from
+        ).delete()
+        PromQLGap.objects.for_account(account).filter(
+            slo_id__in=slo_ids, end__lte=keep_from
+        ).delete()
