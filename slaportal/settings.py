@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         # One name for the service-state choices used by events, incidents and services.
         "ServiceStateEnum": "sla.models.services.STATE_CHOICES",
         "EventTypesEnum": "reporting.models.EVENT_TYPES",
+        "ConditionOperatorEnum": "integrations.prometheus.models.Operator",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -7,7 +7,7 @@ from django.db.models import ProtectedError
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -161,6 +161,7 @@ class SLOPrometheusRulesView(AccountScopedMixin, APIView):
     sla_feature_required = True
 
     @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
         responses={
             (200, "application/yaml"): OpenApiTypes.STR,
             400: OpenApiTypes.OBJECT,

@@ -1,14 +1,17 @@
-"""Health of the periodic jobs for /metrics: each run of a scheduled task (slaportal.schedule)
-records its start, success or failure and duration in ``JobRun`` (deployment-wide, so web
-processes can export what workers did)."""
+"""Signal receivers for /metrics. Health of the periodic jobs: each run of a scheduled
+task (slaportal.schedule) records its start, success or failure and duration in
+``JobRun`` (deployment-wide, so web processes can export what workers did). The SLO
+figures of the minutely alert evaluation are kept in the cache for scrapes."""
 
 import logging
 import time
 
 from celery.signals import task_failure, task_postrun, task_prerun
 from django.db.models import F
+from django.dispatch import receiver
 from django.utils import timezone
 
+from sla.signals import slo_statuses_evaluated
 from slaportal.schedule import PERIODIC_JOBS
 
 logger = logging.getLogger(__name__)
@@ -58,3 +61,12 @@ def _job_failed(sender=None, task_id=None, **kwargs):
     name = getattr(sender, "name", None)
     if name in scheduled_tasks():
         _record(name, last_failure_at=timezone.now(), failures=F("failures") + 1)
+
+
+@receiver(slo_statuses_evaluated)
+def _keep_slo_figures(sender=None, account=None, statuses=None, now=None, **kwargs):
+    """The minutely alert evaluation computed every SLO's budget and burn rates: keep them
+    for /metrics."""
+    from integrations.prometheus.export import figures_store
+
+    figures_store(account=account, statuses=statuses, now=now)
