@@ -166,7 +166,7 @@ class SLOPrometheusRulesView(AccountScopedMixin, APIView):
             (200, "application/yaml"): OpenApiTypes.STR,
             400: OpenApiTypes.OBJECT,
             404: OpenApiTypes.OBJECT,
-        }
+        },
     )
     def get(self, request, pk):
         slo = get_object_or_404(
