@@ -4,7 +4,8 @@ Run: ``python bench/bench_prometheus.py [--slos 1000] [--days 30] [--series 100]
 [--alerts 100] [--metrics-slos 10000]`` (also part of ``make bench``). PostgreSQL at
 BENCH_PG_SERVER, its own database sla_bench_prometheus (created, migrated, emptied); Redis
 at BENCH_REDIS_URL (tasks are queued there, not run inside the timed requests). Debian's
-``prometheus`` and ``promtool`` on PATH: a temporary Prometheus on a free port, its history written with ``promtool tsdb create-blocks-from openmetrics`` (``--series``
+``prometheus`` and ``promtool`` on PATH: a temporary Prometheus on a free port, its
+history written with ``promtool tsdb create-blocks-from openmetrics`` (``--series``
 counter pairs, one sample every 5 minutes over ``--days`` + 1 days; SLO ``i`` reads pair
 ``i % series``, so Prometheus answers every SLO's queries from real blocks). Not timed: the
 set-up. Timed:
