@@ -93,6 +93,7 @@ class PromQLSLI(TenantModel):
 
     ``final_to``: every slot before it was fetched for good (after its end and the settle
     delay) or is recorded as a gap; slots from there on are fetched again each minute.
+    ``covered_from``: the earliest slot fetched (a window grown longer is fetched back).
     """
 
     slo = models.OneToOneField(SLO, on_delete=models.CASCADE, related_name="promql")
@@ -101,6 +102,9 @@ class PromQLSLI(TenantModel):
     bad_query = models.TextField(blank=True, max_length=MAX_QUERY_LENGTH)
     total_query = models.TextField(max_length=MAX_QUERY_LENGTH)
     final_to = models.DateTimeField(null=True, blank=True, editable=False)
+    covered_from = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Slots from here on were fetched"
+    )
     last_fetch_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.CharField(max_length=1000, blank=True, editable=False)
 

@@ -180,6 +180,7 @@ class Fetched:
     sli: PromQLSLI
     now: dt.datetime
     final_to: dt.datetime
+    covered_from: dt.datetime
     result: FetchResult
 
 
@@ -367,6 +368,9 @@ def _query(client, sli: PromQLSLI, now: dt.datetime, gaps: list) -> Fetched:
     running_start = floor_to(now, SLOT)
     result = FetchResult()
     values = {}
+    if sli.covered_from is not None and window_start < sli.covered_from:
+        # The window grew (a longer window_days): fetch the part never asked for.
+        values.update(_range_values(client, sli, window_start + SLOT, sli.covered_from, result))
     if start < running_start:
         values.update(_range_values(client, sli, start + SLOT, running_start, result))
     values.update(_running_value(client, sli, running_start, now, result))
@@ -377,7 +381,11 @@ def _query(client, sli: PromQLSLI, now: dt.datetime, gaps: list) -> Fetched:
     result.missing = sum(1 for value in values.values() if isinstance(value, Missing))
     settled = floor_to(now - settle_delay(), SLOT)
     return Fetched(
-        sli=sli, now=now, final_to=max(start, min(settled, running_start)), result=result
+        sli=sli,
+        now=now,
+        final_to=max(start, min(settled, running_start)),
+        covered_from=min(window_start, sli.covered_from or window_start),
+        result=result,
     )
 
 
@@ -400,10 +408,11 @@ def _save(account, fetched: list[Fetched], gaps_by_slo) -> None:
             sli.last_error = item.result.error[:1000]
             if sli.final_to is None or item.final_to > sli.final_to:
                 sli.final_to = item.final_to
+            sli.covered_from = item.covered_from
             item.result.changed = int(sli.slo_id in earliest)
         PromQLSLI.objects.bulk_update(
             [item.sli for item in fetched],
-            ["final_to", "last_fetch_at", "last_error"],
+            ["final_to", "covered_from", "last_fetch_at", "last_error"],
             batch_size=500,
         )
 
@@ -434,7 +443,7 @@ def sli_reset(*, account, slo_id: int) -> None:
     PromQLDay.objects.for_account(account).filter(slo_id=slo_id).delete()
     PromQLGap.objects.for_account(account).filter(slo_id=slo_id).delete()
     PromQLSLI.objects.for_account(account).filter(slo_id=slo_id).update(
-        final_to=None, last_fetch_at=None, last_error=""
+        final_to=None, covered_from=None, last_fetch_at=None, last_error=""
     )
     SLO.objects.filter(pk=slo_id).update(buckets_computed_to=None, buckets_dirty_from=None)
 

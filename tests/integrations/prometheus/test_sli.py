@@ -256,3 +256,18 @@ def test_error_burst_fires_the_page_alert_and_sends_the_signed_webhook(
         assert pages[0]["alert"]["long_burn_rate"] >= 14.4
     finally:
         receiver.stop()
+
+
+def test_a_longer_window_is_fetched_back(tenants, source, history):
+    from sla.services.slo import slo_update
+
+    slo = _ratio_slo(tenants, source, days=1)
+    now = timezone.now()
+    sli_fetch(account=tenants.a, sli=slo.promql, now=now)
+    one_day = len(_stored(slo))
+    slo_update(account=tenants.a, slo=slo, window_days=3)
+    slo.promql.refresh_from_db()
+    sli_fetch(account=tenants.a, sli=slo.promql, now=now)
+    assert len(_stored(slo)) >= one_day + 2 * 288
+    slo_buckets_refresh(account=tenants.a, now=now)
+    assert slo_status(account=tenants.a, slo=slo, now=now).budget.sli == Fraction(998, 1000)
