@@ -101,7 +101,8 @@ def test_promql_slo_create_checks_queries_on_the_source(tenants, api_a, source):
         ({"good_query": "x"}, "prometheus.good_query", "exactly one"),
         ({"bad_query": "", "good_query": ""}, "prometheus.good_query", "exactly one"),
         ({"total_query": "up or vector(1) + 0*{{window}}"}, "prometheus.total_query", "bad_data"),
-        ({"total_query": 'label_replace(up or vector(1), "w", "{{window}}", "", "")'},
+        ({"total_query": 'label_replace(up{job="exporter"} or vector(1), "w", "{{window}}",'
+                         ' "", "")'},
          "prometheus.total_query", "2 series where one is expected"),
     ],
 )  # fmt: skip

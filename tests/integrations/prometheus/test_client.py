@@ -52,7 +52,7 @@ def test_error_envelope_scalar_results_nan_and_several_series(client):
     with pytest.raises(PrometheusResultError, match="is NaN"):
         client.one_value("vector(0) / 0")
     with pytest.raises(PrometheusResultError, match=r"2 series where one is expected: .*up\{"):
-        client.instant('up or vector(1)').one()  # fmt: skip
+        client.instant('up{job="exporter"} or vector(1)').one()  # fmt: skip
     assert client.one_value('up{job="no-such"}') is None
 
 

@@ -94,7 +94,9 @@ def test_a_repeated_evaluation_at_the_same_instant_is_a_duplicate(tenants, sourc
 def test_missing_series_several_series_and_errors(tenants, source):
     service = ServiceFactory(account=tenants.a)
     missing = _rule(tenants, source, service, 'up{job="no-such-job"}', missing_state="CRIT")
-    several = _rule(tenants, source, ServiceFactory(account=tenants.a), "up or vector(1)")
+    several = _rule(
+        tenants, source, ServiceFactory(account=tenants.a), 'up{job="exporter"} or vector(1)'
+    )
     broken = _rule(tenants, source, ServiceFactory(account=tenants.a), "up{")
     stats = rules_evaluate(account=tenants.a, now=timezone.now())
     assert stats["rules"] == 3 and stats["events"] == 1 and stats["errors"] == 2
