@@ -188,11 +188,17 @@ def _store_values(account, fetched: list[Fetched]) -> dict[int, dt.datetime]:
     """Write the slots that have values into the day rows (all SLIs: one read, one insert,
     one update); the earliest changed slot per SLO."""
     by_day: dict[tuple[int, dt.datetime], dict[int, tuple[int, int]]] = defaultdict(dict)
+    days: dict[int, dt.datetime] = {}
     for item in fetched:
         for slot, value in item.result.values.items():
             if not isinstance(value, Missing):
-                day = floor_to(slot, DAY)
-                by_day[(item.sli.slo_id, day)][int((slot - day) / SLOT)] = value
+                # Integer seconds: this loop sees every slot of every backfilled window.
+                seconds = int(slot.timestamp())
+                day_seconds = seconds - seconds % 86400
+                day = days.get(day_seconds)
+                if day is None:
+                    day = days[day_seconds] = dt.datetime.fromtimestamp(day_seconds, tz=dt.UTC)
+                by_day[(item.sli.slo_id, day)][(seconds - day_seconds) // 300] = value
     if not by_day:
         return {}
     rows = {
@@ -214,14 +220,18 @@ def _store_values(account, fetched: list[Fetched]) -> dict[int, dt.datetime]:
         else:
             row.good = (list(row.good) + [None] * SLOTS_PER_DAY)[:SLOTS_PER_DAY]
             row.total = (list(row.total) + [None] * SLOTS_PER_DAY)[:SLOTS_PER_DAY]
-        changed = False
-        for index, (good, total) in sorted(slots.items()):
-            if row.good[index] != good or row.total[index] != total:
-                row.good[index], row.total[index] = good, total
-                changed = True
-                instant = day + index * SLOT
-                if slo_id not in earliest or instant < earliest[slo_id]:
-                    earliest[slo_id] = instant
+        changed_index = None
+        goods, totals = row.good, row.total
+        for index, (good, total) in slots.items():
+            if goods[index] != good or totals[index] != total:
+                goods[index], totals[index] = good, total
+                if changed_index is None or index < changed_index:
+                    changed_index = index
+        changed = changed_index is not None
+        if changed:
+            instant = day + changed_index * SLOT
+            if slo_id not in earliest or instant < earliest[slo_id]:
+                earliest[slo_id] = instant
         if changed and row.pk is not None:
             to_update.append(row)
     PromQLDay.objects.bulk_create(to_create, batch_size=500)
