@@ -88,6 +88,7 @@ class Scope(models.TextChoices):
     INGEST = "ingest", "Ingest status and request counts"
     READ = "read", "Read"
     WRITE = "write", "Write configuration"
+    METRICS = "metrics", "Scrape /metrics (the account's series)"
 
 
 ALL_SCOPES = frozenset(Scope.values)
@@ -95,10 +96,10 @@ ALL_SCOPES = frozenset(Scope.values)
 
 def validate_scopes(value) -> None:
     if not isinstance(value, list) or not value:
-        raise ValidationError("Give at least one scope: ingest, read or write.")
+        raise ValidationError("Give at least one scope: ingest, read, write or metrics.")
     unknown = [scope for scope in value if scope not in ALL_SCOPES]
     if unknown:
-        raise ValidationError(f"Unknown scope(s) {unknown}; allowed: ingest, read, write.")
+        raise ValidationError(f"Unknown scope(s) {unknown}; allowed: ingest, read, write, metrics.")
 
 
 class ApiToken(TenantModel):

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite and benchmarks drive for real:
 # chromium (browser tests), poppler-utils (pdftotext/pdftoppm read PDFs back), wrk (bench),
-# redis-server (the Celery-worker test starts one when REDIS_URL is unset).
+# redis-server (the Celery-worker test starts one when REDIS_URL is unset), prometheus and
+# promtool (PromQL SLIs, status rules, generated rules), prometheus-alertmanager (the
+# Alertmanager receiver is tested against a real Alertmanager).
 # Only what is missing is installed; nothing happens when everything is present.
 set -euo pipefail
 
@@ -10,6 +12,9 @@ declare -A package_for=(
   [pdftotext]=poppler-utils
   [pdftoppm]=poppler-utils
   [redis-server]=redis-server
+  [prometheus]=prometheus
+  [promtool]=prometheus
+  [prometheus-alertmanager]=prometheus-alertmanager
 )
 [ "${1:-}" = "--bench" ] && package_for[wrk]=wrk
 

@@ -9,9 +9,14 @@
 `sla_state_changed`: sent when a stored period result (current or completed) changes state.
     kwargs: account, sla, service (or None), group (or None), period_start, old_state,
     new_state. Receivers raise alerts / notifications on level changes.
+
+`slo_statuses_evaluated`: sent after the minutely alert evaluation of an account.
+    kwargs: account, statuses: dict[int, SLOStatus] (budgets and burn rates of every SLO),
+    now. Receivers reuse the figures instead of computing them again (e.g. /metrics).
 """
 
 from django.dispatch import Signal
 
 status_history_changed = Signal()
 sla_state_changed = Signal()
+slo_statuses_evaluated = Signal()

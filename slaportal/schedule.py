@@ -40,6 +40,18 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         description="Roll SLO buckets up to now (dirty ranges too), evaluate burn-rate alerts",
     ),
     PeriodicJob(
+        name="prometheus-slis",
+        task="prometheus.fetch_slis",
+        every_seconds=60,
+        description="Fetch new 5-minute slots of PromQL SLIs (and their gaps) from Prometheus",
+    ),
+    PeriodicJob(
+        name="prometheus-status-rules",
+        task="prometheus.evaluate_rules",
+        every_seconds=60,
+        description="Evaluate PromQL status rules; state changes become status events",
+    ),
+    PeriodicJob(
         name="notifications-outbox",
         task="reporting.process_outbox",
         every_seconds=60,

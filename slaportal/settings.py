@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "statuspage",
     "integrations.channels",
     "integrations.vector",
+    "integrations.prometheus",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,17 @@ SLA_VECTOR_DEDUP_HOURS = env_int("SLA_VECTOR_DEDUP_HOURS", 24, minimum=1)
 # true (a receiver on the same host or LAN in a trusted, single-tenant setup).
 SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 
+# --- Prometheus integration ------------------------------------------------------------
+# Prometheus source URLs are tenant input too: the same address guard as webhooks (SSRF);
+# true lets sources be on loopback, private or link-local addresses (trusted setups).
+SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS", False)
+# A 5-minute slot of a PromQL SLI is fetched for good this long after its end (late scrapes
+# and rule evaluations land first); younger slots are fetched again every minute.
+SLA_PROMETHEUS_SETTLE_SECONDS = env_int("SLA_PROMETHEUS_SETTLE_SECONDS", 60)
+# Operators' scrape token for GET /metrics: every account's series (empty: only account
+# tokens with the `metrics` scope, each seeing its own account).
+SLA_METRICS_TOKEN = env_str("SLA_METRICS_TOKEN", "")
+
 # --- Public status pages ---------------------------------------------------------------
 # Rendered pages stay fresh this long (automatic states change without a cache bump; a
 # published incident or maintenance bumps the page's cache version at once).
@@ -269,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         # One name for the service-state choices used by events, incidents and services.
         "ServiceStateEnum": "sla.models.services.STATE_CHOICES",
         "EventTypesEnum": "reporting.models.EVENT_TYPES",
+        "ConditionOperatorEnum": "integrations.prometheus.models.Operator",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

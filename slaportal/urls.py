@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from integrations.prometheus.api import metrics_view
 from slaportal import health, views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("health", health.health, name="health"),
     path("ready", health.ready, name="ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("reporting.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

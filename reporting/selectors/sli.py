@@ -20,6 +20,7 @@ from sla.models import RequestCount, SLOHourBucket
 from sla.models.slo import SLOTS_PER_HOUR, TIME_UNIT_SLI_KINDS
 from sla.selectors.slo import window_sums
 from sla.selectors.slo_windows import HOUR, SLOT, floor_to, slot_end
+from sla.sli_kinds import unit_name
 
 WINDOWS: tuple[tuple[str, dt.timedelta], ...] = (
     ("15 min", dt.timedelta(minutes=15)),
@@ -117,7 +118,7 @@ def slo_window_figures(*, account, slos, now: dt.datetime) -> dict[int, list[Win
 
 
 def slo_row(slo, figures: list[WindowFigure], link: str | None = None) -> SLIRow:
-    unit = "minutes" if slo.sli_kind in TIME_UNIT_SLI_KINDS else "requests"
+    unit = "minutes" if slo.sli_kind in TIME_UNIT_SLI_KINDS else unit_name(slo.sli_kind)
     return SLIRow(f"SLO {slo.name}", unit, _decimal(slo.target), figures, link)
 
 

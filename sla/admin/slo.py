@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from accounts.admin_base import TenantAdminMixin, TenantInlineMixin
 from sla.models import SLO, Alert, AlertPolicy, BurnRateWindow
 from sla.selectors.slo import budget_json, slo_snapshots, slo_status
+from sla.sli_kinds import plugins
 
 CHART_WIDTH, CHART_HEIGHT, PAD = 640, 220, 36
 
@@ -99,6 +100,11 @@ class SLOAdmin(TenantAdminMixin, admin.ModelAdmin):
         ("Alerting", {"fields": ["alert_policy"]}),
         ("Budget", {"fields": ["current_budget", "budget_burn_down", "buckets_computed_to"]}),
     ]
+
+    def get_inlines(self, request, obj):
+        # Settings of SLI kinds registered by other apps (sla.sli_kinds), e.g. PromQL queries.
+        extra = [plugin.admin_inline() for plugin in plugins() if plugin.admin_inline]
+        return [*super().get_inlines(request, obj), *extra]
 
     @admin.display(description="window")
     def window(self, obj):

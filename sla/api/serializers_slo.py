@@ -15,6 +15,7 @@ from sla.models import (
     TimePeriod,
 )
 from sla.models.slo import SLOT_SECONDS
+from sla.sli_kinds import plugins
 
 
 class SLOSerializer(serializers.ModelSerializer):
@@ -66,6 +67,41 @@ class SLOSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
+    def get_fields(self):
+        # Nested settings of SLI kinds registered by other apps (sla.sli_kinds), e.g.
+        # "prometheus": {"source", "good_query", "total_query"}.
+        fields = super().get_fields()
+        for plugin in plugins():
+            if plugin.api_field and plugin.api_serializer is not None:
+                fields[plugin.api_field] = plugin.api_serializer()(required=False, allow_null=True)
+        return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for plugin in plugins():
+            if plugin.api_field:
+                own = instance.sli_kind == plugin.kind and plugin.represent is not None
+                data[plugin.api_field] = plugin.represent(instance) if own else None
+        return data
+
+    def _validate_kind_settings(self, attrs, kind: str) -> None:
+        """A registered kind with nested settings needs them (on create, or when an SLO
+        turns into that kind); other kinds must not carry them."""
+        for plugin in plugins():
+            if not plugin.api_field:
+                continue
+            given = attrs.get(plugin.api_field)
+            if plugin.kind == kind:
+                has_settings = self.instance is not None and self.instance.sli_kind == kind
+                if given is None and not has_settings:
+                    raise serializers.ValidationError(
+                        {plugin.api_field: f"Required for SLIs of kind {kind}."}
+                    )
+            elif given is not None:
+                raise serializers.ValidationError(
+                    {plugin.api_field: f"Only SLIs of kind {plugin.kind} take these settings."}
+                )
+
     def validate_target(self, value):
         if not 0 < value < 100:
             raise serializers.ValidationError("Give a target above 0 and below 100, e.g. 99.9.")
@@ -96,8 +132,16 @@ class SLOSerializer(serializers.ModelSerializer):
                 if self.instance is not None
                 else SLO._meta.get_field(name).get_default()
             )
-            for name in ("service", "group", "window_kind", "window_days", "calendar_unit")
+            for name in (
+                "service",
+                "group",
+                "window_kind",
+                "window_days",
+                "calendar_unit",
+                "sli_kind",
+            )
         }
+        self._validate_kind_settings(attrs, merged["sli_kind"] or "time")
         if (merged["service"] is None) == (merged["group"] is None):
             raise serializers.ValidationError({"service": "Give a service or a group (one)."})
         kind = merged["window_kind"] or "rolling"

@@ -32,6 +32,7 @@ from sla.selectors.slo import (
 )
 from sla.selectors.slo_windows import parse_duration, slot_end
 from sla.services.slo import alert_policy_save, slo_create, slo_update
+from sla.sli_kinds import extra_statuses, stored_per_unit, unit_name
 from slaportal.api.pagination import PagePagination
 from slaportal.api.params import id_param, instant_param, int_param
 
@@ -103,18 +104,22 @@ class SLOViewSet(AccountScopedViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        statuses = slo_statuses(account=self.account, slos=page, now=timezone.now())
+        now = timezone.now()
+        statuses = slo_statuses(account=self.account, slos=page, now=now)
+        extras = extra_statuses(account=self.account, slos=page, now=now)
         data = [
             {**SLOSerializer(slo, context=self.get_serializer_context()).data}
-            | {"status": status_json(statuses[slo.pk])}
+            | {"status": status_json(statuses[slo.pk]) | extras.get(slo.pk, {})}
             for slo in page
         ]
         return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):
         slo = self.get_object()
-        status_row = slo_status(account=self.account, slo=slo, now=timezone.now())
-        return Response(self.get_serializer(slo).data | {"status": status_json(status_row)})
+        now = timezone.now()
+        status_row = slo_status(account=self.account, slo=slo, now=now)
+        extra = extra_statuses(account=self.account, slos=[slo], now=now).get(slo.pk, {})
+        return Response(self.get_serializer(slo).data | {"status": status_json(status_row) | extra})
 
     def perform_create(self, serializer):
         serializer.instance = slo_create(account=self.account, **serializer.validated_data)
@@ -140,7 +145,7 @@ class SLOViewSet(AccountScopedViewSet):
         good, total = sums.get(slo.pk, {}).get("w", (0, 0))
         rate = burn_rate(target=slo.target, bad=total - good, total=total)
         timed = slo.sli_kind in TIME_UNIT_SLI_KINDS
-        scale = 1_000_000 if timed else 1
+        scale = stored_per_unit(slo.sli_kind)
         return Response(
             {
                 "slo": slo.pk,
@@ -151,7 +156,7 @@ class SLOViewSet(AccountScopedViewSet):
                 "good": good / scale,
                 "total": total / scale,
                 "bad": (total - good) / scale,
-                "unit": "seconds" if timed else "requests",
+                "unit": "seconds" if timed else unit_name(slo.sli_kind),
                 "burn_rate": to_float(rate),
             }
         )

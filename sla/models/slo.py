@@ -140,6 +140,7 @@ class SLIKind(models.TextChoices):
     REQUESTS = "requests", "requests (good / total)"
     LATENCY = "latency", "latency (successful and at most the threshold / total requests)"
     TIMESLICE = "timeslice", "time slices (minutes whose percentile is at most the threshold)"
+    PROMETHEUS = "prometheus", "PromQL (good / total queries on a Prometheus source)"
 
 
 # SLI kinds computed from request counts: new counts mark their SLOs dirty.
@@ -174,7 +175,9 @@ class SLO(TenantModel):
     ``target`` percent of good time (``time``: from status events through the engine,
     honouring ``time_period``, ``options`` and downtimes), of good requests (``requests``:
     not 5xx; ``latency``: not 5xx and at most ``latency_threshold_ms``) or of good minutes
-    (``timeslice``: the minute's ``latency_percentile``-th percentile at most the threshold)
+    (``timeslice``: the minute's ``latency_percentile``-th percentile at most the threshold),
+    or PromQL good/total counts from Prometheus (``prometheus``, settings in
+    integrations.prometheus)
     over a rolling ``window_days`` window or a calendar month/quarter in ``timezone``.
     ``buckets_dirty_from`` and ``buckets_computed_to`` drive the bucket rollup job;
     everything else shown about an SLO is derived from its buckets.

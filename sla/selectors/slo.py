@@ -33,10 +33,10 @@ from sla.selectors.slo_windows import (
     slo_window,
     slot_end,
 )
+from sla.sli_kinds import plugin_for, stored_per_unit, unit_name
 
 DEFAULT_MIN_EVENTS = 100
 STANDARD_LOOKBACKS = (300, 1800, 3600, 6 * 3600, 3 * 86400)
-TIME_UNIT = 1_000_000  # time SLIs count microseconds
 
 Range = tuple[dt.datetime, dt.datetime]
 
@@ -222,6 +222,8 @@ def _status(slo, window, slo_sums, lookbacks, windows_of) -> SLOStatus:
             target=target, bad=lookback_total - lookback_good, total=lookback_total
         )
     burn_windows, min_events = windows_of[slo.pk]
+    if plugin_for(slo.sli_kind) is not None:  # the guard counts events, stored scaled
+        min_events *= stored_per_unit(slo.sli_kind)
     return SLOStatus(
         slo=slo,
         window=window,
@@ -259,7 +261,7 @@ def slo_list(*, account):
 
 
 def _unit(slo) -> int:
-    return TIME_UNIT if slo.sli_kind in TIME_UNIT_SLI_KINDS else 1
+    return stored_per_unit(slo.sli_kind)
 
 
 def slo_snapshots(
@@ -344,14 +346,16 @@ def slo_reports(*, account, slos, now: dt.datetime, count: int) -> list[dict]:
 
 
 def budget_json(slo, budget: ErrorBudget) -> dict:
-    """The public shape of a budget (README "SLO API"): units are minutes or requests."""
+    """The public shape of a budget (README "SLO API"): units are minutes, requests or
+    (PromQL SLIs) events."""
     timed = slo.sli_kind in TIME_UNIT_SLI_KINDS
-    scale = Fraction(_unit(slo) * 60) if timed else Fraction(1)
+    unit = _unit(slo)
+    scale = Fraction(unit * 60) if timed else Fraction(unit)
     return {
         "sli": _percent(budget.sli),
         "target": float(slo.target),
         "met": budget.met,
-        "unit": "minutes" if timed else "requests",
+        "unit": "minutes" if timed else unit_name(slo.sli_kind),
         "good": float(budget.good / scale),
         "total": float(budget.total / scale),
         "budget": float(budget.allowed / scale),

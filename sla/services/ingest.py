@@ -37,6 +37,7 @@ from sla.sql import Column, bulk_cursor, insert_returning, is_postgres, prepared
 from sla.validators import SERVICE_PATH_RE
 from slaportal.deferred import after_response
 from slaportal.instants import InstantError, parse_aware_instant
+from slaportal.telemetry import counted_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +274,7 @@ def _earliest_new(new_events: list[tuple[int, ValidEvent]]) -> dict[int, dt.date
     return earliest
 
 
+@counted_ingest
 def events_ingest(*, account, items: list, now: dt.datetime | None = None) -> IngestResult:
     """Store a batch of raw items (dicts as agents send them); see the module docstring."""
     now = now or timezone.now()

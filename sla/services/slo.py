@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from sla.models import SLO, AlertPolicy, BurnRateWindow
+from sla.sli_kinds import plugins
 
 # Changing any of these changes what the buckets hold: recompute them from scratch.
 BUCKET_FIELDS = {
@@ -20,16 +21,35 @@ BUCKET_FIELDS = {
 }
 
 
+def _plugin_data(fields: dict) -> list[tuple]:
+    """Take the nested settings of registered SLI kinds (sla.sli_kinds) out of `fields`."""
+    return [
+        (plugin, fields.pop(plugin.api_field))
+        for plugin in plugins()
+        if plugin.api_field and plugin.api_field in fields
+    ]
+
+
+def _plugin_save(account, slo: SLO, extra: list[tuple], created: bool) -> None:
+    for plugin, data in extra:
+        if data is not None and plugin.save is not None:
+            plugin.save(account=account, slo=slo, data=data, created=created)
+
+
 def slo_create(*, account, **fields) -> SLO:
+    extra = _plugin_data(fields)
     slo = SLO(account=account, **fields)
     slo.full_clean()
-    slo.save()
+    with transaction.atomic():
+        slo.save()
+        _plugin_save(account, slo, extra, created=True)
     return slo
 
 
 def slo_update(*, account, slo: SLO, **fields) -> SLO:
     """Apply changes; a change of subject, SLI or window rebuilds the buckets."""
     assert slo.account_id == account.pk
+    extra = _plugin_data(fields)
     rebuild = False
     for name, value in fields.items():
         if getattr(slo, name) != value and name in BUCKET_FIELDS:
@@ -39,7 +59,9 @@ def slo_update(*, account, slo: SLO, **fields) -> SLO:
     if rebuild:
         slo.buckets_computed_to = None
         slo.buckets_dirty_from = None
-    slo.save()
+    with transaction.atomic():
+        slo.save()
+        _plugin_save(account, slo, extra, created=False)
     return slo
 
 

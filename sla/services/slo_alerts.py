@@ -18,6 +18,7 @@ from reporting.services.notifications import notifications_emit_many
 from sla.engine.budget import WindowCounts, evaluate_burn_windows, to_float
 from sla.models import SLO, Alert, AlertState
 from sla.selectors.slo import budget_json, slo_list, slo_statuses, window_key
+from sla.signals import slo_statuses_evaluated
 
 FOR_SECONDS = 0
 
@@ -93,6 +94,9 @@ def slo_alerts_evaluate(*, account, now: dt.datetime, slos=None) -> dict[str, in
             for slo_key in [k for k in open_alerts if k[0] == slo.pk and k[1] not in keys]:
                 run.close(slo, status, open_alerts.pop(slo_key))  # the policy changed
         run.finish()
+    slo_statuses_evaluated.send_robust(
+        sender=slo_alerts_evaluate, account=account, statuses=statuses, now=now
+    )
     return run.stats
 
 

@@ -25,6 +25,7 @@ from sla.selectors.downtimes import downtime_index
 from sla.selectors.groups import group_events_from_members, group_members
 from sla.selectors.history import histories
 from sla.selectors.slo_windows import DAY, EPOCH, HOUR, SLOT, floor_to, slo_window
+from sla.sli_kinds import plugin_for
 from sla.sql import bulk_cursor, is_postgres, prepared
 
 MICROSECOND = dt.timedelta(microseconds=1)
@@ -266,6 +267,7 @@ def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) 
         results.update(
             _latency_results(account, latency_slos, members, service_ids, start, now, starts)
         )
+    _plugin_slots(account, slos, now, starts, results)
     return results
 
 
@@ -289,6 +291,23 @@ def _latency_results(account, slos, members, service_ids, start, now, starts) ->
             slots = latency_slots(rows, threshold)
         results[slo.pk] = (starts[slo.pk], slots)
     return results
+
+
+def _plugin_slots(account, slos, now: dt.datetime, starts, results: dict) -> None:
+    """Slots of SLI kinds registered by other apps (sla.sli_kinds), e.g. PromQL SLIs."""
+    by_kind = defaultdict(list)
+    for slo in slos:
+        if slo.sli_kind not in ("time", "requests", *LATENCY_SLI_KINDS):
+            by_kind[slo.sli_kind].append(slo)
+    for kind, kind_slos in by_kind.items():
+        plugin = plugin_for(kind)
+        slots = (
+            {}
+            if plugin is None
+            else plugin.slots(account=account, slos=kind_slos, starts=starts, now=now)
+        )
+        for slo in kind_slos:
+            results[slo.pk] = (starts[slo.pk], slots.get(slo.pk, {}))
 
 
 def slo_buckets_refresh(*, account, now: dt.datetime, slos=None) -> int:

@@ -8,6 +8,14 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
 from integrations.channels.api import ChannelViewSet
+from integrations.prometheus.api import (
+    AlertmanagerReceiverView,
+    AlertmanagerSettingsView,
+    GrafanaDashboardView,
+    PrometheusSourceViewSet,
+    PrometheusStatusRuleViewSet,
+    SLOPrometheusRulesView,
+)
 from integrations.vector.api import VectorRecordsView, VectorSourceViewSet
 from reporting.api import (
     DailyReportViewSet,
@@ -88,6 +96,10 @@ router.register("events", EventViewSet, basename="event")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("daily-reports", DailyReportViewSet, basename="daily-report")
 router.register("vector-sources", VectorSourceViewSet, basename="vector-source")
+router.register("prometheus-sources", PrometheusSourceViewSet, basename="prometheus-source")
+router.register(
+    "prometheus-status-rules", PrometheusStatusRuleViewSet, basename="prometheus-status-rule"
+)
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
@@ -130,5 +142,16 @@ urlpatterns = [
     api_path(
         "vector-sources/<pk>/records", VectorRecordsView.as_view(), name="vector-source-records"
     ),
+    # Prometheus integration (integrations.prometheus).
+    api_path(
+        "integrations/alertmanager/settings",
+        AlertmanagerSettingsView.as_view(),
+        name="alertmanager-settings",
+    ),
+    api_path("integrations/alertmanager", AlertmanagerReceiverView.as_view(), name="alertmanager"),
+    api_path(
+        "slos/<pk>/prometheus-rules", SLOPrometheusRulesView.as_view(), name="slo-prometheus-rules"
+    ),
+    api_path("grafana/dashboard.json", GrafanaDashboardView.as_view(), name="grafana-dashboard"),
 ]
 urlpatterns += router.urls

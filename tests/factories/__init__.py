@@ -12,6 +12,16 @@ from tests.factories.accounts import (
 )
 from tests.factories.channels import ChannelFactory
 from tests.factories.ingest import RollupMarkFactory
+from tests.factories.prometheus import (
+    AlertmanagerAlertFactory,
+    AlertmanagerSettingsFactory,
+    JobRunFactory,
+    PrometheusSourceFactory,
+    PrometheusStatusRuleFactory,
+    PromQLDayFactory,
+    PromQLGapFactory,
+    PromQLSLIFactory,
+)
 from tests.factories.registry import FACTORIES, factory_for
 from tests.factories.reporting import (
     DailyReportFactory,
@@ -62,6 +72,8 @@ __all__ = [
     "AccountFactory",
     "AlertFactory",
     "AlertPolicyFactory",
+    "AlertmanagerAlertFactory",
+    "AlertmanagerSettingsFactory",
     "ApiTokenFactory",
     "AssignmentRuleFactory",
     "BurnRateWindowFactory",
@@ -74,10 +86,16 @@ __all__ = [
     "EmailRecipientFactory",
     "IncidentFactory",
     "IncidentUpdateFactory",
+    "JobRunFactory",
     "MaintenanceUpdateFactory",
     "MembershipFactory",
     "OutboxMessageFactory",
     "PeriodResultFactory",
+    "PromQLDayFactory",
+    "PromQLGapFactory",
+    "PromQLSLIFactory",
+    "PrometheusSourceFactory",
+    "PrometheusStatusRuleFactory",
     "PublicIncidentComponentFactory",
     "PublicIncidentFactory",
     "RequestCountFactory",

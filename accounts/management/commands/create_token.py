@@ -26,7 +26,7 @@ class Command(BaseCommand):
         unknown = sorted(set(scope_list) - ALL_SCOPES)
         if not scope_list or unknown:
             raise CommandError(
-                f"--scopes: unknown or missing scope(s) {unknown}; use ingest, read, write"
+                f"--scopes: unknown or missing scope(s) {unknown}; use ingest, read, write, metrics"
             )
         try:
             token, secret = token_create(account=target, name=name, scopes=scope_list)

@@ -1,0 +1,517 @@
+"""A small Prometheus HTTP API client: instant and range queries, build info.
+
+Reusable on its own (PromQL SLIs, status rules, agreements' guarantees): give it a base URL
+and credentials, or build it from a ``PrometheusSource`` with :func:`client_for_source`.
+
+- Source URLs are tenant input: every connection goes through the webhook address guard of
+  ``reporting.outbound`` (http/https, no credentials in the URL, loopback/private/link-local
+  addresses refused unless ``SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS``), to the address that
+  was checked (no DNS rebinding), never through a proxy, never following a redirect.
+- Queries are POSTed form-encoded (no URL length limit) with Prometheus' own ``timeout``
+  parameter, on one kept-alive connection per client.
+- Every failure is a :class:`PrometheusError` with a message fit to show a user:
+  unreachable (:class:`PrometheusUnreachable`), timeout (:class:`PrometheusTimeout`), an
+  HTTP status without Prometheus' envelope (:class:`PrometheusHTTPError`), Prometheus'
+  error envelope (:class:`PrometheusAPIError`: ``errorType`` and ``error``), partial data
+  (:class:`PrometheusPartialData`: the answer carried ``warnings``), an unexpected
+  ``resultType`` or shape (:class:`PrometheusResultError`).
+- Sample values keep the exact decimal text Prometheus sent (:class:`Sample.value` is a
+  ``Decimal``); ``NaN``, ``+Inf`` and ``-Inf`` are kept too and flagged by
+  :attr:`Sample.finite`; :meth:`Sample.finite_value` raises on them.
+"""
+
+import datetime as dt
+import http.client
+import json
+import socket
+import ssl
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+
+from reporting.outbound import SCHEMES, WebhookRefused, resolve_host
+
+DEFAULT_TIMEOUT = 10.0
+MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_POINTS = 11_000  # Prometheus refuses range queries of more points per series
+NON_FINITE = {"NaN": Decimal("NaN"), "+Inf": Decimal("Infinity"), "-Inf": Decimal("-Infinity")}
+USER_AGENT = "sla-portal-prometheus-client"
+
+
+class PrometheusError(Exception):
+    """A query or request that gave no usable answer; ``str()`` is the user-facing text."""
+
+
+class PrometheusUnreachable(PrometheusError):
+    """No connection (refused, DNS, TLS) or the address guard refused the host."""
+
+
+class PrometheusTimeout(PrometheusError):
+    """No answer within the timeout."""
+
+
+class PrometheusHTTPError(PrometheusError):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class PrometheusAPIError(PrometheusError):
+    """Prometheus' error envelope: ``{"status": "error", "errorType", "error"}``."""
+
+    def __init__(self, status: int, error_type: str, error: str):
+        super().__init__(f"Prometheus {error_type}: {error}")
+        self.status = status
+        self.error_type = error_type
+        self.error = error
+
+
+class PrometheusPartialData(PrometheusError):
+    """The answer came with warnings (partial data): not to be taken as complete."""
+
+    def __init__(self, warnings: list[str]):
+        super().__init__("partial data: " + "; ".join(warnings)[:1000])
+        self.warnings = warnings
+
+
+class PrometheusResultError(PrometheusError):
+    """An answer of the wrong type or shape (scalar where a vector was asked, several
+    series where one is expected, a non-finite sample ...)."""
+
+
+def _instant_param(value) -> str:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give an aware instant")
+        return f"{value.timestamp():.3f}"
+    return f"{float(value):.3f}"
+
+
+def parse_value(text) -> Decimal:
+    """A sample value as Prometheus writes it (a string) as an exact Decimal."""
+    if not isinstance(text, str):
+        raise PrometheusResultError(f"sample value {text!r} is not a string")
+    if text in NON_FINITE:
+        return NON_FINITE[text]
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise PrometheusResultError(f"sample value {text[:40]!r} is not a number") from None
+
+
+def format_labels(labels: dict) -> str:
+    """``{job="api", instance="a:9100"}``: how Prometheus shows a series' labels."""
+    name = labels.get("__name__", "")
+    inner = ", ".join(
+        f'{key}="{value}"' for key, value in sorted(labels.items()) if key != "__name__"
+    )
+    return f"{name}{{{inner}}}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One value at one instant (seconds since the epoch, as Prometheus gives it)."""
+
+    at: float
+    value: Decimal
+
+    @property
+    def finite(self) -> bool:
+        return self.value.is_finite()
+
+    @property
+    def instant(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.at, tz=dt.UTC)
+
+    def finite_value(self, labels: dict | None = None) -> Decimal:
+        if not self.finite:
+            where = f" of {format_labels(labels)}" if labels else ""
+            raise PrometheusResultError(
+                f"sample{where} at {self.instant:%Y-%m-%dT%H:%M:%SZ} is {self.value}"
+            )
+        return self.value
+
+
+@dataclass(frozen=True)
+class Series:
+    """A series of a vector (one sample) or a matrix (the samples in time order). Values
+    are parsed when first asked for: ``samples`` (exact Decimals) or ``float_points()``
+    (floats, for long matrices)."""
+
+    labels: dict
+    raw: tuple = ()
+
+    @property
+    def name(self) -> str:
+        return format_labels(self.labels)
+
+    @cached_property
+    def samples(self) -> tuple[Sample, ...]:
+        return tuple(Sample(at=at, value=parse_value(text)) for at, text in self._pairs())
+
+    def float_points(self) -> list[tuple[float, float]]:
+        """``(epoch seconds, value)`` pairs as floats (NaN and infinities kept)."""
+        try:
+            return [(at, float(text)) for at, text in self._pairs()]
+        except (TypeError, ValueError):
+            raise PrometheusResultError("a sample value is not a number") from None
+
+    def _pairs(self):
+        for pair in self.raw:
+            if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[1], str):
+                raise PrometheusResultError("malformed sample in the answer")
+            try:
+                at = float(pair[0])
+            except (TypeError, ValueError):
+                raise PrometheusResultError("malformed sample time in the answer") from None
+            yield at, pair[1]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """What a query answered: ``vector`` or ``matrix`` series, and Prometheus' warnings
+    (empty unless the caller allowed them)."""
+
+    result_type: str
+    series: tuple[Series, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def one(self) -> Series | None:
+        """The single series (None when there is none); several is an error naming them."""
+        if not self.series:
+            return None
+        if len(self.series) > 1:
+            names = ", ".join(series.name for series in self.series[:5])
+            more = f" and {len(self.series) - 5} more" if len(self.series) > 5 else ""
+            raise PrometheusResultError(
+                f"the query returned {len(self.series)} series where one is expected: "
+                f"{names}{more} (aggregate it, e.g. sum(...), or narrow its labels)"
+            )
+        return self.series[0]
+
+
+def _series(item, result_type: str) -> Series:
+    if not isinstance(item, dict) or not isinstance(item.get("metric"), dict):
+        raise PrometheusResultError("malformed series in the answer")
+    raw = [item.get("value")] if result_type == "vector" else item.get("values")
+    if not isinstance(raw, list):
+        raise PrometheusResultError("malformed series in the answer")
+    labels = {str(key): str(value) for key, value in item["metric"].items()}
+    return Series(labels=labels, raw=tuple(raw))
+
+
+class PrometheusClient:
+    """One Prometheus (or compatible) HTTP API; keeps its connection between calls. Use as
+    a context manager or call :meth:`close`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        bearer_token: str = "",
+        basic_auth: tuple[str, str] | None = None,
+        headers: dict | None = None,
+        verify_tls: bool = True,
+        allow_private: bool | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = float(timeout)
+        self.verify_tls = verify_tls
+        self.allow_private = (
+            bool(getattr(settings, "SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS", False))
+            if allow_private is None
+            else allow_private
+        )
+        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        self.headers.update(headers or {})
+        if bearer_token:
+            self.headers["Authorization"] = f"Bearer {bearer_token}"
+        elif basic_auth:
+            import base64
+
+            pair = f"{basic_auth[0]}:{basic_auth[1]}".encode()
+            self.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        self._connection: http.client.HTTPConnection | None = None
+        self.requests = 0
+
+    # ----------------------------------------------------------------------- API
+
+    def instant(self, query: str, at=None, *, allow_warnings: bool = False) -> QueryResult:
+        """``/api/v1/query`` at ``at`` (an aware datetime or epoch seconds; default now):
+        an instant vector (any other resultType is an error)."""
+        params = {"query": query, "timeout": f"{self.timeout:g}s"}
+        if at is not None:
+            params["time"] = _instant_param(at)
+        return self._query("/api/v1/query", params, "vector", allow_warnings)
+
+    def range(
+        self, query: str, start, end, step_seconds: int, *, allow_warnings: bool = False
+    ) -> QueryResult:
+        """``/api/v1/query_range`` from ``start`` to ``end`` every ``step_seconds`` (at most
+        11,000 points: split longer ranges with :func:`range_chunks`): a matrix."""
+        points = int((_seconds(end) - _seconds(start)) // step_seconds) + 1
+        if points > MAX_POINTS:
+            raise ValueError(f"{points} points per series; Prometheus allows {MAX_POINTS}")
+        params = {
+            "query": query,
+            "start": _instant_param(start),
+            "end": _instant_param(end),
+            "step": str(int(step_seconds)),
+            "timeout": f"{self.timeout:g}s",
+        }
+        return self._query("/api/v1/query_range", params, "matrix", allow_warnings)
+
+    def one_value(self, query: str, at=None) -> tuple[dict, Decimal] | None:
+        """The value of a query expected to give at most one series: ``(labels, value)``,
+        None without a series; several series or a non-finite value raise."""
+        series = self.instant(query, at).one()
+        if series is None:
+            return None
+        return series.labels, series.samples[0].finite_value(series.labels)
+
+    def server_time(self) -> dt.datetime:
+        """Prometheus' own clock (``vector(time())`` evaluated at its now), to tell clock
+        skew between it and this host."""
+        series = self.instant("vector(time())").one()
+        if series is None:
+            raise PrometheusResultError("vector(time()) gave no series")
+        return dt.datetime.fromtimestamp(float(series.samples[0].finite_value()), tz=dt.UTC)
+
+    def buildinfo(self) -> dict:
+        """``/api/v1/status/buildinfo`` (``version``, ``revision`` ...)."""
+        body = self._request("GET", "/api/v1/status/buildinfo", None)
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise PrometheusResultError("malformed buildinfo answer")
+        return data
+
+    def version(self) -> str:
+        return str(self.buildinfo().get("version", "unknown"))
+
+    def check(self) -> dict:
+        """The connection test: ``vector(1)`` must answer 1; then the version (servers that
+        do not implement buildinfo, as some compatible ones, say so instead)."""
+        result = self.instant("vector(1)")
+        series = result.one()
+        if series is None or series.samples[0].value != 1:
+            raise PrometheusResultError("vector(1) did not answer 1: not a Prometheus query API")
+        try:
+            version = self.version()
+        except PrometheusHTTPError as error:
+            version = f"unknown (no buildinfo: HTTP {error.status})"
+        except PrometheusAPIError as error:
+            version = f"unknown (no buildinfo: {error.error})"
+        return {"ok": True, "version": version}
+
+    # ----------------------------------------------------------------------- HTTP
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _query(self, path, params, expected: str, allow_warnings: bool) -> QueryResult:
+        body = self._request("POST", path, params)
+        data = body.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("result"), list):
+            raise PrometheusResultError("malformed answer: no data.result")
+        result_type = data.get("resultType")
+        if result_type != expected:
+            raise PrometheusResultError(
+                f"the query gave a {result_type}, not an instant {expected}"
+                if expected == "vector"
+                else f"the query gave a {result_type}, not a range {expected}"
+            )
+        warnings = tuple(str(item) for item in body.get("warnings") or ())
+        if warnings and not allow_warnings:
+            raise PrometheusPartialData(list(warnings))
+        series = tuple(_series(item, result_type) for item in data["result"])
+        return QueryResult(result_type=result_type, series=series, warnings=warnings)
+
+    def _request(self, method: str, path: str, params: dict | None) -> dict:
+        parts = urlsplit(self.base_url)
+        target = (parts.path or "") + path
+        body = urlencode(params).encode() if params is not None else None
+        headers = dict(self.headers)
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (1, 2):
+            connection = self._connect()
+            try:
+                connection.request(method, target, body=body, headers=headers)
+                response = connection.getresponse()
+                status = response.status
+                raw = response.read(MAX_BODY_BYTES + 1)
+                location = response.getheader("Location") or ""
+                if response.will_close:
+                    self.close()
+                break
+            except TimeoutError:
+                self.close()
+                raise PrometheusTimeout(f"no answer within {self.timeout:g} s") from None
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()  # a kept-alive connection the server closed: one new try
+                if attempt == 2:
+                    raise PrometheusUnreachable("the connection was closed by the server") from None
+            except ssl.SSLError as error:
+                self.close()
+                raise PrometheusUnreachable(f"TLS error: {error.reason or error}") from None
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                raise PrometheusUnreachable(f"cannot connect: {error}") from None
+        self.requests += 1
+        if len(raw) > MAX_BODY_BYTES:
+            self.close()
+            raise PrometheusResultError(f"answer larger than {MAX_BODY_BYTES} bytes")
+        return _decode(status, raw, location)
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self._connection is not None:
+            return self._connection
+        parts = _checked_url(self.base_url)
+        port = parts.port or SCHEMES[parts.scheme]
+        try:
+            addresses = resolve_host(parts.hostname, port, allow_private=self.allow_private)
+        except WebhookRefused as error:
+            raise PrometheusUnreachable(
+                f"{error} (set SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS for private sources)"
+            ) from None
+        last_error: OSError | None = None
+        for address in addresses:
+            connection = _pinned_connection(parts, port, address, self.timeout, self.verify_tls)
+            try:
+                connection.connect()
+            except TimeoutError:
+                connection.close()
+                raise PrometheusTimeout(f"no connection within {self.timeout:g} s") from None
+            except ssl.SSLError as error:
+                connection.close()
+                raise PrometheusUnreachable(f"TLS error: {error.reason or error}") from None
+            except OSError as error:
+                connection.close()
+                last_error = error
+                continue
+            self._connection = connection
+            return connection
+        raise PrometheusUnreachable(f"cannot connect: {last_error or 'no address'}")
+
+
+def _seconds(value) -> float:
+    return value.timestamp() if isinstance(value, dt.datetime) else float(value)
+
+
+def source_url_problem(url: str) -> str | None:
+    """Why ``url`` is no acceptable Prometheus base URL (None if it is)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "Give a valid URL, e.g. https://prometheus.example.com:9090."
+    if parts.scheme not in SCHEMES:
+        return "Give an http:// or https:// URL."
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "Leave user names and passwords out of the URL (use the basic auth fields)."
+    if not parts.hostname:
+        return "Give a host name."
+    if parts.query or parts.fragment:
+        return "Give the base URL without a query or fragment."
+    return None
+
+
+def _checked_url(url: str):
+    problem = source_url_problem(url)
+    if problem is not None:
+        raise PrometheusUnreachable(problem)
+    return urlsplit(url)
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    def __init__(self, host, port, *, address, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, host, port, *, address, timeout, context):
+        super().__init__(host, port, timeout=timeout, context=context)
+        self.address = address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _pinned_connection(parts, port, address, timeout, verify_tls):
+    if parts.scheme == "http":
+        return _PinnedHTTP(parts.hostname, port, address=address, timeout=timeout)
+    context = ssl.create_default_context()
+    if not verify_tls:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return _PinnedHTTPS(parts.hostname, port, address=address, timeout=timeout, context=context)
+
+
+def _decode(status: int, raw: bytes, location: str) -> dict:
+    if 300 <= status < 400:
+        raise PrometheusHTTPError(
+            status,
+            f"HTTP {status}: redirects are not followed; give the final URL ({location[:200]})",
+        )
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict) and body.get("status") == "error":
+        raise PrometheusAPIError(
+            status, str(body.get("errorType", "error")), str(body.get("error", ""))[:2000]
+        )
+    if not 200 <= status < 300:
+        text = raw[:200].decode("utf-8", "replace").strip()
+        raise PrometheusHTTPError(status, f"HTTP {status}" + (f": {text}" if text else ""))
+    if not isinstance(body, dict) or body.get("status") != "success":
+        raise PrometheusResultError("the answer is not Prometheus API JSON")
+    return body
+
+
+def range_chunks(
+    first_end: dt.datetime, last_end: dt.datetime, step: dt.timedelta, points: int = MAX_POINTS
+):
+    """Split evaluation instants ``first_end, first_end + step, ..., last_end`` into
+    ``(start, end)`` ranges of at most ``points`` instants each."""
+    span = step * (points - 1)
+    start = first_end
+    while start <= last_end:
+        end = min(start + span, last_end)
+        yield start, end
+        start = end + step
+
+
+def client_for_source(source, *, timeout: float | None = None) -> PrometheusClient:
+    """A client for a ``PrometheusSource`` (its URL, credentials, headers, timeout, TLS)."""
+    basic = (
+        (source.basic_auth_username, source.basic_auth_password)
+        if source.basic_auth_username
+        else None
+    )
+    return PrometheusClient(
+        source.url,
+        timeout=timeout if timeout is not None else float(source.timeout_seconds),
+        bearer_token=source.bearer_token,
+        basic_auth=basic,
+        headers=source.headers or {},
+        verify_tls=source.verify_tls,
+    )
