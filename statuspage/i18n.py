@@ -270,8 +270,6 @@ SUBSCRIPTION_TEXT = {
         "confirm_button": "Confirm subscription",
         "confirm_done": "You are subscribed to updates of {page}.",
         "unsubscribe_title": "Unsubscribe",
-        "unsubscribe_question": "Stop receiving status updates of {page}?",
-        "unsubscribe_button": "Unsubscribe",
         "unsubscribe_done": "You are unsubscribed from {page}: no more updates will be sent.",
         "link_invalid": (
             "This link is not valid or has expired. You can subscribe again on the status page."
@@ -332,8 +330,6 @@ SUBSCRIPTION_TEXT = {
         "confirm_button": "Abonnement bestätigen",
         "confirm_done": "Sie haben die Updates von {page} abonniert.",
         "unsubscribe_title": "Abbestellen",
-        "unsubscribe_question": "Keine Status-Updates von {page} mehr erhalten?",
-        "unsubscribe_button": "Abbestellen",
         "unsubscribe_done": "Sie haben {page} abbestellt: Es werden keine Updates mehr gesendet.",
         "link_invalid": (
             "Dieser Link ist ungültig oder abgelaufen. Sie können sich auf der Statusseite "

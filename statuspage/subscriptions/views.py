@@ -135,15 +135,13 @@ def confirm(request, token: str, slug: str | None = None):
 @csrf_exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" without cookies
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str, slug: str | None = None):
+    """One click: opening the mailed link (GET) unsubscribes, as the mail client's RFC 8058
+    POST does. Unlike confirmation (which a link scanner must not do on the reader's
+    behalf), removing a subscription can only stop mail, so it needs no second step."""
     page, base, _ = _page_and_base(request, slug)
     t = i18n.catalogue(page.language)
     try:
-        if request.method == "GET":
-            if services.subscriber_of_unsubscribe_link(page=page, token=token) is not None:
-                title = i18n.fill(t["unsubscribe_question"], page=page.title)
-                return _message(request, page, base, title, "", button=t["unsubscribe_button"])
-        else:
-            services.subscription_cancel(page=page, token=token)
+        services.subscription_cancel(page=page, token=token)
     except tokens.BadLink as error:
         return _bad_link(request, page, base, error)
     return _message(request, page, base, i18n.fill(t["unsubscribe_done"], page=page.title), "")
