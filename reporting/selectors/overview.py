@@ -46,8 +46,11 @@ def worst_requirement_text(row, requirements: list) -> str:
     if not items:
         return row.state
     index, item = max(items, key=lambda pair: RESULT_BADNESS[pair[1]["state"]])
-    target = requirements[index].target if index < len(requirements) else None
-    return f"{item['title']}: {requirement_cell(item, target).text}"
+    if index >= len(requirements):
+        return f"{item['title']}: {requirement_cell(item, None).text}"
+    requirement = requirements[index]
+    cell = requirement_cell(item, requirement.target, requirement.comparison)
+    return f"{item['title']}: {cell.text}"
 
 
 def dashboard_overview(*, account, now: dt.datetime) -> Overview:
@@ -117,7 +120,7 @@ def _burn_json(burn) -> dict:
         "service": _service_json(burn.row.service),
         "sla": {"id": burn.row.sla.pk, "title": burn.row.sla.title},
         "requirement": burn.title,
-        "target": burn.target,
+        "target": None if burn.target is None else float(burn.target),
         "value": burn.value,
         **burn.budget,
     }

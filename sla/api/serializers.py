@@ -95,13 +95,27 @@ class TimePeriodSerializer(ValidatedModelSerializer):
         fields = ["id", "name", "definition", "updated_at"]
 
 
+def exact_number_field(*, max_digits: int, **kwargs) -> serializers.DecimalField:
+    """A number kept as the decimal it is written as (at most 6 decimals), answered as a
+    JSON number: the engine decides on it exactly."""
+    return serializers.DecimalField(
+        max_digits=max_digits, decimal_places=6, coerce_to_string=False, **kwargs
+    )
+
+
 class LevelsSerializer(serializers.Serializer):
-    warn = serializers.FloatField()
-    crit = serializers.FloatField()
+    warn = exact_number_field(max_digits=15)
+    crit = exact_number_field(max_digits=15)
 
 
 class RequirementSerializer(serializers.ModelSerializer):
     state = StateField(default="OK")
+    target = exact_number_field(
+        max_digits=9,
+        required=False,
+        allow_null=True,
+        help_text="percentage: percent, 0-100, up to 6 decimals (read exactly as written)",
+    )
     levels = LevelsSerializer(required=False, allow_null=True)
     time_period = AccountScopedRelatedField(
         queryset=TimePeriod.objects.all(), allow_null=True, required=False

@@ -20,7 +20,10 @@ from sla.models import SLO, AlertPolicy, ServiceGroup
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.definitions import sla_for_group
 from sla.selectors.slo import (
+    CURRENT_SLOT_KEY,
     budget_json,
+    lookback_sums,
+    lookback_window_ranges,
     slo_list,
     slo_reports,
     slo_snapshots,
@@ -29,7 +32,7 @@ from sla.selectors.slo import (
     window_key,
     window_sums,
 )
-from sla.selectors.slo_windows import parse_duration, slot_end
+from sla.selectors.slo_windows import lookback_ranges, parse_duration
 from sla.services.slo import alert_policy_save, slo_create, slo_update
 from slaportal.api.pagination import PagePagination
 from slaportal.api.params import id_param, instant_param, int_param
@@ -132,11 +135,16 @@ class SLOViewSet(AccountScopedViewSet):
             lookback = parse_duration(text)
         except ValueError as error:
             raise ValidationError({"window": str(error)}) from None
-        end = slot_end(timezone.now())
+        now = timezone.now()
+        seconds = int(lookback.total_seconds())
         sums = window_sums(
-            account=self.account, ranges={"w": (end - lookback, end)}, slo_ids=[slo.pk]
-        )
-        good, total = sums.get(slo.pk, {}).get("w", (0, 0))
+            account=self.account,
+            ranges=lookback_window_ranges(now, [seconds]),
+            slo_ids=[slo.pk],
+        ).get(slo.pk, {})
+        good, total = lookback_sums(sums, seconds)
+        with_current, complete = lookback_ranges(now, seconds)
+        start, end = with_current if sums.get(CURRENT_SLOT_KEY, (0, 0))[1] else complete
         rate = burn_rate(target=slo.target, bad=total - good, total=total)
         scale = 1_000_000 if slo.sli_kind == "time" else 1
         return Response(
@@ -144,7 +152,7 @@ class SLOViewSet(AccountScopedViewSet):
                 "slo": slo.pk,
                 "window": text,
                 "window_seconds": int(lookback.total_seconds()),
-                "start": end - lookback,
+                "start": start,
                 "end": end,
                 "good": good / scale,
                 "total": total / scale,

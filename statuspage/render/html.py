@@ -13,11 +13,11 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from sla.display import format_percent
+from sla.display import format_percent, format_target
 from statuspage import i18n
 from statuspage.selectors.components import ComponentView, SectionView
 from statuspage.selectors.snapshot import PageSnapshot
-from statuspage.uptime import format_minutes, format_target
+from statuspage.uptime import format_minutes
 
 
 def day_text(name: str, figures, t: dict) -> str:
@@ -74,7 +74,9 @@ def sla_text(component: ComponentView, t: dict) -> str:
     figure = component.sla
     if figure is None:
         return ""
-    value = format_percent(figure.value, figure.target)
+    value = format_percent(
+        figure.value, figure.target, broken=figure.broken, comparison=figure.comparison
+    )
     period = t.get(f"period_{figure.period}", figure.period_phrase)
     if figure.comparison == "max":
         state = t.get(f"sla_state_{figure.measured_state}", figure.measured_state)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sla.models import Service
 from statuspage import rollup
@@ -14,13 +15,14 @@ class SlaFigure:
     """The contractual figure of a component's SLA for the current period."""
 
     value: float
-    target: float | None
+    target: Decimal | float | None  # as written (the requirement's decimal)
     comparison: str
     measured_state: str
     result_state: str
     period: str
     period_start: dt.datetime
     period_end: dt.datetime
+    broken: bool | None = None  # decided on the exact value by the engine
 
     @property
     def period_phrase(self) -> str:

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db.models import Q
 
+from sla.display import percent_of
 from sla.models import DailyUptime
 from statuspage.selectors.components import ComponentView
 from statuspage.uptime import PARTIAL_WEIGHT, DayFigures
@@ -60,6 +61,6 @@ def attach_history(
                 outage += figure.crit + PARTIAL_WEIGHT * partial
         component.days = days
         component.uptime_90 = (
-            max(0.0, 100.0 * (monitored - outage) / monitored) if monitored > 0 else None
+            max(0.0, percent_of(monitored - outage, monitored)) if monitored > 0 else None
         )
     return calendar
