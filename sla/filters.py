@@ -5,7 +5,7 @@ from django.db.models import TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from accounts.filters import AccountFilterSet
+from accounts.filters import AccountFilterSet, InstantFilter
 from sla.models import AssignmentRule, Downtime, Service, SLADefinition
 from sla.validators import LABEL_KEY_RE
 
@@ -31,7 +31,9 @@ class ServiceFilter(AccountFilterSet):
 
 
 class DowntimeFilter(AccountFilterSet):
-    active_at = django_filters.IsoDateTimeFilter(method="filter_active_at")
+    active_at = InstantFilter(
+        method="filter_active_at", help_text="downtimes active at this instant (ISO 8601)"
+    )
 
     class Meta:
         model = Downtime

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from slaportal.api.tags import TAG_DESCRIPTIONS
 from slaportal.env import (
     env_bool,
     env_choice,
@@ -225,13 +226,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "slaportal.api.pagination.PagePagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["accounts.filters.AccountFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents tags, summaries and every error answer of every operation (new ones too).
+    "DEFAULT_SCHEMA_CLASS": "slaportal.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "slaportal.api.errors.json_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
 }
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "SLA Portal API",
     "DESCRIPTION": "Multi-tenant SLA telemetry: status ingest, SLA results, SLOs, reports.",
@@ -240,6 +243,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "TAGS": TAG_DESCRIPTIONS,
+    "SWAGGER_UI_SETTINGS": {"docExpansion": "none", "tagsSorter": "alpha", "filter": True},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "slaportal.api.schema.strip_trailing_slashes",

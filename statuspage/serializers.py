@@ -196,6 +196,22 @@ class AffectedComponentSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+class AffectedComponentsField(serializers.ListField):
+    """Affected components: written as a list of {component, status}, read back the same."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=AffectedComponentSerializer(), **kwargs)
+
+    def get_attribute(self, instance):
+        return [
+            {"component": link.component_id, "status": link.status}
+            for link in instance.affected.all()
+        ]
+
+    def to_representation(self, data):
+        return list(data)
+
+
 def components_dict(items) -> dict | None:
     if items is None:
         return None
@@ -249,8 +265,8 @@ class PublicIncidentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         validators=[validate_text],
         help_text="Text of the first timeline entry.",
     )
-    components = AffectedComponentSerializer(
-        many=True, required=False, write_only=True, help_text="Affected components."
+    components = AffectedComponentsField(
+        required=False, help_text="Affected components with the status each shows meanwhile."
     )
     updates = IncidentUpdateSerializer(many=True, read_only=True)
 
@@ -282,14 +298,6 @@ class PublicIncidentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["components"] = [
-            {"component": link.component_id, "status": link.status}
-            for link in instance.affected.all()
-        ]
-        return data
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("body"):

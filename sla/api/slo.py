@@ -14,77 +14,31 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import AccountScopedMixin, AccountScopedViewSet
-from sla.api.serializers_slo import AlertPolicySerializer, SLOSerializer
+from sla.api.serializers_slo import (
+    AlertPolicySerializer,
+    BurnRateSerializer,
+    SLOSerializer,
+    SLOSnapshotsSerializer,
+)
+from sla.api.slo_status import status_json
 from sla.engine.budget import burn_rate, to_float
 from sla.models import SLO, AlertPolicy, ServiceGroup
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.definitions import sla_for_group
 from sla.selectors.slo import (
     CURRENT_SLOT_KEY,
-    budget_json,
     lookback_sums,
     lookback_window_ranges,
     slo_list,
     slo_reports,
     slo_snapshots,
-    slo_status,
     slo_statuses,
-    window_key,
     window_sums,
 )
 from sla.selectors.slo_windows import lookback_ranges, parse_duration
 from sla.services.slo import alert_policy_save, slo_create, slo_update
 from slaportal.api.pagination import PagePagination
 from slaportal.api.params import id_param, instant_param, int_param
-
-
-def status_json(status) -> dict:
-    """The derived part of an SLO: window, budget, burn rates, exhaustion, alerts."""
-    slo = status.slo
-    return {
-        "window": {
-            "start": status.window.start,
-            "end": status.window.end,
-            "seconds": status.window.seconds,
-        },
-        "budget": budget_json(slo, status.budget),
-        "burn_rates": {
-            f"{seconds}s": to_float(value) for seconds, value in sorted(status.burn_rates.items())
-        },
-        "time_to_exhaustion_seconds": to_float(status.time_to_exhaustion),
-        "alert_windows": [
-            {
-                "key": window_key(window),
-                "severity": window.severity,
-                "long_window_seconds": window.long_seconds,
-                "short_window_seconds": window.short_seconds,
-                "threshold": float(window.threshold(status.window.seconds)),
-            }
-            for window in status.burn_windows
-        ],
-        "alerts": [
-            {
-                "id": alert.pk,
-                "key": alert.window_key,
-                "state": alert.state,
-                "severity": alert.severity,
-                "started_at": alert.started_at,
-                "fired_at": alert.fired_at,
-                "long_burn_rate": alert.long_burn,
-                "short_burn_rate": alert.short_burn,
-            }
-            for alert in status.alerts
-        ],
-        "alert_state": _alert_state(status.alerts),
-    }
-
-
-def _alert_state(alerts) -> str:
-    states = {alert.state for alert in alerts}
-    for state in ("firing", "pending"):
-        if state in states:
-            return state
-    return "ok"
 
 
 def _instant(request, name: str, default: dt.datetime) -> dt.datetime:
@@ -105,18 +59,12 @@ class SLOViewSet(AccountScopedViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        statuses = slo_statuses(account=self.account, slos=page, now=timezone.now())
-        data = [
-            {**SLOSerializer(slo, context=self.get_serializer_context()).data}
-            | {"status": status_json(statuses[slo.pk])}
-            for slo in page
-        ]
-        return self.get_paginated_response(data)
-
-    def retrieve(self, request, *args, **kwargs):
-        slo = self.get_object()
-        status_row = slo_status(account=self.account, slo=slo, now=timezone.now())
-        return Response(self.get_serializer(slo).data | {"status": status_json(status_row)})
+        now = timezone.now()
+        context = self.get_serializer_context() | {
+            "now": now,
+            "statuses": slo_statuses(account=self.account, slos=page, now=now),
+        }
+        return self.get_paginated_response(SLOSerializer(page, many=True, context=context).data)
 
     def perform_create(self, serializer):
         serializer.instance = slo_create(account=self.account, **serializer.validated_data)
@@ -126,6 +74,14 @@ class SLOViewSet(AccountScopedViewSet):
             account=self.account, slo=serializer.instance, **serializer.validated_data
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "window", str, description="lookback: 5m ... 400d in 5-minute steps (default 1h)"
+            )
+        ],
+        responses={200: BurnRateSerializer},
+    )
     @action(detail=True, methods=["get"], url_path="burn-rate", url_name="burn-rate")
     def burn_rate(self, request, pk=None):
         """Burn rate over a lookback ending now: `?window=1h` (5m ... 400d, 5-minute steps)."""
@@ -162,6 +118,14 @@ class SLOViewSet(AccountScopedViewSet):
             }
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="default: 7 days back"),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="default: now"),
+            OpenApiParameter("resolution", str, enum=["1h", "1d"], description="default 1d"),
+        ],
+        responses={200: SLOSnapshotsSerializer},
+    )
     @action(detail=True, methods=["get"], url_path="snapshots", url_name="snapshots")
     def snapshots(self, request, pk=None):
         """SLI and budget of the window ending at each hour or day in `?from=&to=`."""
