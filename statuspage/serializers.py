@@ -300,6 +300,14 @@ class PublicIncidentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
+        source = getattr(self.instance, "source_incident_id", None)
+        if attrs.get("follow_source") and source is None:
+            raise serializers.ValidationError(
+                {
+                    "follow_source": "Only an incident published from an automatic incident "
+                    "can follow it (POST /api/v1/public-incidents/from-incident)."
+                }
+            )
         if self.instance is None and not attrs.get("body"):
             raise serializers.ValidationError({"body": "Give the text of the first update."})
         if self.instance is not None:
