@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from slaportal.api.tags import TAG_DESCRIPTIONS
 from slaportal.env import (
+    SQLITE_OPTIONS,
     env_bool,
     env_choice,
     env_database,
@@ -95,8 +96,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Several processes (web, in-process jobs) share the file; wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several processes and threads (web, in-process jobs, the incident refresh after a
+    # response) share the file. WAL lets reads go on while one writes; the busy timeout
+    # makes a writer wait for another; IMMEDIATE transactions take the write lock when they
+    # begin, so a transaction that read first never fails at once with "database is
+    # locked" when it needs to write (SQLite cannot wait for a lock upgrade).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 # PostgreSQL: the few set-based statements every ingest request runs (sla/sql.py
 # prepared()) are prepared server-side per connection: their planning cost more than their
 # execution (about 1 ms per single-event POST). Django's own queries never are.
@@ -157,7 +162,7 @@ EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
+    else "slaportal.mail.ConsoleEmailBackend",  # attachments summarised, not dumped
 )
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -266,7 +271,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still acquire a producer: name a host so kombu does not warn about it.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 # Without Redis every task runs in the caller's process, so `make run` needs no broker.
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
