@@ -24,7 +24,7 @@ from statuspage.models import (
     StatusPageComponent,
 )
 from statuspage.selectors.pages import page_url, primary_domain
-from statuspage.services import logo_content_type
+from statuspage.services import default_public_name, logo_content_type
 from statuspage.text import validate_line, validate_text
 
 
@@ -153,6 +153,12 @@ class ComponentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     section = AccountScopedRelatedField(
         queryset=ComponentGroup.objects.all(), required=False, allow_null=True
     )
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        validators=[validate_line],
+        help_text="Public name; default: the service's display name or the group's title.",
+    )
 
     class Meta:
         model = StatusPageComponent
@@ -186,6 +192,8 @@ class ComponentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             )
         if merged["section"] is not None and merged["section"].page_id != merged["page"].pk:
             raise serializers.ValidationError({"section": "Belongs to another page."})
+        if self.instance is None and not attrs.get("name"):
+            attrs["name"] = default_public_name(service=merged["service"], group=merged["group"])
         return attrs
 
 

@@ -155,6 +155,17 @@ def status_page_domains_set(*, account, page: StatusPage, domains: list[str]) ->
 # --- components --------------------------------------------------------------------------
 
 
+def default_public_name(*, service=None, group=None) -> str:
+    """The name a component gets when none is given: the service's display name (its path
+    when it has none), or the SLA group's title (else its name). Never made up from parts
+    of a path: "payment/api" does not become "Api"."""
+    if service is not None:
+        return service.name or service.path
+    if group is not None:
+        return group.title or group.name
+    return ""
+
+
 def component_create(*, account, page: StatusPage, name: str, service=None, group=None, **fields):
     _own(account, page, "page")
     _own(account, service, "service")

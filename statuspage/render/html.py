@@ -169,13 +169,21 @@ def index(snapshot: PageSnapshot, base: str) -> bytes:
     return _bytes("statuspage/index.html", context)
 
 
-def history(snapshot: PageSnapshot, base: str, months: int = 12) -> bytes:
+def history(
+    snapshot: PageSnapshot, base: str, months: int = 12, since: dt.datetime | None = None
+) -> bytes:
+    """Incidents by month, newest month first: the last `months` months, but none before
+    the month of `since` (the page's first data or incident), so a new page does not list
+    empty months back to last year."""
     context = _context(snapshot, base)
     local_now = snapshot.now.astimezone(snapshot.zone)
+    first = (since or snapshot.now).astimezone(snapshot.zone)
     by_month: OrderedDict[tuple[int, int], list] = OrderedDict()
     year, month = local_now.year, local_now.month
     for _ in range(months):
         by_month[(year, month)] = []
+        if (year, month) <= (first.year, first.month):
+            break
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     for incident in snapshot.incidents:
         started = incident.started_at.astimezone(snapshot.zone)
