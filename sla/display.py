@@ -128,6 +128,25 @@ def format_target(value) -> str:
     return f"{format_decimal(value)}%"
 
 
+def requirement_summary(requirement) -> str:
+    """What a requirement (a Requirement row) asks, in words, targets as written:
+    "at least 99.9% OK; WARN at 50, CRIT at 10 (% of the budget left)" or
+    "at most 3 CRIT outages of at least 5 min; WARN at 1, CRIT at 0 left"."""
+    if requirement.kind == "percentage":
+        bound = "at least" if requirement.comparison == "min" else "at most"
+        text = f"{bound} {format_target(requirement.target)} {requirement.state}"
+        unit = " (% of the budget left)"
+    else:
+        minimum = requirement.min_duration_seconds or 0
+        shortest = f" of at least {format_duration(minimum)}" if minimum else ""
+        text = f"at most {requirement.max_count} {requirement.state} outages{shortest}"
+        unit = " left"
+    if requirement.level_warn is not None and requirement.level_crit is not None:
+        warn, crit = format_decimal(requirement.level_warn), format_decimal(requirement.level_crit)
+        text += f"; WARN at {warn}, CRIT at {crit}{unit}"
+    return text
+
+
 def format_duration(seconds: float | None) -> str:
     """'1 h 12 min', '45 s', '3 d 4 h'."""
     if seconds is None:

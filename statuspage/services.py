@@ -156,11 +156,12 @@ def status_page_domains_set(*, account, page: StatusPage, domains: list[str]) ->
 
 
 def default_public_name(*, service=None, group=None) -> str:
-    """The name a component gets when none is given: the service's display name (its path
-    when it has none), or the SLA group's title (else its name). Never made up from parts
-    of a path: "payment/api" does not become "Api"."""
+    """The name a component gets when none is given: the service's display name, or the
+    SLA group's title (else its name). A service without a display name gets the last part
+    of its path as it is written ("api" of "payment/api": the rest of an internal path
+    stays internal), never a made-up capitalisation."""
     if service is not None:
-        return service.name or service.path
+        return service.name or service.path.rsplit("/", 1)[-1]
     if group is not None:
         return group.title or group.name
     return ""

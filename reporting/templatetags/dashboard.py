@@ -4,6 +4,7 @@ from django import template
 
 from reporting.display import uptime_text
 from sla.display import format_duration, format_percent
+from sla.display import requirement_summary as summarise_requirement
 from sla.engine.spec import format_decimal
 
 register = template.Library()
@@ -25,6 +26,12 @@ def written(value) -> str:
         return format_decimal(value)
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def requirement_summary(requirement) -> str:
+    """What a requirement asks, in words (sla.display.requirement_summary)."""
+    return summarise_requirement(requirement)
 
 
 @register.filter
