@@ -37,6 +37,7 @@ from sla.selectors.slo import (
 )
 from sla.selectors.slo_windows import lookback_ranges, parse_duration
 from sla.services.slo import alert_policy_save, slo_create, slo_update
+from slaportal.api.examples import SLO_EXAMPLE, with_create_example
 from slaportal.api.pagination import PagePagination
 from slaportal.api.params import id_param, instant_param, int_param
 
@@ -46,6 +47,7 @@ def _instant(request, name: str, default: dt.datetime) -> dt.datetime:
     return default if value is None else value
 
 
+@with_create_example(SLO_EXAMPLE)
 class SLOViewSet(AccountScopedViewSet):
     """SLOs of the account; detail and list carry the current SLI, budget and alert state."""
 

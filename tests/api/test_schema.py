@@ -130,3 +130,20 @@ def test_public_incident_components_are_returned_as_written(api_a, tenants):
     )
     assert created.status_code == 201, created.content
     assert created.json()["components"] == [{"component": component.pk, "status": "major_outage"}]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/events",
+        "/api/v1/requests",
+        "/api/v1/services",
+        "/api/v1/slas",
+        "/api/v1/slos",
+        "/api/v1/downtimes",
+        "/api/v1/public-incidents",
+    ],
+)
+def test_the_main_write_endpoints_show_an_example(schema, path):
+    body = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+    assert body.get("examples"), path
