@@ -71,8 +71,7 @@ def make_run(tmp_path):
         if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SLA_REPORT_DIR"}
     }
     env.update(SLA_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / "make-run.log"
+    log = tmp_path / "make-run.log"  # copied to tests/artifacts/ at the end
     with log.open("wb") as output:
         process = subprocess.Popen(
             ["make", "run", "HOST=127.0.0.1", f"PORT={port}"],
@@ -94,6 +93,8 @@ def make_run(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(10)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log, ARTIFACTS / "make-run.log")
 
 
 def _watch(page, problems: list[str]) -> None:
@@ -159,7 +160,7 @@ def test_a_fresh_make_run_serves_the_first_minutes_without_a_traceback(make_run)
                 if time.monotonic() >= deadline:
                     break
                 time.sleep(3)
-            page.screenshot(path=str(ARTIFACTS / "make-run-dashboard.png"), full_page=True)
+            page.screenshot(path=str(log.with_suffix(".png")), full_page=True)
         finally:
             browser.close()
     text = log.read_text(errors="replace")
