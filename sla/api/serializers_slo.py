@@ -18,6 +18,8 @@ from sla.models import (
 )
 from sla.models.slo import SLOT_SECONDS
 
+PATH_MAX_LENGTH = Service._meta.get_field("path").max_length
+
 
 @extend_schema_field(
     {
@@ -32,8 +34,11 @@ class ServiceReferenceField(AccountScopedRelatedField):
 
     def to_internal_value(self, data):
         if isinstance(data, str) and not data.isdigit():
-            service = Service.objects.for_account(self.context.get("account")).filter(path=data)
-            found = service.first()
+            # A path no service can have (too long, control characters such as NUL, which
+            # PostgreSQL cannot even compare) is unknown without asking the database.
+            storable = len(data) <= PATH_MAX_LENGTH and data.isprintable()
+            services = Service.objects.for_account(self.context.get("account"))
+            found = services.filter(path=data).first() if storable else None
             if found is None:
                 raise serializers.ValidationError(f"Unknown service path {data[:200]!r}.")
             return found
