@@ -61,7 +61,7 @@ def normalize_state(value: str | int) -> str:
     if isinstance(value, str):
         if value in STATE_BADNESS:  # fast path for canonical names
             return value
-        state = _ALIASES.get(value.strip().lower())
+        state = _ALIASES.get(value.lower())
         if state is not None:
             return state
     elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3:

@@ -21,7 +21,6 @@ NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
         (1, "WARN"),
         ("2", "CRIT"),
         (3, "UNKNOWN"),
-        (" Warning ", "WARN"),
     ],
 )
 def test_nagios_spellings(spelling, state):
