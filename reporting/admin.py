@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -13,7 +14,14 @@ from django.utils.html import format_html
 
 from accounts.admin_base import TenantAdminMixin, TenantInlineMixin, member_account_ids
 from accounts.models import Account
-from reporting.models import DailyReport, Delivery, EmailRecipient, OutboxMessage, WebhookEndpoint
+from reporting.models import (
+    DailyReport,
+    Delivery,
+    DeliveryStatus,
+    EmailRecipient,
+    OutboxMessage,
+    WebhookEndpoint,
+)
 from reporting.services.notifications import outbox_retry_now
 from reporting.services.reports import daily_report_build
 from reporting.services.webhooks import webhook_secret_new, webhook_secret_rotate
@@ -68,8 +76,8 @@ class DeliveryInline(TenantInlineMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     fields = [
-        "webhook",
-        "recipient",
+        "kind",
+        "target_name",
         "status",
         "attempts",
         "next_attempt_at",
@@ -84,6 +92,10 @@ class DeliveryInline(TenantInlineMixin, admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="to")
+    def target_name(self, obj):
+        return str(obj.webhook or obj.recipient or obj.target or f"(removed #{obj.target_id})")
 
 
 @admin.register(OutboxMessage)
@@ -101,17 +113,29 @@ class OutboxMessageAdmin(TenantAdminMixin, admin.ModelAdmin):
         "attachments",
         "created_at",
         "account",
+        "delivery_states",
     ]
     inlines = [DeliveryInline]
     actions = ["retry_now"]
+    INLINE_LIMIT = 200  # more deliveries (a status page's subscribers): the counts only
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.deliveries.count() > self.INLINE_LIMIT:
+            return []
+        return self.inlines
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("deliveries")
+        # Counted in the database: a status page message has one delivery per subscriber.
+        counts = {
+            f"deliveries_{status}": Count("deliveries", filter=Q(deliveries__status=status))
+            for status in DeliveryStatus.values
+        }
+        return super().get_queryset(request).annotate(**counts)
 
     @admin.display(description="deliveries")
     def delivery_states(self, obj):
-        states = [delivery.status for delivery in obj.deliveries.all()]
-        return ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states))) or "none"
+        counts = [(getattr(obj, f"deliveries_{s}", 0), s) for s in sorted(DeliveryStatus.values)]
+        return ", ".join(f"{count} {status}" for count, status in counts if count) or "none"
 
     def has_add_permission(self, request):
         return False

@@ -206,3 +206,158 @@ def uptime_trend_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+# --------------------------------------------------------------------------- rate chart
+
+RATE_COLOUR, ERROR_COLOUR = "#2457c5", "#d23b3b"
+_NICE_STEPS = (1, 2, 2.5, 5, 10)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest 1-2-2.5-5 x 10^n at or above `value` (an axis top that reads well)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in _NICE_STEPS if step * magnitude >= value)
+
+
+def _rate_text(value: float) -> str:
+    return f"{value:,.3g}" if value < 1000 else f"{value:,.0f}"
+
+
+@dataclass(frozen=True)
+class _Panel:
+    top: float
+    bottom: float
+    high: float
+
+    def y(self, value: float) -> float:
+        return self.bottom - (self.bottom - self.top) * min(value, self.high) / self.high
+
+
+def _panel_axis(panel: _Panel, left: int, right: int, label) -> list[str]:
+    parts = []
+    for value in (0.0, panel.high / 2, panel.high):
+        y = _fmt(panel.y(value))
+        parts.append(
+            f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="#d5d9e0" '
+            f'stroke-width="1"/><text x="{left - 6}" y="{_fmt(panel.y(value) + 4)}" '
+            f'text-anchor="end" fill="#5b6475">{label(value)}</text>'
+        )
+    return parts
+
+
+def _series_path(xs: list[float], values: list[float | None], panel: _Panel, colour: str):
+    parts = []
+    run: list[str] = []
+    for x, value in [*zip(xs, values, strict=True), (None, None)]:
+        if value is None:
+            if len(run) == 1:
+                x_text, y_text = run[0].split(",")
+                parts.append(f'<circle cx="{x_text}" cy="{y_text}" r="2" fill="{colour}"/>')
+            elif run:
+                parts.append(
+                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
+                    f'stroke-width="1.6" stroke-linejoin="round"/>'
+                )
+            run = []
+            continue
+        run.append(f"{_fmt(x)},{_fmt(panel.y(value))}")
+    return parts
+
+
+def rate_chart_svg(
+    points,
+    *,
+    zone,
+    rate_label: str = "requests/s",
+    error_label: str = "errors",
+    show_rate: bool = True,
+    width: int = 760,
+    height: int = 260,
+) -> str:
+    """Request rate (top panel) and error rate (bottom panel, percent of requests) per step
+    as an SVG; `points` are RatePoint-like (at, seconds, good, total), oldest first. Steps
+    without requests break the error line (no rate to show). Deterministic, like the trend
+    chart; labels are numbers and times only (in `zone`)."""
+    left, right = 64, width - 12
+    count = max(len(points), 1)
+    xs = [left + (right - left) * (index + 0.5) / count for index in range(len(points))]
+    rates = [point.total / point.seconds for point in points]
+    errors = [
+        None if not point.total else 100 * (point.total - point.good) / point.total
+        for point in points
+    ]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" font-size="11" '
+        f'role="img" aria-label="{escape(rate_label)} and {escape(error_label)} over time">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    error_top = 12
+    if show_rate:
+        rate_panel = _Panel(top=12, bottom=height * 0.45, high=_nice_ceiling(max(rates, default=0)))
+        parts += _panel_axis(rate_panel, left, right, _rate_text)
+        parts += _series_path(xs, rates, rate_panel, RATE_COLOUR)
+        parts.append(
+            f'<text x="{left + 4}" y="{rate_panel.top + 10}" fill="{RATE_COLOUR}">'
+            f"{escape(rate_label)}</text>"
+        )
+        error_top = height * 0.45 + 18
+    present = [value for value in errors if value is not None]
+    error_panel = _Panel(
+        top=error_top, bottom=height - 22, high=min(_nice_ceiling(max(present, default=1)), 100)
+    )
+    parts += _panel_axis(error_panel, left, right, lambda value: f"{value:g}%")
+    parts += _series_path(xs, errors, error_panel, ERROR_COLOUR)
+    parts.append(
+        f'<text x="{left + 4}" y="{error_panel.top + 10}" fill="{ERROR_COLOUR}">'
+        f"{escape(error_label)} (% of {'requests' if show_rate else 'time'})</text>"
+    )
+    parts += _time_labels(points, xs, zone, height)
+    if not present:
+        parts.append(
+            f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" fill="#5b6475">'
+            "No requests in this range yet</text>"
+        )
+    parts += _point_titles(points, xs, rates if show_rate else None, errors, height, zone)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _time_labels(points, xs, zone, height: int) -> list[str]:
+    if not points:
+        return []
+    span = points[-1].at - points[0].at
+    pattern = "%H:%M" if span <= dt.timedelta(days=1) else "%m-%d %H:%M"
+    picks = sorted({0, (len(points) - 1) // 2, len(points) - 1})
+    parts = []
+    for index in picks:
+        anchor = "start" if index == 0 else ("end" if index == len(points) - 1 else "middle")
+        text = points[index].at.astimezone(zone).strftime(pattern)
+        parts.append(
+            f'<text x="{_fmt(xs[index])}" y="{height - 6}" text-anchor="{anchor}" '
+            f'fill="#5b6475">{text}</text>'
+        )
+    return parts
+
+
+def _point_titles(points, xs, rates, errors, height: int, zone) -> list[str]:
+    """An invisible column per step whose <title> names its figures (hover tooltips)."""
+    if len(points) > 300:
+        return []  # a 30-day chart: 720 titles would weigh more than the chart itself
+    width = (xs[1] - xs[0]) if len(xs) > 1 else 10
+    parts = []
+    for index, (point, x, error) in enumerate(zip(points, xs, errors, strict=True)):
+        if rates is None:
+            text = "no data" if error is None else f"{error:.3g}% bad"
+        else:
+            error_text = "no requests" if error is None else f"{error:.3g}% errors"
+            text = f"{point.total} requests ({_rate_text(rates[index])}/s), {error_text}"
+        parts.append(
+            f'<rect x="{_fmt(x - width / 2)}" y="0" width="{_fmt(width)}" height="{height}" '
+            f'fill="#000" fill-opacity="0"><title>{point.at.astimezone(zone):%Y-%m-%d %H:%M}: '
+            f"{text}</title></rect>"
+        )
+    return parts

@@ -14,6 +14,8 @@ reports writes the files under SLA_REPORT_DIR and the row).
 import uuid
 from urllib.parse import urlsplit
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -140,20 +142,32 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", "failed (gave up)"
 
 
-class Delivery(TenantModel):
-    """One message to one webhook endpoint or email recipient, with its attempts.
+BUILT_IN_KINDS = ("webhook", "email")
 
-    Due when pending and `next_attempt_at` has passed; a worker claims it by moving
-    `next_attempt_at` forward (a lease), so two workers never send it at once.
+
+class Delivery(TenantModel):
+    """One message to one target of a delivery `kind`, with its attempts.
+
+    The target of the built-in kinds is a foreign key (`webhook` for "webhook", `recipient`
+    for "email"); every other kind (reporting.delivery_kinds: status page subscribers,
+    Slack/Teams/PagerDuty channels, ...) points at its target through the generic `target`
+    (content type + id). Due when pending and `next_attempt_at` has passed; a worker claims
+    it by moving `next_attempt_at` forward (a lease), so two workers never send it at once.
     """
 
     message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=32, help_text="How it is sent (reporting.delivery_kinds)")
     webhook = models.ForeignKey(
         WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
     )
     recipient = models.ForeignKey(
         EmailRecipient, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
     )
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -169,15 +183,38 @@ class Delivery(TenantModel):
         verbose_name_plural = "deliveries"
         constraints = [
             models.CheckConstraint(
-                condition=Q(webhook__isnull=False, recipient__isnull=True)
-                | Q(webhook__isnull=True, recipient__isnull=False),
+                condition=Q(
+                    kind="webhook",
+                    webhook__isnull=False,
+                    recipient__isnull=True,
+                    target_id__isnull=True,
+                )
+                | Q(
+                    kind="email",
+                    webhook__isnull=True,
+                    recipient__isnull=False,
+                    target_id__isnull=True,
+                )
+                | (
+                    ~Q(kind__in=BUILT_IN_KINDS)
+                    & Q(
+                        webhook__isnull=True,
+                        recipient__isnull=True,
+                        target_type__isnull=False,
+                        target_id__isnull=False,
+                    )
+                ),
                 name="delivery_one_target",
             ),
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            # Deleting a target (a subscriber, a channel) deletes its deliveries.
+            models.Index(fields=["target_type", "target_id"], name="delivery_target"),
+        ]
 
     def __str__(self) -> str:
-        target = self.webhook or self.recipient
+        target = self.webhook or self.recipient or f"{self.kind} #{self.target_id}"
         return f"{self.message.event_type} -> {target} ({self.status})"
 
 

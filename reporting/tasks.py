@@ -7,7 +7,11 @@ from django.core.cache import cache
 
 from accounts.features import sla_enabled
 from accounts.models import Account
-from reporting.services.notifications import delivery_attempt, outbox_process_due
+from reporting.services.notifications import (
+    deliveries_attempt,
+    delivery_attempt,
+    outbox_process_due,
+)
 from reporting.services.reports import daily_reports_catch_up
 
 logger = logging.getLogger(__name__)
@@ -17,6 +21,12 @@ REPORT_LOCK_SECONDS = 1800
 @shared_task(name="reporting.deliver", soft_time_limit=60, time_limit=90, acks_late=True)
 def deliver(delivery_id: int) -> str | None:
     return delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="reporting.deliver_batch", soft_time_limit=240, time_limit=300, acks_late=True)
+def deliver_batch(delivery_ids: list[int]) -> dict[str, int]:
+    """A chunk of a large fan-out (status page subscribers): one SMTP connection for all."""
+    return deliveries_attempt(delivery_ids=delivery_ids)
 
 
 @shared_task(name="reporting.process_outbox", soft_time_limit=240, time_limit=300)

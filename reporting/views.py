@@ -8,30 +8,44 @@ SLA widgets are left out and the SLA pages and report downloads are 404.
 
 import datetime as dt
 import mimetypes
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from accounts.context import ui_account
 from accounts.features import sla_enabled
 from accounts.selectors import accounts_for_user
-from reporting.charts import Series, group_colours, uptime_trend_svg
+from reporting.charts import Series, group_colours, rate_chart_svg, uptime_trend_svg
 from reporting.models import DailyReport
 from reporting.selectors.dashboard import sla_assignments, sla_table, sla_tables
 from reporting.selectors.overview import dashboard_overview
+from reporting.selectors.sli import (
+    SLIRow,
+    chart_range,
+    nines_rows,
+    request_rate_series,
+    request_window_figures,
+    slo_rate_series,
+    slo_row,
+    slo_window_figures,
+)
 from reporting.selectors.trend import uptime_trend
 from reporting.services.reports import report_file
 from sla.models import Service, SLADefinition
+from sla.models.slo import REQUEST_SLI_KINDS
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.detail import service_sla_detail
-from sla.selectors.slo import slo_list, slo_statuses
+from sla.selectors.slo import slo_list, slo_status, slo_statuses
 from slaportal.api.params import clamped_int
 
 TREND_DAYS = (30, 90)
+CHART_CHOICES = (("1h", "1 hour"), ("1d", "1 day"), ("30d", "30 days"))
 DEFAULT_PERIODS = 6
 MAX_PERIODS = 12
 ROWS_ON_DASHBOARD = 20
@@ -170,8 +184,84 @@ def service_sla(request, service_id: int):
         "periods": periods,
         "budgets": budgets,
         "slo_statuses": [statuses[slo.pk] for slo in slos],
+        **_service_time_views(request, account, service, slos, detail.sla, now),
     }
     return render(request, "dashboard/service_sla.html", context)
+
+
+def _service_time_views(request, account, service, slos, sla, now) -> dict:
+    """The SLIs side by side, the request-rate/error-rate chart and the nines table."""
+    requests = request_window_figures(account=account, service_ids=[service.pk], now=now)
+    rows = []
+    if requests[-1].total:
+        rows.append(SLIRow("Requests not 5xx", "requests", None, requests))
+    figures = slo_window_figures(account=account, slos=slos, now=now) if slos else {}
+    for slo in slos:
+        link = reverse("dashboard:slo-detail", args=[slo.pk])
+        rows.append(slo_row(slo, figures[slo.pk], link))
+    chart_name, length, step = chart_range(request.GET.get("chart"))
+    chart = None
+    if requests[-1].total:
+        points = request_rate_series(
+            account=account, service_ids=[service.pk], now=now, length=length, step=step
+        )
+        chart = mark_safe(rate_chart_svg(points, zone=ZoneInfo(account.timezone)))  # noqa: S308
+    targets = []
+    if sla is not None:
+        for requirement in sla.requirements.all():
+            if requirement.kind == "percentage" and requirement.target is not None:
+                label = f"SLA {sla.title}: {requirement.title}"
+                targets.append((label, requirement.target, requirement.comparison or "min"))
+    targets += [(f"SLO {slo.name}", slo.target, "min") for slo in slos]
+    return {
+        "sli_rows": rows,
+        "rate_chart": chart,
+        "chart_title": "Request rate and error rate",
+        "chart_name": chart_name,
+        "chart_choices": CHART_CHOICES,
+        "chart_query": _other_params(request),
+        "nines": nines_rows(targets),
+    }
+
+
+def _other_params(request) -> str:
+    """The page's other query parameters, for links that only change `chart`."""
+    others = request.GET.copy()
+    others.pop("chart", None)
+    return "&" + others.urlencode() if others else ""
+
+
+@login_required
+def slo_detail(request, slo_id: int):
+    """/dashboard/slos/<id>/: an SLO's budget, its SLI over 15 min ... 30 days side by side,
+    the rate/bad-share chart from its buckets and the nines table of its target."""
+    account = _sla_account(request)
+    slo = get_object_or_404(slo_list(account=account), pk=slo_id)
+    now = timezone.now()
+    status = slo_status(account=account, slo=slo, now=now)
+    figures = slo_window_figures(account=account, slos=[slo], now=now)[slo.pk]
+    chart_name, length, step = chart_range(request.GET.get("chart"))
+    points = slo_rate_series(account=account, slo=slo, now=now, length=length, step=step)
+    by_requests = slo.sli_kind in REQUEST_SLI_KINDS
+    chart = rate_chart_svg(
+        points,
+        zone=ZoneInfo(account.timezone),
+        show_rate=by_requests,
+        error_label="bad requests" if by_requests else "bad time",
+    )
+    context = {
+        "account": account,
+        "slo": slo,
+        "status": status,
+        "sli_rows": [slo_row(slo, figures)],
+        "rate_chart": mark_safe(chart),  # noqa: S308 - numbers and times only
+        "chart_title": "Request rate and bad requests" if by_requests else "Bad time",
+        "chart_name": chart_name,
+        "chart_choices": CHART_CHOICES,
+        "chart_query": _other_params(request),
+        "nines": nines_rows([(f"SLO {slo.name}", slo.target, "min")]),
+    }
+    return render(request, "dashboard/slo_detail.html", context)
 
 
 @login_required

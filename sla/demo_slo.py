@@ -7,6 +7,7 @@ no webhook is created (a demo must not post to an unreachable address).
 import datetime as dt
 import random
 
+from sla.engine.latency import BOUND_INDEX, BUCKETS
 from sla.models import SLO, RequestCount, Service, StatusEvent
 from sla.selectors.slo_windows import floor_to
 from sla.services.slo_buckets import slo_buckets_refresh
@@ -38,6 +39,23 @@ def _events_if_none(account, service: Service, now: dt.datetime) -> None:
         )
 
 
+# Shares of the good requests per latency bound (ms) in a normal minute and a slow one.
+NORMAL = ((50, 0.42), (100, 0.3), (200, 0.18), (300, 0.06), (500, 0.03), (1000, 0.01))
+SLOW = ((100, 0.2), (300, 0.3), (500, 0.25), (1000, 0.15), (2500, 0.1))
+
+
+def _histogram(good: int, rng: random.Random, slow: bool) -> list[int]:
+    """A plausible latency histogram of `good` requests (whole counts adding up to it)."""
+    histogram = [0] * BUCKETS
+    left = good
+    for bound, share in SLOW if slow else NORMAL:
+        count = min(left, round(good * share * rng.uniform(0.9, 1.1)))
+        histogram[BOUND_INDEX[bound]] += count
+        left -= count
+    histogram[BOUND_INDEX[1000]] += left
+    return histogram
+
+
 def _request_counts(account, service: Service, now: dt.datetime) -> int:
     rng = random.Random(5)
     end = floor_to(now, MINUTE)
@@ -48,6 +66,7 @@ def _request_counts(account, service: Service, now: dt.datetime) -> int:
         bad = rng.randint(0, 3)
         if end - dt.timedelta(hours=7) <= minute < end - dt.timedelta(hours=6, minutes=40):
             bad = total // 4  # a bad deploy 7 hours ago
+        slow = end - dt.timedelta(hours=7) <= minute < end - dt.timedelta(hours=6, minutes=30)
         rows.append(
             RequestCount(
                 account=account,
@@ -57,6 +76,7 @@ def _request_counts(account, service: Service, now: dt.datetime) -> int:
                 end=minute + MINUTE,
                 good=total - bad,
                 total=total,
+                latency={"histogram": _histogram(total - bad, rng, slow)},
             )
         )
         minute += MINUTE
@@ -82,6 +102,20 @@ def seed(account, now: dt.datetime) -> list[str]:
             {"window_kind": "calendar", "calendar_unit": "month", "timezone": "Europe/Berlin"},
         ),
         ("Shop web good requests", shop_web, "requests", "99.5", {"window_days": 28}),
+        (
+            "Shop web under 500 ms",
+            shop_web,
+            "latency",
+            "99",
+            {"window_days": 28, "latency_threshold_ms": 500},
+        ),
+        (
+            "Shop web p95 under 300 ms per minute",
+            shop_web,
+            "timeslice",
+            "99",
+            {"window_days": 28, "latency_threshold_ms": 300, "latency_percentile": 95},
+        ),
     ]
     for name, service, kind, target, window in definitions:
         SLO.objects.update_or_create(
@@ -91,6 +125,7 @@ def seed(account, now: dt.datetime) -> list[str]:
         )
     slo_buckets_refresh(account=account, now=now)
     return [
-        f"SLOs: {len(definitions)} (time and request based), {minutes} minutes of request "
-        "counts for shop/web; see /admin/sla/slo/ and GET /api/v1/slos"
+        f"SLOs: {len(definitions)} (time, request, latency and time-slice based), {minutes} "
+        "minutes of request counts with latency for shop/web; see /admin/sla/slo/, "
+        "GET /api/v1/slos and the service's page on the dashboard"
     ]

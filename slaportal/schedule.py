@@ -60,6 +60,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "web processes never render while serving hits",
     ),
     PeriodicJob(
+        name="statuspage-subscriber-notices",
+        task="statuspage.subscriber_notices",
+        every_seconds=60,
+        description="Maintenance notices and reminders to status page subscribers, lost "
+        "incident notifications caught up, unconfirmed subscriptions dropped",
+    ),
+    PeriodicJob(
         name="daily-reports",
         task="reporting.daily_reports",
         crontab=daily_crontab(settings.SLA_REPORT_TIME),

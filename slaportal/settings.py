@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "sla",
     "reporting",
     "statuspage",
+    "integrations.channels",
+    "integrations.vector",
 ]
 
 MIDDLEWARE = [
@@ -185,8 +187,16 @@ SLA_INGEST_MAX_BATCH = env_int("SLA_INGEST_MAX_BATCH", 10_000, minimum=1)
 SLA_INGEST_MAX_BODY_BYTES = env_int("SLA_INGEST_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
 # 5-minute snapshots (and their daily rollups) reach back at most this many days.
 SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
+# Request counts (API, nginx import, Vector) starting further back are refused: SLO buckets
+# are recomputed at most 400 days back, so older counts could never count.
+SLA_REQUEST_COUNTS_MAX_AGE_DAYS = env_int("SLA_REQUEST_COUNTS_MAX_AGE_DAYS", 400, minimum=1)
 # Services (or groups) per transaction of the rollup unit; a crash loses at most one chunk.
 SLA_ROLLUP_CHUNK_SIZE = env_int("SLA_ROLLUP_CHUNK_SIZE", 1000, minimum=1)
+# Vector's http sink (integrations.vector): largest body, compressed or not (its default
+# batch is 10 MB), and how long a batch's key is kept to answer a retry without counting it
+# again.
+SLA_VECTOR_MAX_BODY_BYTES = env_int("SLA_VECTOR_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
+SLA_VECTOR_DEDUP_HOURS = env_int("SLA_VECTOR_DEDUP_HOURS", 24, minimum=1)
 # Webhooks to loopback, private, link-local ... addresses are refused (SSRF) unless this is
 # true (a receiver on the same host or LAN in a trusted, single-tenant setup).
 SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
@@ -220,6 +230,13 @@ def _statuspage_app_hosts() -> frozenset[str] | None:
 
 
 STATUSPAGE_APP_HOSTS = _statuspage_app_hosts()
+# Subscriptions (statuspage.subscriptions): confirmation links expire after this many hours
+# (unconfirmed subscriptions are then removed); at most CLIENT_LIMIT subscription requests
+# per client (IP address) per hour and ADDRESS_LIMIT confirmation mails per address and
+# page per day.
+STATUSPAGE_SUBSCRIBE_CONFIRM_HOURS = env_int("STATUSPAGE_SUBSCRIBE_CONFIRM_HOURS", 48, minimum=1)
+STATUSPAGE_SUBSCRIBE_CLIENT_LIMIT = env_int("STATUSPAGE_SUBSCRIBE_CLIENT_LIMIT", 10, minimum=1)
+STATUSPAGE_SUBSCRIBE_ADDRESS_LIMIT = env_int("STATUSPAGE_SUBSCRIBE_ADDRESS_LIMIT", 3, minimum=1)
 # Daily reports: built every day at this UTC time for the previous day in each account's
 # time zone; days missed (job down) are caught up, at most this many days back.
 SLA_REPORT_TIME = env_time_of_day("SLA_REPORT_TIME", "00:05")

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -33,6 +34,7 @@ from statuspage.models import (
 )
 
 IMPORT_WINDOW = dt.timedelta(days=30)
+DEFAULT_REMINDER_MINUTES = 60
 
 
 class AccountInlineFormSet(BaseInlineFormSet):
@@ -97,7 +99,17 @@ class StatusPageForm(forms.ModelForm):
             "language",
             "description",
             "show_sla",
+            "subscriptions_enabled",
+            "maintenance_reminder_minutes",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["maintenance_reminder_minutes"].required = False
+
+    def clean_maintenance_reminder_minutes(self):
+        value = self.cleaned_data.get("maintenance_reminder_minutes")
+        return DEFAULT_REMINDER_MINUTES if value is None else value
 
     def clean_logo_file(self):
         upload = self.cleaned_data.get("logo_file")
@@ -111,9 +123,26 @@ class StatusPageForm(forms.ModelForm):
 @admin.register(StatusPage)
 class StatusPageAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = StatusPageForm
-    list_display = ["title", "slug", "account", "enabled", "private", "public_link"]
+    list_display = [
+        "title",
+        "slug",
+        "account",
+        "enabled",
+        "private",
+        "subscriber_count",
+        "public_link",
+    ]
     search_fields = ["title", "slug"]
     inlines = [DomainInline, ComponentGroupInline, ComponentInline]
+
+    def get_queryset(self, request):
+        confirmed = Count("subscribers", filter=Q(subscribers__confirmed_at__isnull=False))
+        return super().get_queryset(request).annotate(confirmed_subscribers=confirmed)
+
+    @admin.display(description="subscribers", ordering="confirmed_subscribers")
+    def subscriber_count(self, obj):
+        url = reverse("admin:statuspage_subscriber_changelist") + f"?page__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.confirmed_subscribers)
 
     @admin.display(boolean=True)
     def private(self, obj):
@@ -283,3 +312,6 @@ class StatusPageComponentAdmin(TenantAdminMixin, admin.ModelAdmin):
 @admin.register(ComponentGroup)
 class ComponentGroupAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["name", "page", "position"]
+
+
+from statuspage.subscriptions import admin as subscriptions_admin  # noqa: E402, F401 - registers

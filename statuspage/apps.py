@@ -6,4 +6,7 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Public status pages"
 
     def ready(self):
-        from statuspage import signals  # noqa: F401 - connects the cache invalidation
+        # Cache invalidation; subscribers' delivery kinds and their event announcements.
+        from statuspage import signals  # noqa: F401
+        from statuspage.subscriptions import senders  # noqa: F401
+        from statuspage.subscriptions import signals as subscriber_signals  # noqa: F401

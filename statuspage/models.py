@@ -7,7 +7,7 @@ stay internal: a page shows a component's own public `name`, never the service p
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -18,6 +18,7 @@ from statuspage.text import validate_line, validate_text
 
 PUBLIC_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 PUBLIC_ID_LENGTH = 12
+MAX_REMINDER_MINUTES = 7 * 24 * 60
 
 
 def new_public_id() -> str:
@@ -119,6 +120,16 @@ class StatusPage(TenantModel):
         "show SLA figures",
         default=True,
         help_text="Show each component's SLA figure for the current period where one exists.",
+    )
+    subscriptions_enabled = models.BooleanField(
+        "offer subscriptions",
+        default=True,
+        help_text="Visitors may subscribe to updates by email (and subscribers are notified).",
+    )
+    maintenance_reminder_minutes = models.PositiveIntegerField(
+        default=60,
+        validators=[MaxValueValidator(MAX_REMINDER_MINUTES)],
+        help_text="Remind subscribers this long before a maintenance window (0: no reminder).",
     )
     logo = models.BinaryField(blank=True, null=True, editable=False)
     logo_content_type = models.CharField(max_length=32, blank=True, editable=False)
@@ -390,3 +401,11 @@ class MaintenanceUpdate(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.status}: {self.body[:40]}"
+
+
+# Subscribers live in their own module of this app (statuspage.subscriptions).
+from statuspage.subscriptions.models import (  # noqa: E402, F401
+    Subscriber,
+    SubscriberComponent,
+    SubscriberKind,
+)

@@ -80,6 +80,8 @@ class StatusPageSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "language",
             "description",
             "show_sla",
+            "subscriptions_enabled",
+            "maintenance_reminder_minutes",
             "domains",
             "password",
             "logo",

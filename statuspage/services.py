@@ -65,6 +65,8 @@ def status_page_create(
     description: str = "",
     show_sla: bool = True,
     enabled: bool = True,
+    subscriptions_enabled: bool = True,
+    maintenance_reminder_minutes: int = 60,
     password: str | None = None,
     domains: list[str] | None = None,
 ) -> StatusPage:
@@ -77,6 +79,8 @@ def status_page_create(
         description=description,
         show_sla=show_sla,
         enabled=enabled,
+        subscriptions_enabled=subscriptions_enabled,
+        maintenance_reminder_minutes=maintenance_reminder_minutes,
     )
     if password:
         page.password_hash = make_password(password)

@@ -8,10 +8,22 @@ from django.urls import path
 
 from slaportal import health
 from statuspage import views
+from statuspage.subscriptions import views as subscription_views
 
 urlpatterns = [
     path("health", health.health),
     path("", views.document, name="domain-page"),
     path("password", views.password, name="domain-password"),
+    path("subscribe", subscription_views.subscribe, name="domain-subscribe"),
+    path(
+        "subscription/confirm/<str:token>",
+        subscription_views.confirm,
+        name="domain-subscription-confirm",
+    ),
+    path(
+        "subscription/unsubscribe/<str:token>",
+        subscription_views.unsubscribe,
+        name="domain-subscription-unsubscribe",
+    ),
     path("<path:subpath>", views.document, name="domain-document"),
 ]

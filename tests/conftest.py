@@ -78,3 +78,34 @@ def _fast_password_hashing(settings):
 def _reports_in_a_temporary_directory(settings, tmp_path_factory):
     # Daily reports (demo seeders included) must never land in the working tree's var/.
     settings.SLA_REPORT_DIR = tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="session")
+def smtp_server_session():
+    """One real SMTP server (aiosmtpd) for the whole run, on a free port."""
+    import logging
+
+    from tests.smtp_server import SMTPServer
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command log
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_server_session, settings):
+    """Django sends mail over SMTP to the session's server, emptied for this test (and
+    running again if a test stopped it)."""
+    if not smtp_server_session.running:
+        smtp_server_session.start()
+    smtp_server_session.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server_session.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield smtp_server_session
+    if not smtp_server_session.running:
+        smtp_server_session.start()

@@ -8,6 +8,12 @@ after 30 s, 1, 2, 4 ... minutes (capped at 1 h) up to MAX_ATTEMPTS, then marked 
 
 A message may carry `attachments` (files under SLA_REPORT_DIR, such as a daily report's
 PDF): its email deliveries attach them, read when the email is sent. Webhooks carry links.
+
+Who gets what and how it is sent is decided by the delivery kinds (reporting.
+delivery_kinds): every kind with an `audience` (webhooks, email recipients, chat and paging
+channels) gets the account's operator events it wants; `notification_emit_to` addresses one
+message to chosen targets of one or more kinds (status page subscribers), set-based.
+Deliveries are sent in batches that share one SMTP connection (`deliveries_attempt`).
 """
 
 import datetime as dt
@@ -15,14 +21,19 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from reporting import delivery_kinds
+from reporting.delivery_kinds import DeliveryKind, SendContext
 from reporting.models import (
     Delivery,
     DeliveryStatus,
@@ -41,6 +52,12 @@ LEASE_SECONDS = 120
 SIGNATURE_HEADER = "X-SLA-Signature"
 EVENT_ID_HEADER = "X-SLA-Event-Id"
 EVENT_TYPE_HEADER = "X-SLA-Event-Type"
+BULK_BATCH = 2000  # rows per INSERT of a large fan-out
+TASK_CHUNK = 100  # deliveries per Celery task of a large fan-out
+SINGLE_TASKS_UP_TO = 10  # fewer deliveries than this: one task each (the lowest latency)
+CLAIM_CHUNK = 50  # deliveries claimed per statement in a batch
+BATCH_LEASE_SECONDS = 600  # a killed batch's deliveries are due again after this
+FLUSH_EVERY = 50  # delivered rows recorded per statement
 
 
 def notification_emit(
@@ -82,11 +99,9 @@ def notification_emit(
     return message
 
 
-def _subscribers(account) -> tuple[list[WebhookEndpoint], list[EmailRecipient]]:
-    return (
-        list(WebhookEndpoint.objects.for_account(account).filter(active=True)),
-        list(EmailRecipient.objects.for_account(account).filter(active=True)),
-    )
+def _subscribers(account) -> list[tuple[DeliveryKind, list]]:
+    """The account-wide targets of every kind with an audience (operator events)."""
+    return [(kind, list(kind.audience(account))) for kind in delivery_kinds.audience_kinds()]
 
 
 def notifications_emit_many(
@@ -134,29 +149,127 @@ def notifications_emit_many(
     return len(messages)
 
 
+def delivery_row(kind: DeliveryKind, *, account, message, target, now) -> Delivery:
+    """An unsaved delivery of `message` to `target` by `kind`."""
+    row = Delivery(account=account, message=message, kind=kind.name, next_attempt_at=now)
+    if kind.target_field:
+        setattr(row, kind.target_field, target)
+    else:
+        row.target = target
+    return row
+
+
 def _delivery_rows(account, message, now, subscribers) -> list[Delivery]:
-    endpoints, recipients = subscribers
-    rows = [
-        Delivery(account=account, message=message, webhook=endpoint, next_attempt_at=now)
-        for endpoint in endpoints
-        if endpoint.wants(message.event_type)
+    return [
+        delivery_row(kind, account=account, message=message, target=target, now=now)
+        for kind, targets in subscribers
+        for target in targets
+        if target.wants(message.event_type)
     ]
-    rows += [
-        Delivery(account=account, message=message, recipient=recipient, next_attempt_at=now)
-        for recipient in recipients
-        if recipient.wants(message.event_type)
+
+
+def notification_emit_to(
+    *,
+    account,
+    event_type: str,
+    payload: dict,
+    dedup_key: str,
+    targets: list[tuple[str, type, list[int]]],
+    now: dt.datetime | None = None,
+    enqueue: bool = True,
+) -> tuple[OutboxMessage, int]:
+    """Store one message addressed to chosen targets: `targets` is a list of (kind name,
+    target model, target ids). Idempotent on (account, dedup_key) like `notification_emit`;
+    set-based (a handful of INSERTs of BULK_BATCH rows), so 10,000 subscribers are queued
+    in well under a second. Returns the message and how many deliveries were stored now."""
+    now = now or timezone.now()
+    payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    existing = OutboxMessage.objects.for_account(account).filter(dedup_key=dedup_key).first()
+    if existing is not None:
+        return existing, 0
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                account=account, event_type=event_type, dedup_key=dedup_key, payload=payload
+            )
+            ids = []
+            for kind_name, model, target_ids in targets:
+                kind = delivery_kinds.kind_named(kind_name)
+                rows = _generic_rows(kind, account, message, model, target_ids, now)
+                ids += [row.pk for row in Delivery.objects.bulk_create(rows, BULK_BATCH)]
+    except IntegrityError:  # emitted concurrently: the other one stored it
+        return OutboxMessage.objects.for_account(account).get(dedup_key=dedup_key), 0
+    if ids and enqueue:
+        transaction.on_commit(lambda: _enqueue(ids))
+    return message, len(ids)
+
+
+def _generic_rows(kind, account, message, model, target_ids, now) -> list[Delivery]:
+    if kind.target_field:
+        column = f"{kind.target_field}_id"
+        return [
+            Delivery(
+                account=account,
+                message=message,
+                kind=kind.name,
+                next_attempt_at=now,
+                **{column: target_id},
+            )
+            for target_id in target_ids
+        ]
+    content_type = ContentType.objects.get_for_model(model)
+    return [
+        Delivery(
+            account=account,
+            message=message,
+            kind=kind.name,
+            target_type=content_type,
+            target_id=target_id,
+            next_attempt_at=now,
+        )
+        for target_id in target_ids
     ]
-    return rows
+
+
+def notification_send_test(
+    *, account, kind: str, target, event_type: str, payload: dict, now: dt.datetime | None = None
+) -> Delivery:
+    """Send one test message to one target right now ("send test" in the admin and the
+    API), through the outbox like everything else, and return its delivery. A failed test
+    is not retried: it is marked failed with the reason."""
+    now = now or timezone.now()
+    message, _ = notification_emit_to(
+        account=account,
+        event_type=event_type,
+        payload=payload,
+        dedup_key=f"test:{kind}:{target.pk}:{uuid.uuid4().hex}",
+        targets=[(kind, type(target), [target.pk])],
+        now=now,
+        enqueue=False,
+    )
+    delivery = message.deliveries.get()
+    deliveries_attempt(delivery_ids=[delivery.pk], now=now)
+    delivery.refresh_from_db()
+    if delivery.status == DeliveryStatus.PENDING:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.save(update_fields=["status"])
+    return delivery
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
-    from reporting.tasks import deliver
+    """One task per delivery for a few; tasks of TASK_CHUNK deliveries for a fan-out."""
+    from reporting.tasks import deliver, deliver_batch
 
-    for delivery_id in delivery_ids:
+    if len(delivery_ids) < SINGLE_TASKS_UP_TO:
+        calls = [(deliver, delivery_id) for delivery_id in delivery_ids]
+    else:
+        chunks = range(0, len(delivery_ids), TASK_CHUNK)
+        calls = [(deliver_batch, delivery_ids[start : start + TASK_CHUNK]) for start in chunks]
+    for task, argument in calls:
         try:
-            deliver.delay(delivery_id)
+            task.delay(argument)
         except Exception:  # broker down: the periodic job delivers it later
-            logger.warning("could not queue delivery %s; the outbox job will", delivery_id)
+            logger.warning("could not queue deliveries %s; the outbox job will", argument)
 
 
 # --------------------------------------------------------------------------- bodies
@@ -205,7 +318,7 @@ def attachment_file(relative: str) -> Path:
     return path
 
 
-def _send_email(recipient: EmailRecipient, message: OutboxMessage) -> None:
+def _send_email(recipient: EmailRecipient, message: OutboxMessage, context=None) -> None:
     payload = message.payload
     subject = payload.get("title") or message.event_type
     text = payload.get("text") or json.dumps(payload, cls=DjangoJSONEncoder, indent=2)
@@ -219,7 +332,43 @@ def _send_email(recipient: EmailRecipient, message: OutboxMessage) -> None:
         # A missing file raises: the delivery is retried (the report may be rewritten).
         content = attachment_file(attachment["path"]).read_bytes()
         email.attach(attachment["filename"], content, attachment["content_type"])
-    email.send()
+    (context or SendContext()).send_mail(email)
+
+
+def _send_webhook_delivery(delivery: Delivery, context: SendContext) -> int:
+    return _post_webhook(delivery.webhook, delivery.message)
+
+
+def _send_email_delivery(delivery: Delivery, context: SendContext) -> None:
+    _send_email(delivery.recipient, delivery.message, context)
+
+
+def _active_webhooks(account):
+    return WebhookEndpoint.objects.for_account(account).filter(active=True)
+
+
+def _active_recipients(account):
+    return EmailRecipient.objects.for_account(account).filter(active=True)
+
+
+WEBHOOK_KIND = delivery_kinds.register(
+    DeliveryKind(
+        name="webhook",
+        label="webhook endpoint",
+        send=_send_webhook_delivery,
+        audience=_active_webhooks,
+        target_field="webhook",
+    )
+)
+EMAIL_KIND = delivery_kinds.register(
+    DeliveryKind(
+        name="email",
+        label="email recipient",
+        send=_send_email_delivery,
+        audience=_active_recipients,
+        target_field="recipient",
+    )
+)
 
 
 # --------------------------------------------------------------------------- delivering
@@ -240,21 +389,43 @@ def _claim(delivery_id: int, now: dt.datetime) -> bool:
     )
 
 
-def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> str | None:
-    """One attempt of a due delivery; returns its new status (None if not due or taken)."""
-    now = now or timezone.now()
-    if not _claim(delivery_id, now):
-        return None
-    delivery = Delivery.objects.select_related(
-        "message", "message__account", "webhook", "recipient"
-    ).get(pk=delivery_id)
+def _claim_many(delivery_ids: list[int], now: dt.datetime) -> list[int]:
+    """Take the due ones of `delivery_ids` for one attempt each (rows another worker holds
+    are skipped); their lease covers a whole batch."""
+    with transaction.atomic():
+        due = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .values_list("pk", flat=True)
+        )
+        lease = now + dt.timedelta(seconds=BATCH_LEASE_SECONDS)
+        Delivery.objects.filter(pk__in=due).update(next_attempt_at=lease)
+    return due
+
+
+def _loaded(delivery_ids) -> list[Delivery]:
+    return list(
+        Delivery.objects.filter(pk__in=list(delivery_ids))
+        .select_related("message", "message__account", "webhook", "recipient")
+        .prefetch_related("target")
+        .order_by("id")
+    )
+
+
+def _send(delivery: Delivery, context: SendContext) -> int | None:
+    """One attempt by the delivery's kind; raises on failure."""
+    if delivery.target_id is not None and delivery.target is None:
+        raise LookupError("the target was removed")
+    return delivery_kinds.kind_named(delivery.kind).send(delivery, context)
+
+
+def _attempt(delivery: Delivery, now: dt.datetime, context: SendContext) -> bool:
+    """Try `delivery` once; True when delivered (the caller records it), else the failure
+    is recorded here."""
     delivery.attempts += 1
     delivery.last_attempt_at = now
     try:
-        if delivery.webhook_id:
-            delivery.last_status_code = _post_webhook(delivery.webhook, delivery.message)
-        else:
-            _send_email(delivery.recipient, delivery.message)
+        delivery.last_status_code = _send(delivery, context)
     except Exception as error:  # any failure is retried; the reason is kept
         if isinstance(error, WebhookHTTPError):
             delivery.last_status_code = error.status
@@ -263,12 +434,73 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> str
             delivery.status = DeliveryStatus.FAILED
         else:
             delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-    else:
-        delivery.status = DeliveryStatus.DELIVERED
-        delivery.delivered_at = now
-        delivery.last_error = ""
-    delivery.save()
+        delivery.save()
+        return False
+    delivery.status = DeliveryStatus.DELIVERED
+    delivery.delivered_at = now
+    delivery.last_error = ""
+    return True
+
+
+def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> str | None:
+    """One attempt of a due delivery; returns its new status (None if not due or taken)."""
+    now = now or timezone.now()
+    if not _claim(delivery_id, now):
+        return None
+    [delivery] = _loaded([delivery_id])
+    context = SendContext()
+    try:
+        if _attempt(delivery, now, context):
+            delivery.save()
+    finally:
+        context.close()
     return delivery.status
+
+
+def _record_delivered(deliveries: list[Delivery], now: dt.datetime) -> None:
+    """Mark delivered rows in one statement per status code (mail: None)."""
+    by_code: dict[int | None, list[int]] = {}
+    for delivery in deliveries:
+        by_code.setdefault(delivery.last_status_code, []).append(delivery.pk)
+    for code, ids in by_code.items():
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.DELIVERED,
+            delivered_at=now,
+            last_attempt_at=now,
+            attempts=F("attempts") + 1,
+            last_error="",
+            last_status_code=code,
+        )
+
+
+def deliveries_attempt(*, delivery_ids, now: dt.datetime | None = None) -> dict[str, int]:
+    """One attempt of each due delivery of `delivery_ids`, sharing one SMTP connection and
+    per-message renderings. Delivered rows are recorded every FLUSH_EVERY sends (a crash
+    repeats at most that many), failures at once. Returns counts by outcome."""
+    now = now or timezone.now()
+    outcome = {"delivered": 0, "failed": 0, "skipped": 0}
+    context = SendContext()
+    ids = list(delivery_ids)
+    try:
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            chunk = ids[start : start + CLAIM_CHUNK]
+            claimed = _claim_many(chunk, now)
+            outcome["skipped"] += len(chunk) - len(claimed)
+            delivered: list[Delivery] = []
+            for delivery in _loaded(claimed):
+                if _attempt(delivery, now, context):
+                    delivered.append(delivery)
+                    if len(delivered) >= FLUSH_EVERY:
+                        _record_delivered(delivered, now)
+                        outcome["delivered"] += len(delivered)
+                        delivered = []
+                else:
+                    outcome["failed"] += 1
+            _record_delivered(delivered, now)
+            outcome["delivered"] += len(delivered)
+    finally:
+        context.close()
+    return outcome
 
 
 def outbox_process_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
@@ -279,7 +511,8 @@ def outbox_process_due(*, now: dt.datetime | None = None, limit: int = 500) -> i
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for delivery_id in due if delivery_attempt(delivery_id=delivery_id, now=now))
+    outcome = deliveries_attempt(delivery_ids=due, now=now)
+    return outcome["delivered"] + outcome["failed"]
 
 
 def outbox_retry_now(*, account, message_ids, now: dt.datetime | None = None) -> int:

@@ -1,10 +1,14 @@
 """Template filters of the dashboard: honest percentages (sla.display), budgets, burn rates."""
 
+from decimal import Decimal
+
 from django import template
 
 from reporting.display import uptime_text
 from sla.display import format_duration, format_percent
 from sla.display import requirement_summary as summarise_requirement
+from sla.engine.budget import as_fraction
+from sla.engine.nines import exact_decimal
 from sla.engine.spec import format_decimal
 
 register = template.Library()
@@ -94,3 +98,46 @@ def requirement_percent(spec: dict, index: int, value, broken=None) -> str:
         broken=broken if isinstance(broken, bool) else None,
         comparison=requirement.get("comparison") or "min",
     )
+
+
+@register.filter
+def sli_figure(figure, target) -> str:
+    """A window's SLI (an exact good/total) in percent against its target; "–" without
+    data. The exact fraction is scaled before it becomes a float, so a figure equal to the
+    target reads as the target."""
+    sli = getattr(figure, "sli", None)
+    return "–" if sli is None else format_percent(float(sli * 100), _number(target))
+
+
+@register.filter
+def figure_counts(figure, unit) -> str:
+    """ "12 bad of 8,300" (requests) or "3 min bad of 15 min" (time, kept in microseconds)."""
+    if not getattr(figure, "total", 0):
+        return "no data"
+    bad = figure.total - figure.good
+    if unit == "minutes":
+        return f"{format_duration(bad / 1e6)} bad of {format_duration(figure.total / 1e6)}"
+    return f"{bad:,} bad of {figure.total:,}"
+
+
+@register.filter
+def target_text(value) -> str:
+    """A target as written (99.9, 99.95, 100), without padding zeros."""
+    if value is None:
+        return "–"
+    text = repr(value) if isinstance(value, float) else format(Decimal(value).normalize(), "f")
+    return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+@register.filter
+def sli_below(sli, target) -> bool:
+    """An exact SLI (a fraction) below its target percent."""
+    return sli is not None and target is not None and sli * 100 < as_fraction(target)
+
+
+@register.filter
+def period_days(days) -> str:
+    """A period length in days or hours, exactly (365 d, 30.4375 d, 1 h)."""
+    if days < 1:
+        return f"{exact_decimal(days * 24)} h"
+    return f"{exact_decimal(days)} d"

@@ -82,7 +82,19 @@ class SLOAdmin(TenantAdminMixin, admin.ModelAdmin):
     readonly_fields = ["current_budget", "budget_burn_down", "buckets_computed_to"]
     fieldsets = [
         (None, {"fields": ["account", "name", "description", "service", "group"]}),
-        ("Objective", {"fields": ["sli_kind", "target", "time_period", "options"]}),
+        (
+            "Objective",
+            {
+                "fields": [
+                    "sli_kind",
+                    "target",
+                    "latency_threshold_ms",
+                    "latency_percentile",
+                    "time_period",
+                    "options",
+                ]
+            },
+        ),
         ("Window", {"fields": ["window_kind", "window_days", "calendar_unit", "timezone"]}),
         ("Alerting", {"fields": ["alert_policy"]}),
         ("Budget", {"fields": ["current_budget", "budget_burn_down", "buckets_computed_to"]}),

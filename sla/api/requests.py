@@ -12,8 +12,11 @@ from slaportal.api.examples import REQUESTS_EXAMPLE
 
 class RequestCountsView(AccountScopedMixin, APIView):
     """Accepts one item, a list, or {"items": [...]}; each item
-    {"service", "start", "end", "good" | "bad", "total"}. Valid items are stored (a bucket
-    sent again replaces the stored one); invalid ones come back with index and field."""
+    {"service", "start", "end", "good" | "bad", "total", "latency"?}. Valid items are stored
+    (a bucket sent again replaces the stored one); invalid ones come back with index and
+    field. `latency`: {"le_ms": {"100": 900, "300": 980}} (good requests at or under each
+    threshold, thresholds from the fixed histogram bounds) and/or {"histogram": [55 counts]}
+    (README "Latency SLIs")."""
 
     required_scopes = {"POST": "ingest"}
     http_method_names = ["post", "options"]

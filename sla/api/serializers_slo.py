@@ -145,6 +145,14 @@ class SLOSerializer(serializers.ModelSerializer):
         queryset=AlertPolicy.objects.all(), required=False, allow_null=True
     )
     target = serializers.DecimalField(max_digits=8, decimal_places=5, coerce_to_string=False)
+    latency_percentile = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        help_text="Time-slice SLIs: the percentile of a minute's requests (e.g. 99)",
+    )
     options = serializers.JSONField(required=False)
     timezone = serializers.CharField(max_length=64, required=False)
     status = serializers.SerializerMethodField(
@@ -161,6 +169,8 @@ class SLOSerializer(serializers.ModelSerializer):
             "group",
             "sli_kind",
             "target",
+            "latency_threshold_ms",
+            "latency_percentile",
             "window_kind",
             "window_days",
             "calendar_unit",

@@ -23,6 +23,7 @@ from sla.api.serializers_slo import (
 from sla.api.slo_status import status_json
 from sla.engine.budget import burn_rate, to_float
 from sla.models import SLO, AlertPolicy, ServiceGroup
+from sla.models.slo import TIME_UNIT_SLI_KINDS
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.definitions import sla_for_group
 from sla.selectors.slo import (
@@ -104,7 +105,8 @@ class SLOViewSet(AccountScopedViewSet):
         with_current, complete = lookback_ranges(now, seconds)
         start, end = with_current if sums.get(CURRENT_SLOT_KEY, (0, 0))[1] else complete
         rate = burn_rate(target=slo.target, bad=total - good, total=total)
-        scale = 1_000_000 if slo.sli_kind == "time" else 1
+        timed = slo.sli_kind in TIME_UNIT_SLI_KINDS
+        scale = 1_000_000 if timed else 1
         return Response(
             {
                 "slo": slo.pk,
@@ -115,7 +117,7 @@ class SLOViewSet(AccountScopedViewSet):
                 "good": good / scale,
                 "total": total / scale,
                 "bad": (total - good) / scale,
-                "unit": "seconds" if slo.sli_kind == "time" else "requests",
+                "unit": "seconds" if timed else "requests",
                 "burn_rate": to_float(rate),
             }
         )

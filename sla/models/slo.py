@@ -30,8 +30,12 @@ class RequestCount(TenantModel):
     """Good and total requests of a service in ``[start, end)`` from one source.
 
     A bucket is identified by (service, source, start): sending it again replaces it, so
-    re-sending never double counts. ``source`` is ``api`` for POST /api/v1/requests and
-    ``nginx:<key>`` for imported access logs (one key per log stream, see import_nginx_log).
+    re-sending never double counts. ``source`` is ``api`` for POST /api/v1/requests,
+    ``nginx:<key>`` for imported access logs (one key per log stream, see import_nginx_log)
+    and ``vector:<id>`` for a Vector source (its batches add up per minute).
+    ``latency`` (optional) says how fast the good requests were, for latency SLIs:
+    ``{"histogram": [...]}`` (counts per fixed bound, sla.engine.latency) and/or
+    ``{"le_ms": {"300": 980}}`` (good requests at or under each threshold).
     """
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="request_counts")
@@ -40,6 +44,7 @@ class RequestCount(TenantModel):
     end = models.DateTimeField()
     good = models.BigIntegerField()
     total = models.BigIntegerField()
+    latency = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -133,6 +138,24 @@ class BurnRateWindow(TenantModel):
 class SLIKind(models.TextChoices):
     TIME = "time", "time (good time / considered time)"
     REQUESTS = "requests", "requests (good / total)"
+    LATENCY = "latency", "latency (successful and at most the threshold / total requests)"
+    TIMESLICE = "timeslice", "time slices (minutes whose percentile is at most the threshold)"
+
+
+# SLI kinds computed from request counts: new counts mark their SLOs dirty.
+REQUEST_SLI_KINDS = (SLIKind.REQUESTS, SLIKind.LATENCY, SLIKind.TIMESLICE)
+LATENCY_SLI_KINDS = (SLIKind.LATENCY, SLIKind.TIMESLICE)
+# SLI kinds whose buckets count microseconds (good time / considered time), shown in minutes.
+TIME_UNIT_SLI_KINDS = (SLIKind.TIME, SLIKind.TIMESLICE)
+
+
+def _validate_latency_threshold(value) -> None:
+    from sla.engine.latency import LatencyError, parse_threshold
+
+    try:
+        parse_threshold(value, "latency_threshold_ms")
+    except LatencyError as error:
+        raise ValidationError(error.message) from None
 
 
 class WindowKind(models.TextChoices):
@@ -149,10 +172,12 @@ class SLO(TenantModel):
     """A service level objective for a service or an SLA group.
 
     ``target`` percent of good time (``time``: from status events through the engine,
-    honouring ``time_period``, ``options`` and downtimes) or of good requests
-    (``requests``) over a rolling ``window_days`` window or a calendar month/quarter in
-    ``timezone``. ``buckets_dirty_from`` and ``buckets_computed_to`` drive the bucket
-    rollup job; everything else shown about an SLO is derived from its buckets.
+    honouring ``time_period``, ``options`` and downtimes), of good requests (``requests``:
+    not 5xx; ``latency``: not 5xx and at most ``latency_threshold_ms``) or of good minutes
+    (``timeslice``: the minute's ``latency_percentile``-th percentile at most the threshold)
+    over a rolling ``window_days`` window or a calendar month/quarter in ``timezone``.
+    ``buckets_dirty_from`` and ``buckets_computed_to`` drive the bucket rollup job;
+    everything else shown about an SLO is derived from its buckets.
     """
 
     name = models.CharField(max_length=200)
@@ -163,12 +188,28 @@ class SLO(TenantModel):
     group = models.ForeignKey(
         ServiceGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="slos"
     )
-    sli_kind = models.CharField(max_length=8, choices=SLIKind.choices, default=SLIKind.TIME)
+    sli_kind = models.CharField(max_length=16, choices=SLIKind.choices, default=SLIKind.TIME)
     target = models.DecimalField(
         max_digits=8,
         decimal_places=5,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Percent, above 0 and below 100, e.g. 99.9",
+    )
+    latency_threshold_ms = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[_validate_latency_threshold],
+        help_text="Latency and time-slice SLIs: a request (or a minute's percentile) is good at "
+        "or under this many milliseconds; one of the histogram bounds (100, 250, 300, 500 ...)",
+    )
+    latency_percentile = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Time-slice SLIs: a minute is good when this percentile (e.g. 99) of its "
+        "requests is at or under the threshold",
     )
     window_kind = models.CharField(
         max_length=8, choices=WindowKind.choices, default=WindowKind.ROLLING
@@ -227,8 +268,23 @@ class SLO(TenantModel):
             raise ValidationError({"window_days": "A rolling window needs its length in days."})
         if self.window_kind == WindowKind.CALENDAR and not self.calendar_unit:
             raise ValidationError({"calendar_unit": "A calendar window needs month or quarter."})
-        if self.sli_kind == SLIKind.REQUESTS and self.time_period_id:
+        if self.sli_kind != SLIKind.TIME and self.time_period_id:
             raise ValidationError({"time_period": "Only time SLIs use a time period."})
+        self._clean_latency()
+
+    def _clean_latency(self) -> None:
+        latency = self.sli_kind in LATENCY_SLI_KINDS
+        if latency and self.latency_threshold_ms is None:
+            raise ValidationError({"latency_threshold_ms": "A latency SLI needs its threshold."})
+        if not latency and self.latency_threshold_ms is not None:
+            raise ValidationError({"latency_threshold_ms": "Only latency SLIs use a threshold."})
+        slices = self.sli_kind == SLIKind.TIMESLICE
+        if slices and self.latency_percentile is None:
+            raise ValidationError({"latency_percentile": "A time-slice SLI needs a percentile."})
+        if not slices and self.latency_percentile is not None:
+            raise ValidationError({"latency_percentile": "Only time-slice SLIs use a percentile."})
+        if slices and not 0 < self.latency_percentile <= 100:
+            raise ValidationError({"latency_percentile": "Give a percentile above 0, at most 100."})
 
     @property
     def subject(self):

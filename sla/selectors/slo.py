@@ -23,6 +23,7 @@ from sla.engine.budget import (
     time_to_exhaustion,
 )
 from sla.models import SLO, Alert, AlertState, SLODayBucket, SLOHourBucket
+from sla.models.slo import TIME_UNIT_SLI_KINDS
 from sla.selectors.slo_windows import (
     DAY,
     HOUR,
@@ -283,7 +284,7 @@ def slo_list(*, account):
 
 
 def _unit(slo) -> int:
-    return TIME_UNIT if slo.sli_kind == "time" else 1
+    return TIME_UNIT if slo.sli_kind in TIME_UNIT_SLI_KINDS else 1
 
 
 def slo_snapshots(
@@ -369,13 +370,13 @@ def slo_reports(*, account, slos, now: dt.datetime, count: int) -> list[dict]:
 
 def budget_json(slo, budget: ErrorBudget) -> dict:
     """The public shape of a budget (README "SLO API"): units are minutes or requests."""
-    unit = _unit(slo)
-    scale = Fraction(unit * 60) if slo.sli_kind == "time" else Fraction(1)
+    timed = slo.sli_kind in TIME_UNIT_SLI_KINDS
+    scale = Fraction(_unit(slo) * 60) if timed else Fraction(1)
     return {
         "sli": _percent(budget.sli),
         "target": float(slo.target),
         "met": budget.met,
-        "unit": "minutes" if slo.sli_kind == "time" else "requests",
+        "unit": "minutes" if timed else "requests",
         "good": float(budget.good / scale),
         "total": float(budget.total / scale),
         "budget": float(budget.allowed / scale),

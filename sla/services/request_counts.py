@@ -1,20 +1,57 @@
-"""Request counts: validated items in, idempotent upserts per (service, source, start)."""
+"""Request counts: validated items in, idempotent upserts per (service, source, start).
+
+Three ways in: the API replaces a bucket sent again (`request_counts_ingest`), an imported
+log replaces its source's range (`request_counts_replace_source`), and a log stream pushed
+in batches adds up per minute (`request_counts_add`, Vector). Every bucket may carry latency
+data for latency SLIs (`sla.engine.latency`). Buckets must start inside the accepted window:
+at most `MAX_FUTURE` ahead of now and at most SLA_REQUEST_COUNTS_MAX_AGE_DAYS back (older
+counts could never reach an SLO window: SLO buckets are recomputed at most 400 days back).
+"""
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sla.models import RequestCount, Service
+from sla.engine.latency import LatencyError, empty_histogram, histogram_add, parse_latency
+from sla.models import SLO, RequestCount, Service
+from sla.models.slo import REQUEST_SLI_KINDS
 from sla.services.slo_buckets import slos_mark_dirty
 from sla.validators import validate_service_path
+from slaportal.db import bulk_cursor, is_postgres, prepared
 from slaportal.instants import InstantError, parse_aware_instant
 
 MAX_COUNT = 10**15
 MAX_BUCKET = dt.timedelta(days=1)
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_ITEMS = 10_000
+
+
+def accepted_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """[earliest, latest] start of a bucket accepted at `now` (README "Request counts")."""
+    oldest = now - dt.timedelta(days=settings.SLA_REQUEST_COUNTS_MAX_AGE_DAYS)
+    return oldest, now + MAX_FUTURE
+
+
+@dataclass
+class BucketCounts:
+    """Counts of one bucket: good (not 5xx) and total requests, and optional latency data
+    (the stored form of `sla.engine.latency`: {"histogram": [...]} or {"le_ms": {...}})."""
+
+    good: int
+    total: int
+    latency: dict | None = None
+
+    def add(self, other: "BucketCounts") -> None:
+        """Add another batch's counts of the same bucket (histograms bucket by bucket)."""
+        self.good += other.good
+        self.total += other.total
+        mine = (self.latency or {}).get("histogram")
+        theirs = (other.latency or {}).get("histogram")
+        if theirs is not None:
+            self.latency = {"histogram": histogram_add(list(mine or empty_histogram()), theirs)}
 
 
 @dataclass(frozen=True)
@@ -26,6 +63,7 @@ class CountItem:
     end: dt.datetime
     good: int
     total: int
+    latency: dict | None = None
 
 
 @dataclass
@@ -60,7 +98,8 @@ def _count(item: dict, name: str) -> int:
 
 
 def count_item_parse(item, now: dt.datetime) -> CountItem:
-    """Validate one item: {service, start, end, good|bad, total}; raises ItemError."""
+    """Validate one item: {service, start, end, good|bad, total, latency?}; raises
+    ItemError naming the field."""
     if not isinstance(item, dict):
         raise ItemError("", "Each item must be an object.")
     path = item.get("service")
@@ -75,8 +114,12 @@ def count_item_parse(item, now: dt.datetime) -> CountItem:
         raise ItemError("end", "The end must be after the start.")
     if end - start > MAX_BUCKET:
         raise ItemError("end", "A bucket may span at most one day.")
-    if start > now + MAX_FUTURE:
-        raise ItemError("start", "The bucket starts in the future.")
+    oldest, latest = accepted_window(now)
+    if start > latest:
+        raise ItemError("start", "The bucket starts in the future (more than 5 minutes ahead).")
+    if start < oldest:
+        days = settings.SLA_REQUEST_COUNTS_MAX_AGE_DAYS
+        raise ItemError("start", f"The bucket starts more than {days} days ago.")
     total = _count(item, "total")
     if ("good" in item) == ("bad" in item):
         raise ItemError("good", 'Give exactly one of "good" and "bad".')
@@ -89,7 +132,13 @@ def count_item_parse(item, now: dt.datetime) -> CountItem:
         if bad > total:
             raise ItemError("bad", "bad cannot exceed total.")
         good = total - bad
-    return CountItem(path=path, start=start, end=end, good=good, total=total)
+    latency = None
+    if item.get("latency") is not None:
+        try:
+            latency = parse_latency(item["latency"], good=good)
+        except LatencyError as error:
+            raise ItemError(error.field, error.message) from None
+    return CountItem(path=path, start=start, end=end, good=good, total=total, latency=latency)
 
 
 def _services_for(account, paths: set[str], result: IngestResult) -> dict[str, Service]:
@@ -159,12 +208,13 @@ def _upsert(account, source: str, latest: dict, result: IngestResult) -> None:
                     end=item.end,
                     good=item.good,
                     total=item.total,
+                    latency=item.latency,
                 )
                 for (service_id, _), item in latest.items()
             ],
             update_conflicts=True,
             unique_fields=["service", "source", "start"],
-            update_fields=["end", "good", "total", "updated_at"],
+            update_fields=["end", "good", "total", "latency", "updated_at"],
             batch_size=2000,
         )
         result.updated += sum(1 for key in keys if key in existing)
@@ -173,13 +223,19 @@ def _upsert(account, source: str, latest: dict, result: IngestResult) -> None:
 
 
 def _mark_dirty(account, latest: dict) -> None:
+    # SLO buckets are recomputed from the hour of the earliest change, so marking from that
+    # hour loses nothing and needs one statement for all services of a batch, not one per
+    # distinct minute.
     earliest: dict[int, dt.datetime] = {}
     for service_id, start in latest:
-        if service_id not in earliest or start < earliest[service_id]:
-            earliest[service_id] = start
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        if service_id not in earliest or hour < earliest[service_id]:
+            earliest[service_id] = hour
     for since in sorted(set(earliest.values())):
         service_ids = [sid for sid, start in earliest.items() if start == since]
-        slos_mark_dirty(account=account, since=since, service_ids=service_ids, kind="requests")
+        slos_mark_dirty(
+            account=account, since=since, service_ids=service_ids, kind=REQUEST_SLI_KINDS
+        )
 
 
 def request_counts_replace_source(
@@ -187,7 +243,7 @@ def request_counts_replace_source(
     account,
     service: Service,
     source: str,
-    buckets: dict[dt.datetime, tuple[int, int]],
+    buckets: dict[dt.datetime, BucketCounts | tuple[int, int]],
     width: dt.timedelta,
 ) -> tuple[int, int]:
     """Replace a source's buckets of one service over the range the new buckets cover
@@ -196,26 +252,164 @@ def request_counts_replace_source(
     if not buckets:
         return 0, 0
     first, last = min(buckets), max(buckets)
+    rows = []
+    for start, counts in sorted(buckets.items()):
+        if not isinstance(counts, BucketCounts):
+            counts = BucketCounts(*counts)
+        rows.append(
+            RequestCount(
+                account=account,
+                service=service,
+                source=source,
+                start=start,
+                end=start + width,
+                good=counts.good,
+                total=counts.total,
+                latency=counts.latency,
+            )
+        )
     with transaction.atomic():
         removed, _ = (
             RequestCount.objects.for_account(account)
             .filter(service=service, source=source, start__gte=first, start__lte=last)
             .delete()
         )
-        RequestCount.objects.bulk_create(
-            [
-                RequestCount(
-                    account=account,
-                    service=service,
-                    source=source,
-                    start=start,
-                    end=start + width,
-                    good=good,
-                    total=total,
-                )
-                for start, (good, total) in sorted(buckets.items())
-            ],
-            batch_size=5000,
+        RequestCount.objects.bulk_create(rows, batch_size=5000)
+        slos_mark_dirty(
+            account=account, since=first, service_ids=[service.pk], kind=REQUEST_SLI_KINDS
         )
-        slos_mark_dirty(account=account, since=first, service_ids=[service.pk], kind="requests")
     return len(buckets), removed
+
+
+def request_counts_add(
+    *,
+    account,
+    source: str,
+    buckets: dict[tuple[int, dt.datetime], BucketCounts],
+    width: dt.timedelta,
+) -> int:
+    """Add counts to the (service id, start) buckets of `source`: a log stream pushed in
+    batches, each batch adding its requests to the minutes they fall in (histograms bucket
+    by bucket). Rows are written in (service, start) order, so concurrent batches queue on
+    the same rows instead of deadlocking, and no addition is lost: on PostgreSQL one upsert
+    adds in SQL; elsewhere the rows are created, locked and summed in Python. Run it inside
+    the caller's transaction to make the addition and the caller's own bookkeeping (a
+    batch's idempotency key) one unit. Returns the number of buckets touched."""
+    if not buckets:
+        return 0
+    ordered = sorted(buckets.items(), key=lambda pair: pair[0])
+    with transaction.atomic(savepoint=False):  # inside the caller's: no extra round trips
+        if is_postgres():
+            _add_postgres(account, source, ordered, width)
+        else:
+            _add_portable(account, source, ordered, width)
+            _mark_dirty(account, dict(ordered))
+    return len(ordered)
+
+
+# One round trip: add the counts (histograms bucket by bucket) and mark the request SLOs
+# of the services (and of their groups) dirty from the hour of the batch's first minute.
+_PG_ADD = """
+WITH added AS (
+INSERT INTO {table} AS t
+    (account_id, service_id, source, start, "end", good, total, latency, updated_at)
+SELECT %s, v.service_id, %s, v.start, v.start + %s, v.good, v.total, v.latency::jsonb, now()
+FROM unnest(%b::bigint[], %b::timestamptz[], %b::bigint[], %b::bigint[], %b::text[])
+    AS v(service_id, start, good, total, latency)
+ORDER BY v.service_id, v.start
+ON CONFLICT (service_id, source, start) DO UPDATE SET
+    good = t.good + excluded.good,
+    total = t.total + excluded.total,
+    latency = CASE
+        WHEN excluded.latency IS NULL THEN t.latency
+        WHEN t.latency -> 'histogram' IS NULL THEN excluded.latency
+        ELSE jsonb_build_object('histogram', (
+            SELECT jsonb_agg(
+                (t.latency -> 'histogram' ->> i)::bigint
+                + (excluded.latency -> 'histogram' ->> i)::bigint ORDER BY i)
+            FROM generate_series(0, jsonb_array_length(t.latency -> 'histogram') - 1) AS i))
+        END,
+    updated_at = excluded.updated_at
+RETURNING t.service_id
+), changed AS (
+    SELECT DISTINCT service_id FROM added
+)
+UPDATE {slo} AS o SET buckets_dirty_from = %s
+WHERE o.account_id = %s AND o.sli_kind = ANY(%s)
+  AND (o.service_id IN (SELECT service_id FROM changed)
+       OR o.group_id IN (SELECT s.group_id FROM {service} AS s
+                         WHERE s.id IN (SELECT service_id FROM changed)))
+  AND (o.buckets_dirty_from IS NULL OR o.buckets_dirty_from > %s)
+"""
+_PG_ADD = (
+    _PG_ADD.replace("{table}", RequestCount._meta.db_table)
+    .replace("{slo}", SLO._meta.db_table)
+    .replace("{service}", Service._meta.db_table)
+)
+
+
+def _add_postgres(account, source: str, ordered, width: dt.timedelta) -> None:
+    import json
+
+    latency = [
+        None if counts.latency is None else json.dumps(counts.latency, separators=(",", ":"))
+        for _, counts in ordered
+    ]
+    since = min(start for (_, start), _ in ordered).replace(minute=0, second=0, microsecond=0)
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            _PG_ADD,
+            [
+                account.pk,
+                source,
+                width,
+                [service_id for (service_id, _), _ in ordered],
+                [start for (_, start), _ in ordered],
+                [counts.good for _, counts in ordered],
+                [counts.total for _, counts in ordered],
+                latency,
+                since,
+                account.pk,
+                [str(kind) for kind in REQUEST_SLI_KINDS],
+                since,
+            ],
+            prepare=prepared(),
+        )
+
+
+def _add_portable(account, source: str, ordered, width: dt.timedelta) -> None:
+    RequestCount.objects.bulk_create(
+        [
+            RequestCount(
+                account=account,
+                service_id=service_id,
+                source=source,
+                start=start,
+                end=start + width,
+                good=0,
+                total=0,
+            )
+            for (service_id, start), _ in ordered
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    buckets = dict(ordered)
+    rows = list(
+        RequestCount.objects.for_account(account)
+        .select_for_update()
+        .filter(source=source, service_id__in={key[0] for key in buckets})
+        .filter(start__in={key[1] for key in buckets})
+        .order_by("service_id", "start")
+        .only("id", "service_id", "start", "good", "total", "latency")
+    )
+    changed = []
+    for row in rows:
+        added = buckets.get((row.service_id, row.start))
+        if added is None:
+            continue
+        counts = BucketCounts(row.good, row.total, row.latency)
+        counts.add(added)
+        row.good, row.total, row.latency = counts.good, counts.total, counts.latency
+        changed.append(row)
+    RequestCount.objects.bulk_update(changed, ["good", "total", "latency"], batch_size=2000)

@@ -9,6 +9,8 @@ BUCKET_FIELDS = {
     "service",
     "group",
     "sli_kind",
+    "latency_threshold_ms",
+    "latency_percentile",
     "window_kind",
     "window_days",
     "calendar_unit",

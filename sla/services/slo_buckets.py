@@ -3,19 +3,24 @@
 Time SLIs run the service's (or the derived group's) events and downtimes through the
 engine (`period_timeline`: classification, downtimes, time period, merge, melting) and
 count good (class OK, or DOWNTIME with `downtimes: honor`) and considered microseconds per
-5-minute slot. Request SLIs add up the request counts whose bucket starts in the slot.
+5-minute slot. Request SLIs add up the request counts whose bucket starts in the slot;
+latency SLIs count the successful requests at or under the threshold as good; time-slice
+SLIs count the microseconds of the minutes whose percentile is at or under it.
 A recompute always covers whole hours: from the hour of the earliest change to `now`.
 """
 
 import datetime as dt
 from collections import defaultdict
+from fractions import Fraction
 
 from django.db import transaction
 from django.db.models import Q, Sum
 
 from sla.engine import DOWNTIME, OK, SLASpec, parse_sla, period_timeline
+from sla.engine.budget import as_fraction
+from sla.engine.latency import slice_is_good, within_threshold
 from sla.models import SLO, RequestCount, Service, SLODayBucket, SLOHourBucket
-from sla.models.slo import SLOTS_PER_HOUR
+from sla.models.slo import LATENCY_SLI_KINDS, SLOTS_PER_HOUR
 from sla.selectors.downtimes import downtime_index
 from sla.selectors.groups import group_events_from_members, group_members
 from sla.selectors.history import histories
@@ -88,6 +93,42 @@ def request_slots(rows) -> Slots:
         row[index] += good
         row[SLOTS_PER_HOUR + index] += total
     return slots
+
+
+def latency_slots(rows, threshold_ms: int) -> Slots:
+    """Latency SLI per slot from (start, end, total, latency) rows: good = successful
+    requests at or under the threshold, total = every request of a bucket that says how
+    many were; buckets without a count for the threshold are left out."""
+    counted = []
+    for start, _end, total, latency in rows:
+        within = within_threshold(latency, threshold_ms)
+        if within is not None:
+            counted.append((start, within, total))
+    return request_slots(counted)
+
+
+def timeslice_slots(rows, threshold_ms: int, percentile: Fraction) -> Slots:
+    """Time-slice SLI per slot, in microseconds like time SLIs: each bucket [start, end)
+    (one per minute from logs) is a slice; the counts of every source and member service
+    with the same bounds are merged first, then the slice is good when its percentile is at
+    or under the threshold (sla.engine.latency.slice_is_good). Slices without requests or
+    without a count for the threshold are not considered."""
+    merged: dict[tuple[dt.datetime, dt.datetime], list[int]] = {}
+    for start, end, total, latency in rows:
+        within = within_threshold(latency, threshold_ms)
+        if within is None:
+            continue
+        sums = merged.setdefault((start, end), [0, 0])
+        sums[0] += within
+        sums[1] += total
+    counted = []
+    for (start, end), (within, total) in merged.items():
+        if total <= 0:
+            continue
+        length = (end - start) // MICROSECOND
+        good = slice_is_good(within=within, total=total, percentile=percentile)
+        counted.append((start, length if good else 0, length))
+    return request_slots(counted)
 
 
 def _hour_row(account, slo_id: int, hour: dt.datetime, values: list[int]) -> SLOHourBucket:
@@ -176,6 +217,7 @@ def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) 
         service_ids.update(members.get(group_id, []))
     time_slos = [slo for slo in slos if slo.sli_kind == "time"]
     request_slos = [slo for slo in slos if slo.sli_kind == "requests"]
+    latency_slos = [slo for slo in slos if slo.sli_kind in LATENCY_SLI_KINDS]
     results = {}
     if time_slos:
         events = histories(account=account, starts=dict.fromkeys(service_ids, start), end=now)
@@ -220,6 +262,32 @@ def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) 
                 row for sid in sources for row in counts.get(sid, []) if row[0] >= starts[slo.pk]
             ]
             results[slo.pk] = (starts[slo.pk], request_slots(rows))
+    if latency_slos:
+        results.update(
+            _latency_results(account, latency_slos, members, service_ids, start, now, starts)
+        )
+    return results
+
+
+def _latency_results(account, slos, members, service_ids, start, now, starts) -> dict:
+    """Slots of latency and time-slice SLOs from the request counts' latency data."""
+    counts = defaultdict(list)
+    rows = RequestCount.objects.for_account(account).filter(
+        service_id__in=service_ids, start__gte=start, start__lt=now
+    )
+    for service_id, *row in rows.values_list("service_id", "start", "end", "total", "latency"):
+        counts[service_id].append(row)
+    results = {}
+    for slo in slos:
+        sources = [slo.service_id] if slo.service_id else members.get(slo.group_id, [])
+        rows = [row for sid in sources for row in counts.get(sid, []) if row[0] >= starts[slo.pk]]
+        threshold = slo.latency_threshold_ms
+        if slo.sli_kind == "timeslice":
+            percentile = as_fraction(slo.latency_percentile)
+            slots = timeslice_slots(rows, threshold, percentile)
+        else:
+            slots = latency_slots(rows, threshold)
+        results[slo.pk] = (starts[slo.pk], slots)
     return results
 
 
@@ -264,7 +332,8 @@ def _mark_computed(slos, now: dt.datetime) -> None:
 
 
 def slos_mark_dirty(*, account, since: dt.datetime, service_ids=(), group_ids=(), kind=None):
-    """Mark the SLOs of these services (and of their groups) for recompute from `since`."""
+    """Mark the SLOs of these services (and of their groups) for recompute from `since`
+    (only those of SLI `kind`: one kind or a tuple of kinds)."""
     subject = Q(service_id__in=list(service_ids)) | Q(group_id__in=list(group_ids))
     if service_ids:
         member_groups = (
@@ -275,7 +344,7 @@ def slos_mark_dirty(*, account, since: dt.datetime, service_ids=(), group_ids=()
         subject |= Q(group_id__in=member_groups)
     slos = SLO.objects.for_account(account).filter(subject)
     if kind is not None:
-        slos = slos.filter(sli_kind=kind)
+        slos = slos.filter(sli_kind__in=[kind] if isinstance(kind, str) else list(kind))
     return slos.filter(Q(buckets_dirty_from__isnull=True) | Q(buckets_dirty_from__gt=since)).update(
         buckets_dirty_from=since
     )

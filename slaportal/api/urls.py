@@ -7,6 +7,8 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from integrations.channels.api import ChannelViewSet
+from integrations.vector.api import VectorRecordsView, VectorSourceViewSet
 from reporting.api import (
     DailyReportViewSet,
     DashboardPeriodResultsView,
@@ -25,6 +27,7 @@ from sla.api.definitions import (
 )
 from sla.api.incidents import IncidentViewSet
 from sla.api.ingest import EventViewSet, ServiceImportView
+from sla.api.nines import NinesView
 from sla.api.requests import RequestCountsView
 from sla.api.slo import AlertPolicyViewSet, GroupBudgetView, SLOReportView, SLOViewSet
 from sla.api.snapshots import GroupSnapshotsView, ServiceSnapshotsView
@@ -37,6 +40,11 @@ from statuspage.api import (
     PublishIncidentView,
     StatusPageComponentViewSet,
     StatusPageViewSet,
+)
+from statuspage.subscriptions.api import (
+    SubscriberCountsView,
+    SubscriberExportView,
+    SubscriberViewSet,
 )
 
 
@@ -74,9 +82,12 @@ router.register(
 router.register("public-incidents", PublicIncidentViewSet, basename="public-incident")
 router.register("incident-updates", IncidentUpdateViewSet, basename="incident-update")
 router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maintenance-update")
+router.register("status-page-subscribers", SubscriberViewSet, basename="status-page-subscriber")
+router.register("channels", ChannelViewSet, basename="channel")
 router.register("events", EventViewSet, basename="event")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("daily-reports", DailyReportViewSet, basename="daily-report")
+router.register("vector-sources", VectorSourceViewSet, basename="vector-source")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
@@ -98,6 +109,16 @@ urlpatterns = [
         IncidentUpdatesView.as_view(),
         name="public-incident-updates",
     ),
+    api_path(
+        "status-pages/<pk>/subscriber-counts",
+        SubscriberCountsView.as_view(),
+        name="status-page-subscriber-counts",
+    ),
+    api_path(
+        "status-pages/<pk>/subscribers-export",
+        SubscriberExportView.as_view(),
+        name="status-page-subscribers-export",
+    ),
     api_path("dashboard/stats", DashboardStatsView.as_view(), name="dashboard-stats"),
     api_path(
         "dashboard/period-results",
@@ -105,5 +126,9 @@ urlpatterns = [
         name="dashboard-period-results",
     ),
     api_path("dashboard/trend", DashboardTrendView.as_view(), name="dashboard-trend"),
+    api_path("nines", NinesView.as_view(), name="nines"),
+    api_path(
+        "vector-sources/<pk>/records", VectorRecordsView.as_view(), name="vector-source-records"
+    ),
 ]
 urlpatterns += router.urls

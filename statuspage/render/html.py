@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from sla.display import format_percent, format_target
+from sla.engine.nines import allowed_downtime
 from statuspage import i18n
 from statuspage.selectors.components import ComponentView, SectionView
 from statuspage.selectors.snapshot import PageSnapshot
@@ -90,6 +91,24 @@ def sla_text(component: ComponentView, t: dict) -> str:
     return text
 
 
+def sla_nines_text(component: ComponentView, t: dict) -> str:
+    """The allowed downtime of the SLA's target per period (the nines table in one
+    sentence), exact: "99.9% allows at most 8 h 45 min 36 s a year (365 days), ...". For a
+    `max` requirement ("at most 1% outage") the allowed time is the target's share."""
+    figure = component.sla
+    if figure is None or figure.target is None or not 0 <= figure.target <= 100:
+        return ""
+    comparison = "max" if figure.comparison == "max" else "min"
+    rows = allowed_downtime(figure.target, comparison)
+    decimal_comma = t.get("decimal_comma") == "yes"
+    parts = []
+    for row in rows:
+        text = row.text.replace(".", ",") if decimal_comma else row.text
+        parts.append(f"{text} {t['nines_' + row.period.name]}")
+    intro = t["nines_intro_max" if comparison == "max" else "nines_intro"]
+    return f"{intro.format(target=format_target(figure.target))} {', '.join(parts)}."
+
+
 def sla_missed_text(component: ComponentView, t: dict) -> str:
     """What a broken SLA figure is marked with ("below target", or "above limit" for max)."""
     figure = component.sla
@@ -107,6 +126,7 @@ class ComponentRow:
     uptime: str
     sla: str
     sla_missed: str
+    sla_nines: str = ""
 
     @property
     def sla_broken(self) -> bool:
@@ -122,6 +142,7 @@ def _row(component: ComponentView, t: dict, names: dict) -> ComponentRow:
         ),
         sla=sla_text(component, t),
         sla_missed=sla_missed_text(component, t),
+        sla_nines=sla_nines_text(component, t),
     )
 
 

@@ -10,6 +10,7 @@ from tests.factories.accounts import (
     MembershipFactory,
     UserFactory,
 )
+from tests.factories.channels import ChannelFactory
 from tests.factories.ingest import RollupMarkFactory
 from tests.factories.registry import FACTORIES, factory_for
 from tests.factories.reporting import (
@@ -51,7 +52,10 @@ from tests.factories.statuspage import (
     StatusPageComponentFactory,
     StatusPageDomainFactory,
     StatusPageFactory,
+    SubscriberComponentFactory,
+    SubscriberFactory,
 )
+from tests.factories.vector import VectorBatchFactory, VectorRuleFactory, VectorSourceFactory
 
 __all__ = [
     "FACTORIES",
@@ -61,6 +65,7 @@ __all__ = [
     "ApiTokenFactory",
     "AssignmentRuleFactory",
     "BurnRateWindowFactory",
+    "ChannelFactory",
     "ComponentGroupFactory",
     "DailyReportFactory",
     "DailyUptimeFactory",
@@ -88,9 +93,14 @@ __all__ = [
     "StatusPageComponentFactory",
     "StatusPageDomainFactory",
     "StatusPageFactory",
+    "SubscriberComponentFactory",
+    "SubscriberFactory",
     "TimePeriodFactory",
     "UptimeSnapshotFactory",
     "UserFactory",
+    "VectorBatchFactory",
+    "VectorRuleFactory",
+    "VectorSourceFactory",
     "WebhookEndpointFactory",
     "factory_for",
 ]

@@ -46,6 +46,7 @@ class DeliveryFactory(factory.django.DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     message = factory.SubFactory(OutboxMessageFactory, account=factory.SelfAttribute("..account"))
+    kind = "email"
     recipient = factory.SubFactory(
         EmailRecipientFactory, account=factory.SelfAttribute("..account")
     )

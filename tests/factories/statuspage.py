@@ -11,6 +11,8 @@ from statuspage.models import (
     StatusPage,
     StatusPageComponent,
     StatusPageDomain,
+    Subscriber,
+    SubscriberComponent,
 )
 from tests.factories.accounts import AccountFactory
 from tests.factories.registry import register
@@ -112,4 +114,32 @@ class MaintenanceUpdateFactory(factory.django.DjangoModelFactory):
     body = "Checking that everything works."
     display_at = factory.LazyAttribute(
         lambda update: update.downtime.start + dt.timedelta(minutes=30)
+    )
+
+
+@register
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    """A confirmed email subscriber of all components."""
+
+    class Meta:
+        model = Subscriber
+
+    account = factory.SubFactory(AccountFactory)
+    page = factory.SubFactory(StatusPageFactory, account=factory.SelfAttribute("..account"))
+    kind = "email"
+    email = factory.Sequence(lambda n: f"subscriber{n}@example.com")
+    confirmed_at = T0
+
+
+@register
+class SubscriberComponentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubscriberComponent
+
+    account = factory.SubFactory(AccountFactory)
+    subscriber = factory.SubFactory(SubscriberFactory, account=factory.SelfAttribute("..account"))
+    component = factory.SubFactory(
+        StatusPageComponentFactory,
+        account=factory.SelfAttribute("..account"),
+        page=factory.SelfAttribute("..subscriber.page"),
     )

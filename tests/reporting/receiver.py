@@ -4,6 +4,12 @@ It verifies each request's HMAC-SHA256 signature and records what it got; it can
 to fail the first N requests with a 500, or to answer every request with a redirect. With
 `tls=True` it speaks HTTPS with the test certificate of `hooks.example.test`
 (tests/data/webhook-tls, its own CA) and records the SNI names clients sent.
+
+Receivers of unsigned formats (Slack, Teams, PagerDuty, Statuspage-shaped subscriber
+webhooks) pass `secret=None`; `validate(json) -> [problems]` makes the receiver answer 400
+to a body that breaks the documented format (as the real service would), and `status` /
+`reply` set the success answer (PagerDuty's 202 with a JSON body). `stop()` then
+`start()` brings it back on the same port: a receiver that was down for a while.
 """
 
 import hashlib
@@ -11,6 +17,7 @@ import hmac
 import json
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,7 +40,7 @@ class Received:
 
 @dataclass
 class Receiver:
-    secret: str
+    secret: str | None
     fail_first: int = 0
     redirect_to: str | None = None  # answer 302 with this Location
     tls: bool = False
@@ -41,8 +48,15 @@ class Receiver:
     requests: list = field(default_factory=list)  # every request, failed ones too
     accepted: list = field(default_factory=list)  # requests answered 2xx
     server: ThreadingHTTPServer | None = None
+    validate: Callable[[dict], list[str]] | None = None
+    status: int = 200
+    reply: Callable[[dict], bytes] | None = None
+    problems: list = field(default_factory=list)  # what validate() found, per request
+    bound_port: int = 0
 
     def signature_for(self, body: bytes) -> str:
+        if self.secret is None:
+            return ""
         return "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
 
     def verify(self, item: Received) -> bool:
@@ -51,12 +65,29 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"{'https' if self.tls else 'http'}://{host}:{port}/hook"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/hook"
 
     @property
     def port(self) -> int:
-        return self.server.server_address[1]
+        return self.bound_port
+
+    @property
+    def bodies(self) -> list[dict]:
+        return [item.json for item in self.accepted]
+
+    def _answer(self, item: Received) -> tuple[int, bytes]:
+        if self.secret is not None and not item.signature_ok:
+            return 401, b"bad signature"
+        if self.validate is not None:
+            try:
+                found = self.validate(item.json)
+            except ValueError as error:  # not JSON
+                found = [f"not JSON: {error}"]
+            if found:
+                self.problems.append(found)
+                return 400, json.dumps(found).encode()
+        reply = self.reply(item.json) if self.reply is not None else b"ok"
+        return self.status, reply
 
     def start(self) -> "Receiver":
         receiver = self
@@ -80,15 +111,18 @@ class Receiver:
                     self.end_headers()
                     self.wfile.write(b"down")
                     return
-                receiver.accepted.append(item)
-                self.send_response(200 if item.signature_ok else 401)
+                status, reply = receiver._answer(item)
+                if 200 <= status < 300:
+                    receiver.accepted.append(item)
+                self.send_response(status)
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(reply)
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.bound_port), Handler)
+        self.bound_port = self.server.server_address[1]
         if self.tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(TLS_DIR / "cert.pem", TLS_DIR / "key.pem")

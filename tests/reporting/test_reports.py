@@ -276,3 +276,27 @@ def test_job_is_declared_in_the_schedule(settings):
     [job] = [job for job in PERIODIC_JOBS if job.task == "reporting.daily_reports"]
     assert job.crontab == "5 0 * * *"
     assert daily_crontab("23:45") == "45 23 * * *"
+
+
+def test_latency_and_time_slice_slos_are_reported_within_the_schema(scenario):
+    from tests.factories import SLOFactory
+
+    api = scenario.slo.service
+    for kind, extra in (("latency", {}), ("timeslice", {"latency_percentile": 99})):
+        SLOFactory(
+            account=scenario.account,
+            name=f"Payment API {kind}",
+            service=api,
+            sli_kind=kind,
+            latency_threshold_ms=300,
+            target="99",
+            **extra,
+        )
+    with time_machine.travel(NOW, tick=False):
+        report = daily_report_build(account=scenario.account, day=DAY, notify=False)
+    data = json.loads(report_file(report.json_path).read_bytes())
+    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
+    kinds = {slo["sli_kind"]: slo for slo in _service(data, "payment/api")["slos"]}
+    assert {"time", "latency", "timeslice"} <= set(kinds)
+    assert kinds["timeslice"]["budget"]["unit"] == "minutes"
+    assert kinds["latency"]["budget"]["unit"] == "requests"

@@ -4,7 +4,7 @@ downtimes, groups), dirty marking, and SLA level-change notifications."""
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reporting.models import OutboxMessage
@@ -30,6 +30,7 @@ BASE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 US = 1_000_000
 
 
+@settings(deadline=None)  # walks up to 20,000 slots: no timing limit in the suite
 @given(
     start=st.integers(min_value=0, max_value=20000),
     length=st.integers(min_value=0, max_value=20000),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0005_period_result_end_indexes'),
+        ('sla', '0006_latency_slis'),
     ]
 
     operations = [
