@@ -2,6 +2,7 @@
 are a member of, and edits only those where they are owner or admin.
 """
 
+from accounts.admin_display import DECIMAL_FORMFIELD_OVERRIDES, IsoInstantsMixin
 from accounts.models import Account, Membership, TenantModel
 
 _CACHE_ATTR = "_tenant_admin_accounts"
@@ -27,10 +28,17 @@ def _is_tenant_model(model) -> bool:
     return issubclass(model, TenantModel)
 
 
-class TenantAdminMixin:
-    """Mix into ModelAdmin of every tenant-owned model."""
+class TenantAdminMixin(IsoInstantsMixin):
+    """Mix into ModelAdmin of every tenant-owned model (targets shown as written, instants
+    in ISO form in the account's zone: accounts.admin_display)."""
 
     account_field = "account"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        override = DECIMAL_FORMFIELD_OVERRIDES.get(type(db_field))
+        if override:
+            kwargs = {**override, **kwargs}
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -71,7 +71,22 @@ class DailyReportViewSet(AccountScopedReadOnlyViewSet):
     sla_feature_required = True
     filterset_fields = ["day"]
 
-    @extend_schema(responses={(200, "application/json"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/json"): {
+                "type": "object",
+                "description": "The daily report document (JSON Schema: "
+                "reporting/schema/daily-report-v1.json), sent as an attachment.",
+                "properties": {
+                    "schema_version": {"type": "integer"},
+                    "kind": {"type": "string", "enum": ["sla.daily_report"]},
+                    "account": {"type": "object"},
+                    "day": {"type": "string", "format": "date"},
+                },
+                "required": ["schema_version", "kind", "day"],
+            }
+        }
+    )
     @action(detail=True, methods=["get"], url_path="json", url_name="json")
     def json_file(self, request, pk=None):
         """The report's JSON file (schema reporting/schema/daily-report-v1.json)."""

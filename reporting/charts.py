@@ -70,6 +70,17 @@ def series_colour(index: int) -> str:
     return SERIES_COLOURS[index % len(SERIES_COLOURS)]
 
 
+# The line of all services together (PDF): a colour no group gets.
+ALL_SERVICES_COLOUR = "#1d2330"
+
+
+def group_colours(names) -> dict[str, str]:
+    """One colour per SLA group by its place among all of the account's groups sorted by
+    name, so the dashboard (worst groups first) and the PDF (by title) show a group in the
+    same colour whatever else is drawn."""
+    return {name: series_colour(index) for index, name in enumerate(sorted(set(names)))}
+
+
 def _y_floor(series: list[Series]) -> float:
     present = [value for line in series for value in line.values if value is not None]
     lowest = min(present, default=100.0)

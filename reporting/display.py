@@ -8,7 +8,7 @@ account's time zone.
 import datetime as dt
 from collections.abc import Callable
 
-from sla.display import format_duration, format_percent
+from sla.display import format_duration, format_percent, format_target
 
 UPTIME_CLASSES = ((99.9, "good"), (99.0, "fair"))
 STATE_ORDER = ("BROKEN", "CRIT", "WARN", "OK", "NODATA")
@@ -46,9 +46,14 @@ def requirement_text(requirement: dict) -> str:
         return "no data"
     if requirement["kind"] == "percentage":
         sign = "≥" if requirement["comparison"] == "min" else "≤"
-        value = format_percent(requirement["value"], requirement["target"])
+        value = format_percent(
+            requirement["value"],
+            requirement["target"],
+            broken=requirement.get("broken"),
+            comparison=requirement["comparison"],
+        )
         budget = _budget_text(requirement.get("budget"))
-        head = f"{value} ({sign} {requirement['target']:g}%)"
+        head = f"{value} ({sign} {format_target(requirement['target'])})"
         return f"{head}, {budget}" if budget else head
     count = requirement["count"] or 0
     plural = "outage" if count == 1 else "outages"

@@ -30,7 +30,13 @@ from svglib.fonts import register_font as svg_register_font
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
-from reporting.charts import Series, series_colour, uptime_strip_png, uptime_trend_svg
+from reporting.charts import (
+    ALL_SERVICES_COLOUR,
+    Series,
+    group_colours,
+    uptime_strip_png,
+    uptime_trend_svg,
+)
 from reporting.display import report_view
 
 logger = logging.getLogger(__name__)
@@ -130,12 +136,12 @@ class _Charts:
 
 def _trend(data: dict, charts: _Charts) -> tuple[str, list[dict], str]:
     days = [dt.date.fromisoformat(day) for day in data["strip_days"]]
-    lines = [("All services", data["summary"]["strip"])]
+    colours = group_colours(group["name"] for group in data["groups"])
     groups = sorted(data["groups"], key=_mean_uptime)[: MAX_TREND_SERIES - 1]
-    lines += [(group["title"], group["strip"]) for group in sorted(groups, key=_title)]
-    series = [
-        Series(name=name, values=tuple(values), colour=series_colour(index))
-        for index, (name, values) in enumerate(lines)
+    series = [Series("All services", tuple(data["summary"]["strip"]), ALL_SERVICES_COLOUR)]
+    series += [
+        Series(name=group["title"], values=tuple(group["strip"]), colour=colours[group["name"]])
+        for group in sorted(groups, key=_title)
     ]
     svg = uptime_trend_svg(series, days, width=700, height=210, tooltips=False)
     legend = [{"name": line.name, "colour": line.colour} for line in series]

@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from accounts.context import ui_account
 from accounts.features import sla_enabled
 from accounts.selectors import accounts_for_user
-from reporting.charts import Series, rate_chart_svg, series_colour, uptime_trend_svg
+from reporting.charts import Series, group_colours, rate_chart_svg, uptime_trend_svg
 from reporting.models import DailyReport
 from reporting.selectors.dashboard import sla_assignments, sla_table, sla_tables
 from reporting.selectors.overview import dashboard_overview
@@ -63,9 +63,10 @@ def _no_account(request):
 
 def _trend_context(account, now: dt.datetime, days: int) -> dict:
     trend = uptime_trend(account=account, now=now, days=days)
+    colours = group_colours(trend.group_names)
     series = [
-        Series(name=str(item.group), values=tuple(item.uptime), colour=series_colour(index))
-        for index, item in enumerate(trend.groups)
+        Series(str(item.group), tuple(item.uptime), colours.get(item.group.name, "#7f8c8d"))
+        for item in trend.groups
     ]
     return {
         "svg": mark_safe(  # noqa: S308 - names are escaped inside
@@ -141,7 +142,13 @@ def sla_results(request, sla_id: int):
         per_page=ROWS_PER_PAGE,
         page=clamped_int(request, "page", 1, 1, 10**6),
     )
-    context = {"account": account, "table": table, "periods": periods}
+    context = {
+        "account": account,
+        "table": table,
+        "periods": periods,
+        "period_choices": range(1, MAX_PERIODS + 1),
+        "requirements": assignments.requirements.get(sla.pk, []),
+    }
     return render(request, "dashboard/sla_results.html", context)
 
 

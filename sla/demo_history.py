@@ -19,19 +19,20 @@ GROUPS = {
     "storefront": ("k_of_n", 3, "Storefront (3 of 4 must be OK)"),
     "platform": ("worst", None, "Platform"),
 }
+# path -> (SLA group, display name: what the status page shows by default)
 SERVICES = {
-    "payment/api": "payment-system",
-    "payment/worker": "payment-system",
-    "payment/db": "payment-system",
-    "payment/gateway": "payment-system",
-    "shop/web": "storefront",
-    "shop/search": "storefront",
-    "shop/cart": "storefront",
-    "shop/images": "storefront",
-    "platform/auth": "platform",
-    "platform/dns": "platform",
-    "platform/queue": "platform",
-    "platform/mail": "platform",
+    "payment/api": ("payment-system", "Payment API"),
+    "payment/worker": ("payment-system", "Payment worker"),
+    "payment/db": ("payment-system", "Payment database"),
+    "payment/gateway": ("payment-system", "Payment gateway"),
+    "shop/web": ("storefront", "Web shop"),
+    "shop/search": ("storefront", "Product search"),
+    "shop/cart": ("storefront", "Shopping cart"),
+    "shop/images": ("storefront", "Product images"),
+    "platform/auth": ("platform", "Login"),
+    "platform/dns": ("platform", "DNS"),
+    "platform/queue": ("platform", "Message queue"),
+    "platform/mail": ("platform", "Email"),
 }
 # (kind, state, mean incidents per 30 days, minutes min..max)
 SPELLS = [
@@ -83,8 +84,13 @@ def seed(account, now: dt.datetime) -> list[str]:
         services_import(
             account=account,
             documents=[
-                {"path": path, "slaGroup": group, "labels": {"team": path.split("/")[0]}}
-                for path, group in SERVICES.items()
+                {
+                    "path": path,
+                    "slaGroup": group,
+                    "name": name,
+                    "labels": {"team": path.split("/")[0]},
+                }
+                for path, (group, name) in SERVICES.items()
             ],
         )
         rng = random.Random(20261121)

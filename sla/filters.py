@@ -5,7 +5,8 @@ from django.db.models import TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from accounts.filters import AccountFilterSet
+from accounts.filters import AccountFilterSet, InstantFilter
+from sla.engine import StateError, normalize_state
 from sla.models import AssignmentRule, Downtime, Service, SLADefinition
 from sla.validators import LABEL_KEY_RE
 
@@ -13,12 +14,20 @@ from sla.validators import LABEL_KEY_RE
 class ServiceFilter(AccountFilterSet):
     path = django_filters.CharFilter(lookup_expr="exact")
     path_prefix = django_filters.CharFilter(field_name="path", lookup_expr="startswith")
-    state = django_filters.CharFilter(field_name="current_state")
+    state = django_filters.CharFilter(
+        method="filter_state", help_text="OK, WARN, CRIT, UNKNOWN or an alias (WARNING, 2 ...)"
+    )
     label = django_filters.CharFilter(method="filter_label", help_text="key=value")
 
     class Meta:
         model = Service
         fields = ["path", "group"]
+
+    def filter_state(self, queryset, name, value):
+        try:
+            return queryset.filter(current_state=normalize_state(value))
+        except StateError:
+            return queryset.none()  # no such state: nothing is in it
 
     def filter_label(self, queryset, name, value):
         key, _, wanted = value.partition("=")
@@ -31,7 +40,9 @@ class ServiceFilter(AccountFilterSet):
 
 
 class DowntimeFilter(AccountFilterSet):
-    active_at = django_filters.IsoDateTimeFilter(method="filter_active_at")
+    active_at = InstantFilter(
+        method="filter_active_at", help_text="downtimes active at this instant (ISO 8601)"
+    )
 
     class Meta:
         model = Downtime

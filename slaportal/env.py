@@ -124,3 +124,11 @@ def env_time_of_day(name: str, default: str, environ: Mapping[str, str] | None =
     if int(hours) > 23 or int(minutes) > 59:
         raise ImproperlyConfigured(f"{name}: {value!r} is not a time of day (00:00-23:59)")
     return value
+
+
+# Options of a SQLite database (the embedded default), see the settings.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}

@@ -9,7 +9,9 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from slaportal.api.tags import TAG_DESCRIPTIONS
 from slaportal.env import (
+    SQLITE_OPTIONS,
     env_bool,
     env_choice,
     env_database,
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "slaportal.api.middleware.ApiJsonNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "slaportal.urls"
@@ -96,8 +99,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Several processes (web, in-process jobs) share the file; wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several processes and threads (web, in-process jobs, the incident refresh after a
+    # response) share the file. WAL lets reads go on while one writes; the busy timeout
+    # makes a writer wait for another; IMMEDIATE transactions take the write lock when they
+    # begin, so a transaction that read first never fails at once with "database is
+    # locked" when it needs to write (SQLite cannot wait for a lock upgrade).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 # PostgreSQL: the few set-based statements every ingest request runs (sla/sql.py
 # prepared()) are prepared server-side per connection: their planning cost more than their
 # execution (about 1 ms per single-event POST). Django's own queries never are.
@@ -158,7 +165,7 @@ EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
+    else "slaportal.mail.ConsoleEmailBackend",  # attachments summarised, not dumped
 )
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -254,13 +261,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "slaportal.api.pagination.PagePagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["accounts.filters.AccountFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents tags, summaries and every error answer of every operation (new ones too).
+    "DEFAULT_SCHEMA_CLASS": "slaportal.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "slaportal.api.errors.json_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
 }
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "SLA Portal API",
     "DESCRIPTION": "Multi-tenant SLA telemetry: status ingest, SLA results, SLOs, reports.",
@@ -269,6 +278,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "TAGS": TAG_DESCRIPTIONS,
+    "SWAGGER_UI_SETTINGS": {"docExpansion": "none", "tagsSorter": "alpha", "filter": True},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "slaportal.api.schema.strip_trailing_slashes",
@@ -289,7 +301,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager tasks still acquire a producer: name a host so kombu does not warn about it.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 # Without Redis every task runs in the caller's process, so `make run` needs no broker.
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None

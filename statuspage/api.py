@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import AccountScopedMixin, AccountScopedViewSet, PatchOnlyMixin
+from slaportal.api.examples import PUBLIC_INCIDENT_EXAMPLE, with_create_example
 from statuspage import services
 from statuspage.models import (
     ComponentGroup,
@@ -94,6 +95,7 @@ class StatusPageComponentViewSet(AccountScopedViewSet):
     filterset_fields = ["page", "public", "section"]
 
 
+@with_create_example(PUBLIC_INCIDENT_EXAMPLE)
 class PublicIncidentViewSet(AccountScopedViewSet):
     """Public incidents. Create with a first update; change status by posting updates."""
 

@@ -20,6 +20,7 @@ from statuspage.models import (
 )
 from statuspage.services import (
     component_create,
+    default_public_name,
     public_incident_create,
     public_incident_from_incident,
     public_incident_update_post,
@@ -31,10 +32,8 @@ MAINTENANCE_REASON = "Database upgrade (planned)"
 
 
 def public_name(service: Service) -> str:
-    """A customer-facing name: the service's display name, or its last path part."""
-    if service.name:
-        return service.name
-    return service.path.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ").title()
+    """A customer-facing name: the service's display name (see default_public_name)."""
+    return default_public_name(service=service)
 
 
 def _page(account) -> StatusPage:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from statuspage.render import badges, feeds, html, v2
+from statuspage.selectors.history import first_data_at
 from statuspage.selectors.incidents import page_incidents
 from statuspage.selectors.snapshot import FEED_LIMIT, page_snapshot
 
@@ -81,7 +82,13 @@ def _index(page, base, now, match):
 
 def _history(page, base, now, match):
     since = now - dt.timedelta(days=HISTORY_DAYS)
-    return _html(html.history(page_snapshot(page=page, now=now, incidents_since=since), base))
+    snapshot = page_snapshot(page=page, now=now, incidents_since=since)
+    starts = [
+        first_data_at(account=page.account, components=snapshot.components),
+        *(incident.started_at for incident in snapshot.incidents),
+    ]
+    first = min((instant for instant in starts if instant is not None), default=None)
+    return _html(html.history(snapshot, base, since=first))
 
 
 def _incident(page, base, now, match):

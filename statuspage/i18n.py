@@ -125,6 +125,14 @@ TEXT = {
         "skip": "Skip to incidents",
         "components": "Components",
         "legend": "Bars: one per day; colour by weighted outage minutes (grey: no data).",
+        "uptime_help": (
+            "Uptime: the share of monitored time without outage; a major outage counts "
+            "fully, a partial outage (degraded) 30 %."
+        ),
+        "sla_help": (
+            "SLA figure: the measure of the service agreement, taken as the contract says "
+            "(its hours, its treatment of maintenance) in the current period."
+        ),
         "powered": "Powered by SLA Portal",
         "incident": "Incident",
         "maintenance_title": "Maintenance",
@@ -208,6 +216,14 @@ TEXT = {
         "password_throttled": "Zu viele Versuche; bitte einige Minuten warten.",
         "skip": "Zu den Störungen springen",
         "components": "Komponenten",
+        "uptime_help": (
+            "Verfügbarkeit: Anteil der überwachten Zeit ohne Ausfall; ein Ausfall zählt "
+            "ganz, ein Teilausfall (eingeschränkt) zu 30 %."
+        ),
+        "sla_help": (
+            "SLA-Wert: das Maß der Servicevereinbarung, gemessen wie vereinbart (ihre "
+            "Zeiten, ihre Behandlung von Wartung) in der laufenden Periode."
+        ),
         "legend": (
             "Balken: einer pro Tag; Farbe nach gewichteten Ausfallminuten (grau: keine Daten)."
         ),

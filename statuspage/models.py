@@ -321,6 +321,15 @@ class PublicIncident(TenantModel):
         if self.impact not in IncidentImpact.values:
             raise ValidationError({"impact": "Use none, minor, major or critical."})
 
+    def save(self, *args, **kwargs):
+        # Only an incident published from an automatic one has a source to follow; a
+        # manual incident never claims to resolve itself.
+        if self.source_incident_id is None and self.follow_source:
+            self.follow_source = False
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "follow_source"}
+        super().save(*args, **kwargs)
+
 
 class PublicIncidentComponent(TenantModel):
     """A component affected by a public incident, with the status it shows meanwhile."""

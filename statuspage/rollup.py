@@ -101,6 +101,17 @@ def section_status(statuses: list[str]) -> str:
     return worst_component_status(statuses)
 
 
+def bound_section_status(group_status: str, components: list[tuple[str, str]]) -> str:
+    """A section bound to an SLA group: the group's own status, raised by what the
+    operator set on its components (incidents, maintenance), never by a member's
+    monitoring alone. `components` are (status from monitoring, status shown) pairs."""
+    shown = [status for _, status in components]
+    if shown and all(status == MAINTENANCE for status in shown):
+        return MAINTENANCE
+    raised = [status for auto, status in components if status != auto]
+    return worst_component_status([group_status, *raised])
+
+
 def page_indicator(
     component_statuses: list[str], incident_impacts: list[str], maintenance_active: bool
 ) -> tuple[str, str]:

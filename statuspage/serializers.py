@@ -24,7 +24,7 @@ from statuspage.models import (
     StatusPageComponent,
 )
 from statuspage.selectors.pages import page_url, primary_domain
-from statuspage.services import logo_content_type
+from statuspage.services import default_public_name, logo_content_type
 from statuspage.text import validate_line, validate_text
 
 
@@ -155,6 +155,12 @@ class ComponentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     section = AccountScopedRelatedField(
         queryset=ComponentGroup.objects.all(), required=False, allow_null=True
     )
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        validators=[validate_line],
+        help_text="Public name; default: the service's display name or the group's title.",
+    )
 
     class Meta:
         model = StatusPageComponent
@@ -188,6 +194,8 @@ class ComponentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             )
         if merged["section"] is not None and merged["section"].page_id != merged["page"].pk:
             raise serializers.ValidationError({"section": "Belongs to another page."})
+        if self.instance is None and not attrs.get("name"):
+            attrs["name"] = default_public_name(service=merged["service"], group=merged["group"])
         return attrs
 
 
@@ -196,6 +204,22 @@ class AffectedComponentSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(
         choices=AFFECTED_COMPONENT_STATUSES, default=ComponentStatus.PARTIAL_OUTAGE
     )
+
+
+class AffectedComponentsField(serializers.ListField):
+    """Affected components: written as a list of {component, status}, read back the same."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=AffectedComponentSerializer(), **kwargs)
+
+    def get_attribute(self, instance):
+        return [
+            {"component": link.component_id, "status": link.status}
+            for link in instance.affected.all()
+        ]
+
+    def to_representation(self, data):
+        return list(data)
 
 
 def components_dict(items) -> dict | None:
@@ -251,8 +275,8 @@ class PublicIncidentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         validators=[validate_text],
         help_text="Text of the first timeline entry.",
     )
-    components = AffectedComponentSerializer(
-        many=True, required=False, write_only=True, help_text="Affected components."
+    components = AffectedComponentsField(
+        required=False, help_text="Affected components with the status each shows meanwhile."
     )
     updates = IncidentUpdateSerializer(many=True, read_only=True)
 
@@ -285,15 +309,15 @@ class PublicIncidentSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["components"] = [
-            {"component": link.component_id, "status": link.status}
-            for link in instance.affected.all()
-        ]
-        return data
-
     def validate(self, attrs):
+        source = getattr(self.instance, "source_incident_id", None)
+        if attrs.get("follow_source") and source is None:
+            raise serializers.ValidationError(
+                {
+                    "follow_source": "Only an incident published from an automatic incident "
+                    "can follow it (POST /api/v1/public-incidents/from-incident)."
+                }
+            )
         if self.instance is None and not attrs.get("body"):
             raise serializers.ValidationError({"body": "Give the text of the first update."})
         if self.instance is not None:

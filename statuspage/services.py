@@ -159,6 +159,18 @@ def status_page_domains_set(*, account, page: StatusPage, domains: list[str]) ->
 # --- components --------------------------------------------------------------------------
 
 
+def default_public_name(*, service=None, group=None) -> str:
+    """The name a component gets when none is given: the service's display name, or the
+    SLA group's title (else its name). A service without a display name gets the last part
+    of its path as it is written ("api" of "payment/api": the rest of an internal path
+    stays internal), never a made-up capitalisation."""
+    if service is not None:
+        return service.name or service.path.rsplit("/", 1)[-1]
+    if group is not None:
+        return group.title or group.name
+    return ""
+
+
 def component_create(*, account, page: StatusPage, name: str, service=None, group=None, **fields):
     _own(account, page, "page")
     _own(account, service, "service")

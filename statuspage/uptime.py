@@ -8,7 +8,8 @@ is "no data" (grey).
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+
+from sla.display import percent_of
 
 PARTIAL_WEIGHT = 0.3
 LEVEL_LIMITS_SECONDS = (0.0, 600.0, 3600.0, 4 * 3600.0)
@@ -45,7 +46,7 @@ class DayFigures:
     def uptime(self) -> float | None:
         if self.monitored <= 0:
             return None
-        return max(0.0, 100.0 * (self.monitored - self.weighted_outage) / self.monitored)
+        return max(0.0, percent_of(self.monitored - self.weighted_outage, self.monitored))
 
     @property
     def level(self) -> str:
@@ -70,17 +71,7 @@ def uptime_over(days) -> float | None:
     if monitored <= 0:
         return None
     outage = sum(day.weighted_outage for day in days)
-    return max(0.0, 100.0 * (monitored - outage) / monitored)
-
-
-def format_target(value: float | None) -> str:
-    """A target as written: "99.9%", "5%", "99.99999%" (never rounded to "100%")."""
-    if value is None:
-        return ""
-    text = format(Decimal(repr(float(value))), "f")  # shortest exact form, no exponent
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}%"
+    return max(0.0, percent_of(monitored - outage, monitored))
 
 
 def format_minutes(seconds: float) -> str:

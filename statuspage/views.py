@@ -118,12 +118,33 @@ def _password_required(request, page, base: str, subpath: str) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "HEAD"])
+CORS_PREFLIGHT_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Accept, Accept-Encoding, Cache-Control, If-None-Match"),
+    ("Access-Control-Max-Age", "86400"),
+)
+
+
+def _preflight(page) -> HttpResponse:
+    """The CORS preflight of a document: public pages allow any origin to GET them (as the
+    documents themselves say); private ones send no CORS header, so browsers refuse."""
+    response = HttpResponse(status=204)
+    response["Allow"] = "GET, HEAD, OPTIONS"
+    if not page.is_private:
+        for name, value in CORS_PREFLIGHT_HEADERS:
+            response[name] = value
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
 def document(request, slug: str | None = None, subpath: str = ""):
     page, base, kind = _page_and_base(request, slug)
     subpath = documents.normalise(subpath)
     if documents.find(subpath) is None:
         raise Http404("Not found.")
+    if request.method == "OPTIONS":
+        return _preflight(page)
     if not has_access(request, page):
         return _password_required(request, page, base, subpath)
     return serve(request, page, subpath, base, kind)

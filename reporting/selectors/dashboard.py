@@ -13,11 +13,13 @@ single services, so the dashboard never shows old figures against new targets.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count
 from django.urls import reverse
 
 from reporting.selectors.report_sla import requirement_budget_json
+from sla.display import format_percent
 from sla.engine import RESULT_BADNESS, STATE_BADNESS, period_bounds
 from sla.models import Incident, PeriodResult, Requirement, Service, SLADefinition
 from sla.selectors.definitions import ordered_rules, sla_for_service
@@ -183,12 +185,22 @@ def slas_at_risk(*, rows: list[CurrentRow], limit: int = 15) -> tuple[int, list[
 
 @dataclass
 class RequirementBurn:
+    """A percentage requirement's budget spent so far in its current period."""
+
     row: CurrentRow
     title: str
-    target: float
+    target: Decimal
     comparison: str
     value: float | None
     budget: dict
+    broken: bool | None = None
+
+    @property
+    def value_text(self) -> str:
+        """The figure on the side of its target the engine decided it is on."""
+        return format_percent(
+            self.value, self.target, broken=self.broken, comparison=self.comparison
+        )
 
 
 def requirement_burn_leaders(
@@ -221,6 +233,7 @@ def requirement_burn_leaders(
                 comparison=requirement.comparison,
                 value=item.get("value"),
                 budget=requirement_budget_json(requirement, item, honor),
+                broken=item.get("broken"),
             )
         )
     return burns
@@ -321,7 +334,7 @@ def _cell(index: int, result: dict, requirements: list, complete: bool) -> Cell:
 
     items = result.get("requirements", [])
     cells = [
-        requirement_cell(item, requirement.target)
+        requirement_cell(item, requirement.target, requirement.comparison)
         for requirement, item in zip(requirements, items, strict=False)
     ]
     headline = next((cell for cell in cells if cell.text), None)

@@ -21,6 +21,7 @@ from reporting.selectors.dashboard import (
 from sla.engine import RESULT_BADNESS
 from sla.engine.budget import to_float
 from sla.selectors.detail import requirement_cell
+from statuspage.selectors.incidents import open_public_incidents
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Overview:
     requirement_burns: list = field(default_factory=list)
     slo_burns: list = field(default_factory=list)
     reports: list = field(default_factory=list)
+    public_incidents_total: int = 0
+    public_incidents: list = field(default_factory=list)  # unresolved, on the status pages
 
 
 def worst_requirement_text(row, requirements: list) -> str:
@@ -46,18 +49,24 @@ def worst_requirement_text(row, requirements: list) -> str:
     if not items:
         return row.state
     index, item = max(items, key=lambda pair: RESULT_BADNESS[pair[1]["state"]])
-    target = requirements[index].target if index < len(requirements) else None
-    return f"{item['title']}: {requirement_cell(item, target).text}"
+    if index >= len(requirements):
+        return f"{item['title']}: {requirement_cell(item, None).text}"
+    requirement = requirements[index]
+    cell = requirement_cell(item, requirement.target, requirement.comparison)
+    return f"{item['title']}: {cell.text}"
 
 
 def dashboard_overview(*, account, now: dt.datetime) -> Overview:
     incidents_total, incidents = open_incidents(account=account)
+    public_total, public = open_public_incidents(account=account)
     overview = Overview(
         sla_enabled=sla_enabled(account),
         states=service_state_counts(account=account),
         not_ok=services_not_ok(account=account),
         incidents_total=incidents_total,
         incidents=incidents,
+        public_incidents_total=public_total,
+        public_incidents=public,
     )
     if not overview.sla_enabled:
         return overview
@@ -117,7 +126,7 @@ def _burn_json(burn) -> dict:
         "service": _service_json(burn.row.service),
         "sla": {"id": burn.row.sla.pk, "title": burn.row.sla.title},
         "requirement": burn.title,
-        "target": burn.target,
+        "target": None if burn.target is None else float(burn.target),
         "value": burn.value,
         **burn.budget,
     }

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from reporting.days import day_bounds, days_back
 from reporting.selectors.report_sla import sla_results_as_of, slos_as_of
+from sla.display import percent_of
 from sla.engine import isoformat_utc
 from sla.models import DailyUptime, Downtime, Incident, Recurrence, Service, ServiceGroup
 from sla.selectors.downtimes import weekly_windows
@@ -29,7 +30,7 @@ def uptime_percent(seconds: dict) -> float | None:
     """OK time as a percentage of monitored time (OK, WARN, CRIT, UNKNOWN); downtime is
     counted in its state, unmonitored time not at all. None when nothing was monitored."""
     monitored = seconds["ok"] + seconds["warn"] + seconds["crit"] + seconds["unknown"]
-    return 100.0 * seconds["ok"] / monitored if monitored > 0 else None
+    return percent_of(seconds["ok"], monitored)
 
 
 def _uptime_json(row: tuple | None) -> dict | None:

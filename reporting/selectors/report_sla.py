@@ -59,7 +59,7 @@ def requirement_json(requirement, result: dict, honor_downtimes: bool) -> dict:
         entry.update(
             target_state=requirement.state,
             comparison=requirement.comparison,
-            target=requirement.target,
+            target=None if requirement.target is None else float(requirement.target),
             value=result.get("value"),
             budget=requirement_budget_json(requirement, result, honor_downtimes),
         )

@@ -30,6 +30,7 @@ class Trend:
     days: list
     groups: list  # GroupTrend
     total_groups: int
+    group_names: tuple = ()  # of every group considered (chart colours: group_colours)
 
 
 def uptime_trend(
@@ -59,4 +60,5 @@ def uptime_trend(
     if len(trends) > limit:
         trends.sort(key=lambda trend: 100.0 if trend.mean is None else trend.mean)
         trends = sorted(trends[:limit], key=lambda trend: trend.group.name)
-    return Trend(days=calendar, groups=trends, total_groups=len(groups))
+    names = tuple(item.name for item in groups)
+    return Trend(days=calendar, groups=trends, total_groups=len(groups), group_names=names)

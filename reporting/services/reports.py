@@ -187,7 +187,11 @@ def report_payload(report: DailyReport) -> dict:
     for kind in ("json", "pdf"):
         files[kind] = {
             "url": _public_url(f"/api/v1/daily-reports/{report.pk}/{kind}"),
-            "dashboard_url": _public_url(f"/dashboard/reports/{report.pk}/{kind}"),
+            # With the account named: a login that belongs to several accounts opens the
+            # report of this one, not of the account it worked in last.
+            "dashboard_url": _public_url(
+                f"/dashboard/reports/{report.pk}/{kind}?account={report.account.slug}"
+            ),
             "sha256": getattr(report, f"{kind}_sha256"),
             "size": getattr(report, f"{kind}_size"),
             "content_type": CONTENT_TYPES[kind],
@@ -223,9 +227,13 @@ def _email_text(report: DailyReport, summary: dict, files: dict) -> str:
         f"{states.get('NODATA', 0)} without data",
         f"Incidents: {summary.get('incidents', 0)}, downtimes: {summary.get('downtimes', 0)}",
         "",
-        "The PDF report is attached. Downloads (login or API token with the read scope):",
+        "The PDF report is attached. Downloads, in the dashboard (log in as a member of "
+        f"{report.account.name}):",
         f"  PDF:  {files['pdf']['dashboard_url']}",
         f"  JSON: {files['json']['dashboard_url']}",
+        "or over the API (Authorization: Bearer <token with the read scope>):",
+        f"  PDF:  {files['pdf']['url']}",
+        f"  JSON: {files['json']['url']}",
         f"  SHA-256 of the PDF: {files['pdf']['sha256']}",
     ]
     return "\n".join(lines)

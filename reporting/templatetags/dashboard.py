@@ -6,8 +6,10 @@ from django import template
 
 from reporting.display import uptime_text
 from sla.display import format_duration, format_percent
+from sla.display import requirement_summary as summarise_requirement
 from sla.engine.budget import as_fraction
 from sla.engine.nines import exact_decimal
+from sla.engine.spec import format_decimal
 
 register = template.Library()
 
@@ -17,6 +19,23 @@ def _number(value) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+@register.filter
+def written(value) -> str:
+    """A target or level as written: 99.5, not 99.500000 (sla.engine.format_decimal)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return format_decimal(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def requirement_summary(requirement) -> str:
+    """What a requirement asks, in words (sla.display.requirement_summary)."""
+    return summarise_requirement(requirement)
 
 
 @register.filter
@@ -68,11 +87,17 @@ def seconds(value) -> str:
 
 
 @register.simple_tag
-def requirement_percent(spec: dict, index: int, value) -> str:
-    """A requirement's value against its own target (from the SLA's engine JSON)."""
+def requirement_percent(spec: dict, index: int, value, broken=None) -> str:
+    """A requirement's value against its own target (from the SLA's engine JSON), on the
+    side of the target the engine's exact decision (`broken`) put it."""
     requirements = (spec or {}).get("requirements") or []
-    target = requirements[index].get("target") if index < len(requirements) else None
-    return format_percent(_number(value), _number(target))
+    requirement = requirements[index] if index < len(requirements) else {}
+    return format_percent(
+        _number(value),
+        _number(requirement.get("target")),
+        broken=broken if isinstance(broken, bool) else None,
+        comparison=requirement.get("comparison") or "min",
+    )
 
 
 @register.filter

@@ -29,6 +29,12 @@ from sla.models import (
     TimePeriod,
 )
 from sla.services.results import Subject
+from slaportal.api.examples import (
+    DOWNTIME_EXAMPLE,
+    SERVICE_EXAMPLE,
+    SLA_EXAMPLE,
+    with_create_example,
+)
 
 RESULT_PARAMETERS = [
     OpenApiParameter("from", str, description="range start, ISO 8601 with offset"),
@@ -43,6 +49,7 @@ class SLAViewSet(AccountScopedViewSet):
     sla_feature_required = True
 
 
+@with_create_example(SERVICE_EXAMPLE)
 class ServiceViewSet(SLAViewSet):
     """Monitored services (identified by path, e.g. payment/api)."""
 
@@ -75,6 +82,7 @@ class ServiceGroupViewSet(SLAViewSet):
         return Response(assigned_sla_payload(account=self.account, subject=subject, values=values))
 
 
+@with_create_example(DOWNTIME_EXAMPLE)
 class DowntimeViewSet(SLAViewSet):
     """Maintenance windows, once or weekly, for a service, a group or the whole account."""
 
@@ -91,6 +99,7 @@ class TimePeriodViewSet(SLAViewSet):
     filterset_fields = ["name"]
 
 
+@with_create_example(SLA_EXAMPLE)
 class SLADefinitionViewSet(SLAViewSet):
     """SLA definitions with their requirements inline."""
 

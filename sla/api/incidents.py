@@ -18,8 +18,12 @@ BOOLEAN_FILTER = {"true": True, "1": True, "yes": True, "false": False, "0": Fal
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    service_path = serializers.CharField(source="service.path", read_only=True, default=None)
-    group_name = serializers.CharField(source="group.name", read_only=True, default=None)
+    service_path = serializers.CharField(
+        source="service.path", read_only=True, default=None, allow_null=True
+    )
+    group_name = serializers.CharField(
+        source="group.name", read_only=True, default=None, allow_null=True
+    )
     open = serializers.BooleanField(source="is_open", read_only=True)
     duration_seconds = serializers.SerializerMethodField(
         help_text="Until the end, or until now while open"

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.api_base import AccountScopedMixin
 from sla.api.common import BatchTooLarge, json_body, media_type, raw_body
-from sla.engine.states import STATES
+from sla.engine.states import STATE_ALIASES, STATES
 from sla.models import StatusEvent
 from sla.services.imports import ImportSyntaxError, services_import, services_yaml_documents
 from sla.services.ingest import events_ingest
@@ -24,14 +24,7 @@ from slaportal.api.params import choice_param, id_param, range_params
 
 IMPORT_MAX_BYTES = 1024 * 1024
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
-STATE_FILTER = {
-    **{state.lower(): state for state in STATES},
-    "up": "OK",
-    "operational": "OK",
-    "degraded": "WARN",
-    "outage": "CRIT",
-    "down": "CRIT",
-}
+STATE_FILTER = {**{state.lower(): state for state in STATES}, **STATE_ALIASES}
 
 
 class StatusEventSerializer(serializers.ModelSerializer):

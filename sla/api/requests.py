@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from accounts.api_base import AccountScopedMixin
 from sla.services.request_counts import MAX_ITEMS, request_counts_ingest
 from slaportal.api.errors import error_body
+from slaportal.api.examples import REQUESTS_EXAMPLE
 
 
 class RequestCountsView(AccountScopedMixin, APIView):
@@ -20,7 +21,7 @@ class RequestCountsView(AccountScopedMixin, APIView):
     required_scopes = {"POST": "ingest"}
     http_method_names = ["post", "options"]
 
-    @extend_schema(request=dict, responses=dict)
+    @extend_schema(request=dict, responses=dict, examples=[REQUESTS_EXAMPLE])
     def post(self, request):
         data = request.data
         if isinstance(data, dict) and "items" in data:

@@ -1,6 +1,7 @@
 """API shapes of services, groups, downtimes, time periods, SLAs and assignment rules."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api_base import AccountScopedRelatedField, ValidatedModelSerializer
@@ -14,6 +15,7 @@ from sla.models import (
     SLADefinition,
     TimePeriod,
 )
+from sla.models.services import STATE_CHOICES
 from sla.services.definitions import sla_definition_save
 
 
@@ -34,11 +36,35 @@ class ServiceGroupSerializer(ValidatedModelSerializer):
         fields = ["id", "name", "title", "description", "aggregation", "k", "created_at"]
 
 
+class CurrentStateField(serializers.ChoiceField):
+    """The latest state, or null before the service's first event ("no data yet")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=STATE_CHOICES, read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        "nullable": True,
+        "example": "22:00",
+        "description": "weekly: wall-clock start (HH:MM[:SS]) in the downtime's time zone",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """A local wall-clock time without an offset (not an RFC 3339 `time`, which has one)."""
+
+
 class ServiceSerializer(ValidatedModelSerializer):
     group = AccountScopedRelatedField(
         queryset=ServiceGroup.objects.all(), allow_null=True, required=False
     )
     labels = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
+    current_state = CurrentStateField(help_text="null: no data yet (no event so far)")
 
     class Meta:
         model = Service
@@ -65,6 +91,7 @@ class DowntimeSerializer(ValidatedModelSerializer):
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), required=False
     )
+    time_from = WallClockTimeField(required=False, allow_null=True)
 
     class Meta:
         model = Downtime
@@ -95,13 +122,27 @@ class TimePeriodSerializer(ValidatedModelSerializer):
         fields = ["id", "name", "definition", "updated_at"]
 
 
+def exact_number_field(*, max_digits: int, **kwargs) -> serializers.DecimalField:
+    """A number kept as the decimal it is written as (at most 6 decimals), answered as a
+    JSON number: the engine decides on it exactly."""
+    return serializers.DecimalField(
+        max_digits=max_digits, decimal_places=6, coerce_to_string=False, **kwargs
+    )
+
+
 class LevelsSerializer(serializers.Serializer):
-    warn = serializers.FloatField()
-    crit = serializers.FloatField()
+    warn = exact_number_field(max_digits=15)
+    crit = exact_number_field(max_digits=15)
 
 
 class RequirementSerializer(serializers.ModelSerializer):
     state = StateField(default="OK")
+    target = exact_number_field(
+        max_digits=9,
+        required=False,
+        allow_null=True,
+        help_text="percentage: percent, 0-100, up to 6 decimals (read exactly as written)",
+    )
     levels = LevelsSerializer(required=False, allow_null=True)
     time_period = AccountScopedRelatedField(
         queryset=TimePeriod.objects.all(), allow_null=True, required=False

@@ -2,6 +2,8 @@
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api_base import AccountScopedRelatedField
@@ -15,13 +17,151 @@ from sla.models import (
     TimePeriod,
 )
 from sla.models.slo import SLOT_SECONDS
-from sla.sli_kinds import plugins
+from sla.sli_kinds import extra_statuses, plugins
+
+PATH_MAX_LENGTH = Service._meta.get_field("path").max_length
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string", "example": "payment/api"}],
+        "nullable": True,
+        "description": "The service: its id, or its path as events name it (payment/api).",
+    }
+)
+class ServiceReferenceField(AccountScopedRelatedField):
+    """A service of the account by id, or by path like status events name it; answered as
+    the id."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.isdigit():
+            # A path no service can have (too long, control characters such as NUL, which
+            # PostgreSQL cannot even compare) is unknown without asking the database.
+            storable = len(data) <= PATH_MAX_LENGTH and data.isprintable()
+            services = Service.objects.for_account(self.context.get("account"))
+            found = services.filter(path=data).first() if storable else None
+            if found is None:
+                raise serializers.ValidationError(f"Unknown service path {data[:200]!r}.")
+            return found
+        return super().to_internal_value(data)
+
+
+class SLOWindowSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    seconds = serializers.IntegerField(help_text="nominal length (a calendar window: all)")
+
+
+class SLOBudgetSerializer(serializers.Serializer):
+    """A budget in the API (README "SLO API"): minutes of bad time or bad requests."""
+
+    sli = serializers.FloatField(allow_null=True, help_text="percent good; null: no data")
+    target = serializers.FloatField()
+    met = serializers.BooleanField(allow_null=True)
+    unit = serializers.ChoiceField(choices=["minutes", "requests", "events"])
+    good = serializers.FloatField()
+    total = serializers.FloatField()
+    budget = serializers.FloatField()
+    consumed = serializers.FloatField()
+    remaining = serializers.FloatField()
+    remaining_fraction = serializers.FloatField(allow_null=True)
+    consumed_fraction = serializers.FloatField(allow_null=True)
+
+
+class SLOAlertWindowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    severity = serializers.CharField()
+    long_window_seconds = serializers.IntegerField()
+    short_window_seconds = serializers.IntegerField()
+    threshold = serializers.FloatField()
+
+
+class SLOOpenAlertSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    state = serializers.ChoiceField(choices=["pending", "firing"])
+    severity = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    fired_at = serializers.DateTimeField(allow_null=True)
+    long_burn_rate = serializers.FloatField(allow_null=True)
+    short_burn_rate = serializers.FloatField(allow_null=True)
+
+
+class SLOGapSerializer(serializers.Serializer):
+    """A stretch of a PromQL SLI's window without values (Prometheus down, series absent)."""
+
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    seconds = serializers.IntegerField()
+    reason = serializers.CharField()
+    kind = serializers.CharField()
+    attempts = serializers.IntegerField()
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+
+
+class SLOPrometheusFetchSerializer(serializers.Serializer):
+    fetched_to = serializers.DateTimeField(allow_null=True)
+    last_fetch_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_blank=True)
+    gap_count = serializers.IntegerField()
+    missing_seconds = serializers.IntegerField()
+
+
+class SLOStatusSerializer(serializers.Serializer):
+    """The derived part of an SLO at the time of the answer (read only)."""
+
+    window = SLOWindowSerializer()
+    budget = SLOBudgetSerializer()
+    burn_rates = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text='burn rate per lookback ("300s", "3600s" ...); null: no data',
+    )
+    time_to_exhaustion_seconds = serializers.FloatField(allow_null=True)
+    alert_windows = SLOAlertWindowSerializer(many=True)
+    alerts = SLOOpenAlertSerializer(many=True)
+    alert_state = serializers.ChoiceField(choices=["ok", "pending", "firing"])
+    gaps = SLOGapSerializer(
+        many=True, required=False, help_text="PromQL SLIs only: slot ranges without values"
+    )
+    prometheus = SLOPrometheusFetchSerializer(
+        required=False, help_text="PromQL SLIs only: how far the SLI was fetched"
+    )
+
+
+class BurnRateSerializer(serializers.Serializer):
+    """Good, total and bad over a lookback ending now, and the burn rate."""
+
+    slo = serializers.IntegerField()
+    window = serializers.CharField()
+    window_seconds = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    good = serializers.FloatField()
+    total = serializers.FloatField()
+    bad = serializers.FloatField()
+    unit = serializers.ChoiceField(choices=["seconds", "requests", "events"])
+    burn_rate = serializers.FloatField(allow_null=True, help_text="null: no data")
+
+
+class SLOPointSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    sli = serializers.FloatField(allow_null=True)
+    good = serializers.FloatField()
+    total = serializers.FloatField()
+    budget_remaining_fraction = serializers.FloatField(allow_null=True)
+    met = serializers.BooleanField(allow_null=True)
+
+
+class SLOSnapshotsSerializer(serializers.Serializer):
+    """SLI and remaining budget of the window ending at each hour or day."""
+
+    slo = serializers.IntegerField()
+    resolution = serializers.ChoiceField(choices=["1h", "1d"])
+    points = SLOPointSerializer(many=True)
 
 
 class SLOSerializer(serializers.ModelSerializer):
-    service = AccountScopedRelatedField(
-        queryset=Service.objects.all(), required=False, allow_null=True
-    )
+    service = ServiceReferenceField(queryset=Service.objects.all(), required=False, allow_null=True)
     group = AccountScopedRelatedField(
         queryset=ServiceGroup.objects.all(), required=False, allow_null=True
     )
@@ -42,6 +182,9 @@ class SLOSerializer(serializers.ModelSerializer):
     )
     options = serializers.JSONField(required=False)
     timezone = serializers.CharField(max_length=64, required=False)
+    status = serializers.SerializerMethodField(
+        help_text="Window, budget, burn rates, exhaustion and alerts now (read only)"
+    )
 
     class Meta:
         model = SLO
@@ -62,6 +205,7 @@ class SLOSerializer(serializers.ModelSerializer):
             "time_period",
             "options",
             "alert_policy",
+            "status",
             "created_at",
             "updated_at",
         ]
@@ -101,6 +245,22 @@ class SLOSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(
                     {plugin.api_field: f"Only SLIs of kind {plugin.kind} take these settings."}
                 )
+
+    @extend_schema_field(SLOStatusSerializer)
+    def get_status(self, slo) -> dict:
+        """From the statuses the view computed for a whole page, else for this SLO."""
+        from sla.api.slo_status import status_json
+        from sla.selectors.slo import slo_status
+
+        statuses = self.context.get("statuses") or {}
+        status = statuses.get(slo.pk)
+        extras = self.context.get("extra_statuses")
+        now = self.context.get("now") or timezone.now()
+        if status is None:
+            status = slo_status(account=self.context["account"], slo=slo, now=now)
+        if extras is None:
+            extras = extra_statuses(account=self.context["account"], slos=[slo], now=now)
+        return status_json(status) | extras.get(slo.pk, {})
 
     def validate_target(self, value):
         if not 0 < value < 100:

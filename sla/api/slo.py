@@ -14,76 +14,34 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import AccountScopedMixin, AccountScopedViewSet
-from sla.api.serializers_slo import AlertPolicySerializer, SLOSerializer
+from sla.api.serializers_slo import (
+    AlertPolicySerializer,
+    BurnRateSerializer,
+    SLOSerializer,
+    SLOSnapshotsSerializer,
+)
+from sla.api.slo_status import status_json
 from sla.engine.budget import burn_rate, to_float
 from sla.models import SLO, AlertPolicy, ServiceGroup
 from sla.models.slo import TIME_UNIT_SLI_KINDS
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.definitions import sla_for_group
 from sla.selectors.slo import (
-    budget_json,
+    CURRENT_SLOT_KEY,
+    lookback_sums,
+    lookback_window_ranges,
     slo_list,
     slo_reports,
     slo_snapshots,
-    slo_status,
     slo_statuses,
-    window_key,
     window_sums,
 )
-from sla.selectors.slo_windows import parse_duration, slot_end
+from sla.selectors.slo_windows import lookback_ranges, parse_duration
 from sla.services.slo import alert_policy_save, slo_create, slo_update
 from sla.sli_kinds import extra_statuses, stored_per_unit, unit_name
+from slaportal.api.examples import SLO_EXAMPLE, with_create_example
 from slaportal.api.pagination import PagePagination
 from slaportal.api.params import id_param, instant_param, int_param
-
-
-def status_json(status) -> dict:
-    """The derived part of an SLO: window, budget, burn rates, exhaustion, alerts."""
-    slo = status.slo
-    return {
-        "window": {
-            "start": status.window.start,
-            "end": status.window.end,
-            "seconds": status.window.seconds,
-        },
-        "budget": budget_json(slo, status.budget),
-        "burn_rates": {
-            f"{seconds}s": to_float(value) for seconds, value in sorted(status.burn_rates.items())
-        },
-        "time_to_exhaustion_seconds": to_float(status.time_to_exhaustion),
-        "alert_windows": [
-            {
-                "key": window_key(window),
-                "severity": window.severity,
-                "long_window_seconds": window.long_seconds,
-                "short_window_seconds": window.short_seconds,
-                "threshold": float(window.threshold(status.window.seconds)),
-            }
-            for window in status.burn_windows
-        ],
-        "alerts": [
-            {
-                "id": alert.pk,
-                "key": alert.window_key,
-                "state": alert.state,
-                "severity": alert.severity,
-                "started_at": alert.started_at,
-                "fired_at": alert.fired_at,
-                "long_burn_rate": alert.long_burn,
-                "short_burn_rate": alert.short_burn,
-            }
-            for alert in status.alerts
-        ],
-        "alert_state": _alert_state(status.alerts),
-    }
-
-
-def _alert_state(alerts) -> str:
-    states = {alert.state for alert in alerts}
-    for state in ("firing", "pending"):
-        if state in states:
-            return state
-    return "ok"
 
 
 def _instant(request, name: str, default: dt.datetime) -> dt.datetime:
@@ -91,6 +49,7 @@ def _instant(request, name: str, default: dt.datetime) -> dt.datetime:
     return default if value is None else value
 
 
+@with_create_example(SLO_EXAMPLE)
 class SLOViewSet(AccountScopedViewSet):
     """SLOs of the account; detail and list carry the current SLI, budget and alert state."""
 
@@ -105,21 +64,12 @@ class SLOViewSet(AccountScopedViewSet):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         now = timezone.now()
-        statuses = slo_statuses(account=self.account, slos=page, now=now)
-        extras = extra_statuses(account=self.account, slos=page, now=now)
-        data = [
-            {**SLOSerializer(slo, context=self.get_serializer_context()).data}
-            | {"status": status_json(statuses[slo.pk]) | extras.get(slo.pk, {})}
-            for slo in page
-        ]
-        return self.get_paginated_response(data)
-
-    def retrieve(self, request, *args, **kwargs):
-        slo = self.get_object()
-        now = timezone.now()
-        status_row = slo_status(account=self.account, slo=slo, now=now)
-        extra = extra_statuses(account=self.account, slos=[slo], now=now).get(slo.pk, {})
-        return Response(self.get_serializer(slo).data | {"status": status_json(status_row) | extra})
+        context = self.get_serializer_context() | {
+            "now": now,
+            "statuses": slo_statuses(account=self.account, slos=page, now=now),
+            "extra_statuses": extra_statuses(account=self.account, slos=page, now=now),
+        }
+        return self.get_paginated_response(SLOSerializer(page, many=True, context=context).data)
 
     def perform_create(self, serializer):
         serializer.instance = slo_create(account=self.account, **serializer.validated_data)
@@ -129,6 +79,14 @@ class SLOViewSet(AccountScopedViewSet):
             account=self.account, slo=serializer.instance, **serializer.validated_data
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "window", str, description="lookback: 5m ... 400d in 5-minute steps (default 1h)"
+            )
+        ],
+        responses={200: BurnRateSerializer},
+    )
     @action(detail=True, methods=["get"], url_path="burn-rate", url_name="burn-rate")
     def burn_rate(self, request, pk=None):
         """Burn rate over a lookback ending now: `?window=1h` (5m ... 400d, 5-minute steps)."""
@@ -138,11 +96,16 @@ class SLOViewSet(AccountScopedViewSet):
             lookback = parse_duration(text)
         except ValueError as error:
             raise ValidationError({"window": str(error)}) from None
-        end = slot_end(timezone.now())
+        now = timezone.now()
+        seconds = int(lookback.total_seconds())
         sums = window_sums(
-            account=self.account, ranges={"w": (end - lookback, end)}, slo_ids=[slo.pk]
-        )
-        good, total = sums.get(slo.pk, {}).get("w", (0, 0))
+            account=self.account,
+            ranges=lookback_window_ranges(now, [seconds]),
+            slo_ids=[slo.pk],
+        ).get(slo.pk, {})
+        good, total = lookback_sums(sums, seconds)
+        with_current, complete = lookback_ranges(now, seconds)
+        start, end = with_current if sums.get(CURRENT_SLOT_KEY, (0, 0))[1] else complete
         rate = burn_rate(target=slo.target, bad=total - good, total=total)
         timed = slo.sli_kind in TIME_UNIT_SLI_KINDS
         scale = stored_per_unit(slo.sli_kind)
@@ -151,7 +114,7 @@ class SLOViewSet(AccountScopedViewSet):
                 "slo": slo.pk,
                 "window": text,
                 "window_seconds": int(lookback.total_seconds()),
-                "start": end - lookback,
+                "start": start,
                 "end": end,
                 "good": good / scale,
                 "total": total / scale,
@@ -161,6 +124,14 @@ class SLOViewSet(AccountScopedViewSet):
             }
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="default: 7 days back"),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="default: now"),
+            OpenApiParameter("resolution", str, enum=["1h", "1d"], description="default 1d"),
+        ],
+        responses={200: SLOSnapshotsSerializer},
+    )
     @action(detail=True, methods=["get"], url_path="snapshots", url_name="snapshots")
     def snapshots(self, request, pk=None):
         """SLI and budget of the window ending at each hour or day in `?from=&to=`."""

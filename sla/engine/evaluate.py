@@ -31,41 +31,58 @@ def _neighbour(period: str, tz_name: str, start: datetime, step: int) -> tuple:
     return (*bounds, to_micros(bounds[0]), to_micros(bounds[1]))
 
 
-def _level_state(broken: bool, remaining, requirement: Requirement) -> str:
+def _level_state(broken: bool, levels, remaining: int | None, per: int = 1) -> str:
+    """Step 7, exactly: the remaining buffer is the rational ``remaining / per``
+    (``per > 0``), compared with the levels (exact fractions) by cross-multiplying."""
     if broken:
         return BROKEN
-    levels = requirement.levels
     if levels is not None and remaining is not None:
-        if remaining <= levels.crit:
+        crit, warn = levels.crit, levels.warn
+        if remaining * crit.denominator <= crit.numerator * per:
             return CRIT
-        if remaining <= levels.warn:
+        if remaining * warn.denominator <= warn.numerator * per:
             return WARN
     return OK
 
 
 def _percentage(
-    requirement: Requirement, micros: dict[str, int], considered: float, honor: bool
+    requirement: Requirement, micros: dict[str, int], considered: int, honor: bool
 ) -> RequirementResult:
+    """Step 6 for a percentage requirement in exact integer arithmetic.
+
+    With ``m`` microseconds in the state of ``c`` considered and the target ``t = n/d``:
+    ``A = 100 m / c`` and ``A < t`` exactly when ``100 m d < n c``. The remaining buffer
+    ``R`` is a ratio of integers too; value and remaining become floats only as the
+    nearest float to the exact ratio (Python's int division is correctly rounded).
+    """
     measured = time_in_state(micros, requirement.state, honor)
-    value = 100 * to_seconds(measured) / considered
     target = requirement.target
+    numerator, denominator = target.numerator, target.denominator
+    scaled = 100 * measured * denominator  # A * c * d
+    goal = numerator * considered  # t * c * d
     if requirement.comparison == "min":
-        broken = value < target
-        remaining = None if target == 100 else 100 * (value - target) / (100 - target)
+        broken = scaled < goal
+        # R = 100 (A - t) / (100 - t) = 100 (scaled - goal) / (c (100 d - n))
+        remaining = None if target == 100 else 100 * (scaled - goal)
+        per = considered * (100 * denominator - numerator)
     else:
-        broken = value > target
-        remaining = None if target == 0 else 100 * (target - value) / target
+        broken = scaled > goal
+        # R = 100 (t - A) / t = 100 (goal - scaled) / (c n)
+        remaining = None if target == 0 else 100 * (goal - scaled)
+        per = considered * numerator
     return RequirementResult(
         title=requirement.title,
         kind=requirement.kind,
-        state=_level_state(broken, remaining, requirement),
+        state=_level_state(broken, requirement.levels, remaining, per),
         broken=broken,
-        considered_seconds=considered,
-        value=value,
-        remaining=remaining,
+        considered_seconds=to_seconds(considered),
+        value=100 * measured / considered,
+        remaining=None if remaining is None else remaining / per,
         seconds={klass: to_seconds(duration) for klass, duration in micros.items()},
         count=None,
         outages=None,
+        value_ratio=(100 * measured, considered),
+        remaining_ratio=None if remaining is None else (remaining, per),
     )
 
 
@@ -102,12 +119,12 @@ class _Evaluator:
         if considered == 0:
             return _nodata(requirement)
         if requirement.kind == "percentage":
-            return _percentage(requirement, micros, to_seconds(considered), self.honor)
+            return _percentage(requirement, micros, considered, self.honor)
         return self._outages(requirement, period, time_period, spans, to_seconds(considered))
 
     def _outages(self, requirement, period, time_period, spans, considered):
         state = requirement.state
-        minimum = requirement.min_duration_seconds
+        minimum = requirement.min_duration_micros
         period_start, _, start, end = period
         found = []
         still_running = False
@@ -125,7 +142,7 @@ class _Evaluator:
                 if index == last_index and span_end == end and end < self.now:
                     span_end = self._follow(time_period, period, state)
                     still_running = span_end >= self.now
-            if to_seconds(span_end - span_start) >= minimum:
+            if span_end - span_start >= minimum:
                 found.append((span_start, span_end))
         count = len(found)
         remaining = requirement.max_count - count
@@ -134,7 +151,7 @@ class _Evaluator:
         return RequirementResult(
             title=requirement.title,
             kind=requirement.kind,
-            state=_level_state(broken, remaining, requirement),
+            state=_level_state(broken, requirement.levels, remaining),
             broken=broken,
             considered_seconds=considered,
             value=None,

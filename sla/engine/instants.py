@@ -6,7 +6,10 @@ durations and sums carry no rounding; they become float seconds only in results.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 MICROSECONDS = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -36,3 +39,26 @@ def from_micros(micros: int) -> datetime:
 def to_seconds(micros: int) -> float:
     """A duration in microseconds as float seconds (correctly rounded)."""
     return micros / MICROSECONDS
+
+
+def exact_decimal(value: int | float | Decimal | Fraction) -> Fraction:
+    """The exact rational of a number as written: ``Decimal`` and ``int`` exactly, a float
+    through its shortest repr (the decimal it was parsed from: ``99.9`` -> 999/10), never
+    through binary floating point."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    return Fraction(value)
+
+
+def micros_at_least(seconds: int | float | Decimal | Fraction) -> int:
+    """``ceil(seconds * 10**6)``: a duration of ``d`` whole microseconds is at least
+    ``seconds`` exactly when ``d >=`` this."""
+    return math.ceil(exact_decimal(seconds) * MICROSECONDS)
+
+
+def micros_at_most(seconds: int | float | Decimal | Fraction) -> int:
+    """``floor(seconds * 10**6)``: ``d`` whole microseconds are at most ``seconds`` exactly
+    when ``d <=`` this."""
+    return math.floor(exact_decimal(seconds) * MICROSECONDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from fractions import Fraction
 
 from .instants import from_micros, to_micros
 
@@ -67,6 +68,10 @@ class RequirementResult:
     ``outages`` ``None``; ``outages`` results have ``count``/``remaining``/``outages``
     and ``value``/``seconds`` ``None``. ``NODATA`` results have ``value`` and
     ``remaining`` ``None`` and ``count`` 0.
+
+    ``value`` and ``remaining`` are the floats nearest to the exact figures, which
+    ``exact_value`` and ``exact_remaining`` give as fractions; ``state`` and ``broken``
+    were decided on the exact figures.
     """
 
     title: str
@@ -82,6 +87,22 @@ class RequirementResult:
     # start_period only: the period's last outage (counted or still too short) runs on
     # through ``now``, so this completed period's figures are not final yet. Not in JSON.
     still_running: bool = False
+    # Percentage results: the exact value and remaining buffer as (numerator, denominator)
+    # of integers; kept as plain ints (no Fraction built) until someone asks. Not in JSON.
+    value_ratio: tuple[int, int] | None = None
+    remaining_ratio: tuple[int, int] | None = None
+
+    @property
+    def exact_value(self) -> Fraction | None:
+        """The exact percentage ``A`` (percentage requirements with data)."""
+        return None if self.value_ratio is None else Fraction(*self.value_ratio)
+
+    @property
+    def exact_remaining(self) -> Fraction | int | None:
+        """The exact remaining buffer ``R`` (outage requirements: the int itself)."""
+        if self.remaining_ratio is not None:
+            return Fraction(*self.remaining_ratio)
+        return self.remaining if isinstance(self.remaining, int) else None
 
     def to_json(self) -> dict:
         result = {

@@ -11,11 +11,14 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import SpecError
+from .instants import exact_decimal, micros_at_least
 from .states import UNKNOWN, WARN, StateError, normalize_state
 
 PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
@@ -36,10 +39,13 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 @dataclass(frozen=True)
 class Levels:
-    """Warning and critical levels: ``crit <= warn``; a result ``R <= level`` reaches it."""
+    """Warning and critical levels: ``crit <= warn``; a result ``R <= level`` reaches it.
 
-    warn: float
-    crit: float
+    Exact: the decimals as written (``50.5`` is 101/2), compared as rationals.
+    """
+
+    warn: Fraction
+    crit: Fraction
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class Options:
     downtime_ok_is_uptime: bool = False
     warn_as: str = WARN
     unknown_as: str = UNKNOWN
-    short_interval_seconds: float = 0
+    short_interval_seconds: float | Fraction = 0
     merge_phases: bool = True
     include_unmonitored: bool = False
     outage_split: str = "per_period"
@@ -83,17 +89,30 @@ class Options:
 
 @dataclass(frozen=True)
 class Requirement:
-    """One requirement; fields that do not apply to its ``kind`` are ``None``."""
+    """One requirement; fields that do not apply to its ``kind`` are ``None``.
+
+    ``target`` and ``min_duration_seconds`` are exact (:class:`~fractions.Fraction` of the
+    decimal as written: ``99.9`` is 999/10), so every decision on them is exact.
+    """
 
     title: str
     kind: str
     state: str
     comparison: str | None = None
-    target: float | None = None
+    target: Fraction | None = None
     max_count: int | None = None
-    min_duration_seconds: float | None = None
+    min_duration_seconds: Fraction | None = None
     levels: Levels | None = None
     time_period: TimePeriodSpec | None = None
+    # The shortest outage in whole microseconds: a span of ``d`` microseconds is an outage
+    # when ``d >= min_duration_seconds * 10**6``, i.e. ``d >=`` this (rounded up).
+    min_duration_micros: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.min_duration_seconds:
+            object.__setattr__(
+                self, "min_duration_micros", micros_at_least(self.min_duration_seconds)
+            )
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,7 @@ def _json_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return "a number"
     if isinstance(value, str):
         return "a string"
@@ -145,7 +164,10 @@ def _json_type(value: Any) -> str:
 
 
 def is_number(value: Any) -> bool:
-    """A finite JSON number; booleans are not numbers."""
+    """A finite JSON number (a ``Decimal`` too, as read with ``parse_float=Decimal``);
+    booleans are not numbers."""
+    if isinstance(value, Decimal):
+        return value.is_finite()
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -153,10 +175,19 @@ def _number(value: Any, field_name: str, minimum: float | None = None, maximum=N
     if not is_number(value):
         raise SpecError(field_name, f"must be a number, not {_json_type(value)}")
     if minimum is not None and value < minimum:
-        raise SpecError(field_name, f"must be >= {minimum}, got {value}")
+        raise SpecError(field_name, f"must be >= {minimum}, got {_written(value)}")
     if maximum is not None and value > maximum:
-        raise SpecError(field_name, f"must be <= {maximum}, got {value}")
+        raise SpecError(field_name, f"must be <= {maximum}, got {_written(value)}")
     return value
+
+
+def _exact_number(value: Any, field_name: str, minimum=None, maximum=None) -> Fraction:
+    """A number read as the exact decimal it is written as (targets, levels, durations)."""
+    return exact_decimal(_number(value, field_name, minimum, maximum))
+
+
+def _written(value) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else repr(value)
 
 
 def _choice(value: Any, choices: tuple[str, ...], field_name: str) -> str:
@@ -307,7 +338,9 @@ def parse_options(obj: Any, field: str = "options") -> Options:
             values[key] = _state(obj[key], _join(field, key))
     if "short_interval_seconds" in obj:
         key_field = _join(field, "short_interval_seconds")
-        values["short_interval_seconds"] = _number(obj["short_interval_seconds"], key_field, 0)
+        values["short_interval_seconds"] = _exact_number(
+            obj["short_interval_seconds"], key_field, 0
+        )
     if "outage_split" in obj:
         values["outage_split"] = _choice(
             obj["outage_split"], OUTAGE_SPLITS, _join(field, "outage_split")
@@ -316,7 +349,9 @@ def parse_options(obj: Any, field: str = "options") -> Options:
 
 
 def options_to_json(options: Options) -> dict:
-    return {name: getattr(options, name) for name in Options.__dataclass_fields__}
+    result = {name: getattr(options, name) for name in Options.__dataclass_fields__}
+    result["short_interval_seconds"] = json_number(exact_decimal(options.short_interval_seconds))
+    return result
 
 
 # --------------------------------------------------------------------------- requirements
@@ -332,13 +367,13 @@ def parse_levels(obj: Any, field: str = "levels") -> Levels:
     """Parse ``{"warn": W, "crit": C}`` with ``C <= W``."""
     obj = _expect_object(obj, field)
     _reject_unknown_keys(obj, ("warn", "crit"), field)
-    warn = _number(_required(obj, "warn", field), _join(field, "warn"))
-    crit = _number(_required(obj, "crit", field), _join(field, "crit"))
+    warn = _exact_number(_required(obj, "warn", field), _join(field, "warn"))
+    crit = _exact_number(_required(obj, "crit", field), _join(field, "crit"))
     if crit > warn:
         raise SpecError(
             _join(field, "crit"),
-            f"crit ({crit}) must be <= warn ({warn}): levels are remaining budget, "
-            "crit is reached after warn",
+            f"crit ({format_decimal(crit)}) must be <= warn ({format_decimal(warn)}): "
+            "levels are remaining budget, crit is reached after warn",
         )
     return Levels(warn=warn, crit=crit)
 
@@ -368,7 +403,7 @@ def parse_requirement(obj: Any, field: str = "requirement") -> Requirement:
         comparison = _choice(
             _required(obj, "comparison", field), COMPARISONS, _join(field, "comparison")
         )
-        target = _number(_required(obj, "target", field), _join(field, "target"), 0, 100)
+        target = _exact_number(_required(obj, "target", field), _join(field, "target"), 0, 100)
         return Requirement(
             title=title,
             kind=kind,
@@ -379,7 +414,7 @@ def parse_requirement(obj: Any, field: str = "requirement") -> Requirement:
             time_period=time_period,
         )
     max_count = _count(_required(obj, "max_count", field), _join(field, "max_count"))
-    min_duration = _number(
+    min_duration = _exact_number(
         _required(obj, "min_duration_seconds", field), _join(field, "min_duration_seconds"), 0
     )
     return Requirement(
@@ -393,6 +428,27 @@ def parse_requirement(obj: Any, field: str = "requirement") -> Requirement:
     )
 
 
+def json_number(value: Fraction) -> int | float:
+    """An exact number for JSON output: an int when whole, else the nearest float (which
+    reads back as the same decimal for every value written with up to 15 digits)."""
+    if value.denominator == 1:
+        return int(value)
+    return float(value)
+
+
+def format_decimal(value: Fraction | Decimal | float | int) -> str:
+    """A target or level as written: ``99.5``, ``50``, ``99.95`` (never ``99.50000`` nor
+    ``99.500000000001``); a rational that is no finite decimal shows 10 decimals."""
+    exact = exact_decimal(value)
+    for decimals in range(0, 25):
+        scaled = exact * 10**decimals
+        if scaled.denominator == 1:
+            text = str(abs(scaled.numerator)).rjust(decimals + 1, "0")
+            sign = "-" if exact < 0 else ""
+            return sign + (f"{text[:-decimals]}.{text[-decimals:]}" if decimals else text)
+    return f"{float(exact):.10f}"
+
+
 def requirement_to_json(requirement: Requirement) -> dict:
     result: dict[str, Any] = {
         "title": requirement.title,
@@ -401,12 +457,15 @@ def requirement_to_json(requirement: Requirement) -> dict:
     }
     if requirement.kind == "percentage":
         result["comparison"] = requirement.comparison
-        result["target"] = requirement.target
+        result["target"] = json_number(requirement.target)
     else:
         result["max_count"] = requirement.max_count
-        result["min_duration_seconds"] = requirement.min_duration_seconds
+        result["min_duration_seconds"] = json_number(requirement.min_duration_seconds)
     if requirement.levels is not None:
-        result["levels"] = {"warn": requirement.levels.warn, "crit": requirement.levels.crit}
+        result["levels"] = {
+            "warn": json_number(requirement.levels.warn),
+            "crit": json_number(requirement.levels.crit),
+        }
     if requirement.time_period is not None:
         result["time_period"] = time_period_to_json(requirement.time_period)
     return result

@@ -24,7 +24,9 @@ STATE_BADNESS = {OK: 0, WARN: 1, UNKNOWN: 2, CRIT: 3}
 # Order of result states: a NODATA requirement never hides a worse one.
 RESULT_BADNESS = {NODATA: 0, OK: 1, WARN: 2, CRIT: 3, BROKEN: 4}
 
-_ALIASES = {
+# Input spellings (lower case) of each state: ours, Statuspage's and Nagios/Checkmk's,
+# whose plugins name states WARNING and CRITICAL and exit with 0-3.
+STATE_ALIASES = {
     "ok": OK,
     "warn": WARN,
     "crit": CRIT,
@@ -34,23 +36,36 @@ _ALIASES = {
     "degraded": WARN,
     "outage": CRIT,
     "down": CRIT,
+    "warning": WARN,
+    "critical": CRIT,
+    "0": OK,
+    "1": WARN,
+    "2": CRIT,
+    "3": UNKNOWN,
 }
+_ALIASES = STATE_ALIASES
 
-ACCEPTED_STATES = "OK, WARN, CRIT, UNKNOWN (aliases: UP, OPERATIONAL, DEGRADED, OUTAGE, DOWN)"
+ACCEPTED_STATES = (
+    "OK, WARN, CRIT, UNKNOWN (aliases: UP, OPERATIONAL, DEGRADED, OUTAGE, DOWN; "
+    "Nagios/Checkmk: WARNING, CRITICAL, 0-3)"
+)
 
 
 class StateError(ValueError):
     """A state name that is neither a state nor a known alias."""
 
 
-def normalize_state(value: str) -> str:
-    """Return the canonical state for ``value`` (case-insensitive, aliases allowed)."""
+def normalize_state(value: str | int) -> str:
+    """Return the canonical state for ``value`` (case-insensitive, aliases allowed; the
+    Nagios/Checkmk exit codes 0-3 as numbers or text)."""
     if isinstance(value, str):
         if value in STATE_BADNESS:  # fast path for canonical names
             return value
         state = _ALIASES.get(value.lower())
         if state is not None:
             return state
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3:
+        return _ALIASES[str(value)]
     raise StateError(f"unknown state {value!r}; accepted: {ACCEPTED_STATES}, any case")
 
 

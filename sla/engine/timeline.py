@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from operator import lt
 
-from .instants import MICROSECONDS, from_micros, require_aware, to_micros
+from .instants import from_micros, micros_at_most, require_aware, to_micros
 from .spec import Options, SLASpec, TimePeriodSpec
 from .states import (
     CRIT,
@@ -281,16 +281,18 @@ def merge(spans: list[RawSpan]) -> list[RawSpan]:
     return result
 
 
-def melt(spans: list[RawSpan], threshold: float, merge_phases: bool) -> list[RawSpan]:
+def melt(spans: list[RawSpan], threshold, merge_phases: bool) -> list[RawSpan]:
     """Step 5: short inner spans between two touching neighbours of one class take it.
 
-    ``threshold`` is in seconds, compared with each span's duration in seconds.
+    ``threshold`` is in seconds (a number as written); a span melts when its duration is
+    at most that, compared exactly in whole microseconds.
     """
+    limit = micros_at_most(threshold)
     while True:
         changed = False
         for index in range(1, len(spans) - 1):
             start, end, klass, raw = spans[index]
-            if (end - start) / MICROSECONDS > threshold:
+            if end - start > limit:
                 continue
             left, right = spans[index - 1], spans[index + 1]
             if left[2] == right[2] != klass and left[1] == start and right[0] == end:

@@ -100,14 +100,26 @@ class Requirement(TenantModel):
     kind = models.CharField(max_length=16, choices=RequirementKind.choices)
     state = models.CharField(max_length=8, choices=STATE_CHOICES, default="OK")
     comparison = models.CharField(max_length=4, choices=Comparison.choices, blank=True)
-    target = models.FloatField(null=True, blank=True, help_text="Percent, 0-100")
+    # Decimals, not floats: the engine reads the target and levels as the decimals they
+    # are written as (99.9 is 999/10) and decides on them exactly.
+    target = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, help_text="Percent, 0-100"
+    )
     max_count = models.PositiveIntegerField(null=True, blank=True)
     min_duration_seconds = models.FloatField(null=True, blank=True)
-    level_warn = models.FloatField(
-        null=True, blank=True, help_text="WARN when the remaining budget is at or below this"
+    level_warn = models.DecimalField(
+        max_digits=15,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="WARN when the remaining budget is at or below this",
     )
-    level_crit = models.FloatField(
-        null=True, blank=True, help_text="CRIT when the remaining budget is at or below this"
+    level_crit = models.DecimalField(
+        max_digits=15,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="CRIT when the remaining budget is at or below this",
     )
     time_period = models.ForeignKey(
         TimePeriod,

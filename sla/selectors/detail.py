@@ -45,10 +45,15 @@ class ServiceSLADetail:
     spec: dict = field(default_factory=dict)
 
 
-def requirement_cell(requirement: dict, target: float | None) -> Cell:
+def requirement_cell(requirement: dict, target, comparison: str = "min") -> Cell:
     state = requirement["state"]
     if requirement["kind"] == "percentage":
-        text = format_percent(requirement.get("value"), target)
+        text = format_percent(
+            requirement.get("value"),
+            target,
+            broken=requirement.get("broken"),
+            comparison=comparison or "min",
+        )
         details = [
             f"{name}: {format_duration(secs)}"
             for name, secs in requirement.get("seconds", {}).items()
@@ -65,14 +70,16 @@ def requirement_cell(requirement: dict, target: float | None) -> Cell:
 
 
 def requirement_table(sla: SLADefinition, rows: list[PeriodResult]) -> list:
-    targets = [requirement.target for requirement in sla.requirements.all()]
+    requirements = list(sla.requirements.all())
     table = []
-    for index, requirement in enumerate(sla.requirements.all()):
+    for index, requirement in enumerate(requirements):
         cells = []
         for row in rows:
             items = row.result.get("requirements", [])
             cells.append(
-                requirement_cell(items[index], targets[index]) if index < len(items) else None
+                requirement_cell(items[index], requirement.target, requirement.comparison)
+                if index < len(items)
+                else None
             )
         table.append((requirement.title, cells))
     return table

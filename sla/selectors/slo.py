@@ -29,7 +29,9 @@ from sla.selectors.slo_windows import (
     HOUR,
     SLOWindow,
     completed_windows,
+    current_slot,
     decompose,
+    lookback_ranges,
     slo_window,
     slot_end,
 )
@@ -174,6 +176,32 @@ def _lookback_key(seconds: int) -> str:
     return f"lb{seconds}"
 
 
+def _complete_key(seconds: int) -> str:
+    return f"lbc{seconds}"
+
+
+CURRENT_SLOT_KEY = "current"
+
+
+def lookback_sums(slo_sums: dict, seconds: int) -> tuple[int, int]:
+    """(good, total) of a lookback: ending with the current slot while it holds data, else
+    with the last complete slot (sla.selectors.slo_windows.lookback_ranges)."""
+    if slo_sums.get(CURRENT_SLOT_KEY, (0, 0))[1]:
+        return slo_sums.get(_lookback_key(seconds), (0, 0))
+    return slo_sums.get(_complete_key(seconds), (0, 0))
+
+
+def lookback_window_ranges(now: dt.datetime, lookbacks) -> dict[str, Range]:
+    """The named ranges `lookback_sums` reads: each lookback in both forms, and the
+    current slot that decides between them."""
+    ranges = {CURRENT_SLOT_KEY: current_slot(now)}
+    for seconds in lookbacks:
+        with_current, complete = lookback_ranges(now, seconds)
+        ranges[_lookback_key(seconds)] = with_current
+        ranges[_complete_key(seconds)] = complete
+    return ranges
+
+
 def _signature(slo) -> tuple:
     if slo.window_kind == "calendar":
         return ("calendar", slo.calendar_unit, slo.timezone)
@@ -187,7 +215,6 @@ def slo_statuses(
     groups: dict[tuple, list] = defaultdict(list)
     for slo in slos:
         groups[_signature(slo)].append(slo)
-    end = slot_end(now)
     statuses = {}
     for members in groups.values():
         window = slo_window(members[0], now)
@@ -197,9 +224,7 @@ def slo_statuses(
             windows_of[slo.pk] = slo_burn_windows(slo)
             for burn_window in windows_of[slo.pk][0]:
                 needed.update((burn_window.long_seconds, burn_window.short_seconds))
-        ranges = {"window": (window.start, window.end)}
-        for seconds in needed:
-            ranges[_lookback_key(seconds)] = (end - dt.timedelta(seconds=seconds), end)
+        ranges = {"window": (window.start, window.end), **lookback_window_ranges(now, needed)}
         sums = window_sums(
             account=account,
             ranges=ranges,
@@ -216,7 +241,7 @@ def _status(slo, window, slo_sums, lookbacks, windows_of) -> SLOStatus:
     budget = error_budget(target=target, good=good, total=total)
     counts, burns = {}, {}
     for seconds in lookbacks:
-        lookback_good, lookback_total = slo_sums.get(_lookback_key(seconds), (0, 0))
+        lookback_good, lookback_total = lookback_sums(slo_sums, seconds)
         counts[seconds] = (lookback_good, lookback_total)
         burns[seconds] = burn_rate(
             target=target, bad=lookback_total - lookback_good, total=lookback_total

@@ -32,6 +32,26 @@ def slot_end(now: dt.datetime) -> dt.datetime:
     return floor_to(now, SLOT) + SLOT
 
 
+def current_slot(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The slot containing `now`: it holds the data up to the last rollup, maybe none yet."""
+    start = floor_to(now, SLOT)
+    return start, start + SLOT
+
+
+def lookback_ranges(now: dt.datetime, seconds: int) -> tuple[tuple, tuple]:
+    """A lookback of `seconds` ending now, in two forms: ending with the current slot, and
+    ending with the last complete slot.
+
+    A burn rate reads the first while the current slot holds data and the second while it
+    holds none yet (right after a 5-minute boundary, before the first request counts of
+    the new slot arrive). Otherwise a 5 m window would cover only the current, still empty
+    slot after every boundary, and a steady burn would resolve and fire again each time.
+    """
+    length = dt.timedelta(seconds=seconds)
+    current_start, current_end = current_slot(now)
+    return (current_end - length, current_end), (current_start - length, current_start)
+
+
 @dataclass(frozen=True)
 class SLOWindow:
     """The SLO's window at `now`: [start, end) of slots, and its nominal length (the full

@@ -3,6 +3,7 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sla.display import percent_of
 from sla.engine.buckets import (
     BUCKET,
     BucketSeconds,
@@ -37,7 +38,7 @@ def bucket_json(bucket: BucketSeconds, end: dt.datetime) -> dict:
         "start": bucket.start,
         "end": end,
         "seconds": bucket.as_dict(),
-        "uptime_percent": None if monitored == 0 else 100 * bucket.ok / monitored,
+        "uptime_percent": percent_of(bucket.ok, monitored),
     }
 
 

@@ -23,8 +23,10 @@ def _timeline_html(updates, snapshot: PageSnapshot, t: dict) -> str:
     for update in updates:
         when = i18n.moment(update.display_at.astimezone(snapshot.zone), language)
         status = escape(t.get(update.status, update.status))
-        parts.append(f"<p><small>{escape(when)}</small><br><strong>{status}</strong> - ")
-        parts.append(f"{linebreaks(escape(update.body))}</p>")
+        # linebreaks() makes paragraphs of the body: they sit beside the heading's
+        # paragraph in a <div>, never inside a <p> (which HTML does not allow).
+        parts.append(f"<div><p><small>{escape(when)}</small><br><strong>{status}</strong></p>")
+        parts.append(f"{linebreaks(escape(update.body))}</div>")
     return "".join(parts)
 
 
@@ -49,6 +51,9 @@ def render(snapshot: PageSnapshot, kind: str) -> tuple[bytes, str]:
         language=page.language,
         feed_url=f"{snapshot.url}/history.{kind}",
         feed_guid=f"{snapshot.url}/history",
+        # RFC 4287 4.1.1: an Atom feed names an author (the page's owner, publicly).
+        author_name=xml_safe(page.title),
+        author_link=f"{snapshot.url}/",
     )
     entries = sorted(_entries(snapshot), key=lambda entry: (entry[0], entry[3]), reverse=True)
     for updated, title, link, published, updates in entries[:FEED_LIMIT]:

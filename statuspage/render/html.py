@@ -13,12 +13,12 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from sla.display import format_percent
+from sla.display import format_percent, format_target
 from sla.engine.nines import allowed_downtime
 from statuspage import i18n
 from statuspage.selectors.components import ComponentView, SectionView
 from statuspage.selectors.snapshot import PageSnapshot
-from statuspage.uptime import format_minutes, format_target
+from statuspage.uptime import format_minutes
 
 
 def day_text(name: str, figures, t: dict) -> str:
@@ -75,7 +75,9 @@ def sla_text(component: ComponentView, t: dict) -> str:
     figure = component.sla
     if figure is None:
         return ""
-    value = format_percent(figure.value, figure.target)
+    value = format_percent(
+        figure.value, figure.target, broken=figure.broken, comparison=figure.comparison
+    )
     period = t.get(f"period_{figure.period}", figure.period_phrase)
     if figure.comparison == "max":
         state = t.get(f"sla_state_{figure.measured_state}", figure.measured_state)
@@ -188,13 +190,21 @@ def index(snapshot: PageSnapshot, base: str) -> bytes:
     return _bytes("statuspage/index.html", context)
 
 
-def history(snapshot: PageSnapshot, base: str, months: int = 12) -> bytes:
+def history(
+    snapshot: PageSnapshot, base: str, months: int = 12, since: dt.datetime | None = None
+) -> bytes:
+    """Incidents by month, newest month first: the last `months` months, but none before
+    the month of `since` (the page's first data or incident), so a new page does not list
+    empty months back to last year."""
     context = _context(snapshot, base)
     local_now = snapshot.now.astimezone(snapshot.zone)
+    first = (since or snapshot.now).astimezone(snapshot.zone)
     by_month: OrderedDict[tuple[int, int], list] = OrderedDict()
     year, month = local_now.year, local_now.month
     for _ in range(months):
         by_month[(year, month)] = []
+        if (year, month) <= (first.year, first.month):
+            break
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     for incident in snapshot.incidents:
         started = incident.started_at.astimezone(snapshot.zone)

@@ -2,8 +2,9 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from sla.models import Service
+from sla.models import Service, ServiceGroup
 from statuspage import rollup
 from statuspage.models import ComponentGroup, StatusPage, StatusPageComponent
 from statuspage.uptime import DayFigures
@@ -14,13 +15,14 @@ class SlaFigure:
     """The contractual figure of a component's SLA for the current period."""
 
     value: float
-    target: float | None
+    target: Decimal | float | None  # as written (the requirement's decimal)
     comparison: str
     measured_state: str
     result_state: str
     period: str
     period_start: dt.datetime
     period_end: dt.datetime
+    broken: bool | None = None  # decided on the exact value by the engine
 
     @property
     def period_phrase(self) -> str:
@@ -81,10 +83,19 @@ class SectionView:
     updated_at: dt.datetime
     components: list[ComponentView] = field(default_factory=list)
     display_position: int = 0
+    # A section whose components are the services of one SLA group that is not simply the
+    # worst of its members (k_of_n, best) follows that group's own state: 3 of 4 OK with
+    # k = 3 is operational, however bad the fourth is (its own row still says so).
+    group_status: str | None = None
 
     @property
     def status(self) -> str:
-        return rollup.section_status([component.status for component in self.components])
+        if self.group_status is None:
+            return rollup.section_status([component.status for component in self.components])
+        return rollup.bound_section_status(
+            self.group_status,
+            [(component.auto_status, component.status) for component in self.components],
+        )
 
     @property
     def status_label(self) -> str:
@@ -182,4 +193,35 @@ def page_sections(*, page: StatusPage, components: list[ComponentView]) -> list[
         for component in section.components:
             component.section_id = row.public_id
         sections.append(section)
+    _bind_group_sections(page.account, sections)
     return sections
+
+
+def _bound_group_id(section: SectionView) -> int | None:
+    """The SLA group all of the section's components are services of, if there is one."""
+    groups = {component.service_group_id for component in section.components}
+    if len(groups) != 1 or any(component.group_id for component in section.components):
+        return None
+    return next(iter(groups))
+
+
+def _bind_group_sections(account, sections: list[SectionView]) -> None:
+    bound = {section.pk: _bound_group_id(section) for section in sections}
+    group_ids = {group_id for group_id in bound.values() if group_id is not None}
+    if not group_ids:
+        return
+    groups = {
+        group.pk: group
+        for group in ServiceGroup.objects.for_account(account)
+        .filter(pk__in=group_ids)
+        .exclude(aggregation="worst")
+    }
+    if not groups:
+        return
+    members = _group_member_states(account, set(groups))
+    for section in sections:
+        group = groups.get(bound[section.pk])
+        if group is not None:
+            section.group_status = rollup.status_for_group(
+                group.aggregation, group.k, members.get(group.pk, [])
+            )

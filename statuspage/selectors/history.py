@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db.models import Q
 
+from sla.display import percent_of
 from sla.models import DailyUptime
 from statuspage.selectors.components import ComponentView
 from statuspage.uptime import PARTIAL_WEIGHT, DayFigures
@@ -60,6 +61,24 @@ def attach_history(
                 outage += figure.crit + PARTIAL_WEIGHT * partial
         component.days = days
         component.uptime_90 = (
-            max(0.0, 100.0 * (monitored - outage) / monitored) if monitored > 0 else None
+            max(0.0, percent_of(monitored - outage, monitored)) if monitored > 0 else None
         )
     return calendar
+
+
+def first_data_at(*, account, components: list[ComponentView]) -> dt.datetime | None:
+    """The first status event of the page's public components (a group's: its members'):
+    where the page's history starts. Each service's first event is one index probe."""
+    from django.db.models import Min, OuterRef, Subquery
+
+    from sla.models import Service, StatusEvent
+
+    service_ids = {component.service_id for component in components if component.service_id}
+    group_ids = {component.group_id for component in components if component.group_id}
+    if not service_ids and not group_ids:
+        return None
+    first_event = StatusEvent.objects.filter(service=OuterRef("pk")).order_by("at").values("at")
+    services = Service.objects.for_account(account).filter(
+        Q(pk__in=service_ids) | Q(group_id__in=group_ids)
+    )
+    return services.annotate(first=Subquery(first_event[:1])).aggregate(Min("first"))["first__min"]

@@ -153,3 +153,23 @@ def incident_component_statuses(incidents: list[IncidentView]) -> dict[int, list
         for component_pk, status in incident.component_statuses.items():
             statuses.setdefault(component_pk, []).append(status)
     return statuses
+
+
+def open_public_incidents(*, account, limit: int = 10) -> tuple[int, list]:
+    """Unresolved public incidents of the account's pages, newest first, with the public
+    URL of each (for the operator dashboard, beside the automatic incidents)."""
+    from statuspage.models import UNRESOLVED_STATUSES, PublicIncident
+    from statuspage.selectors.pages import page_url
+
+    rows = (
+        PublicIncident.objects.for_account(account)
+        .filter(status__in=UNRESOLVED_STATUSES)
+        .select_related("page")
+        .order_by("-started_at", "-id")
+    )
+    shown = list(rows[: limit + 1])
+    total = len(shown) if len(shown) <= limit else rows.count()
+    shown = shown[:limit]
+    for incident in shown:
+        incident.public_url = f"{page_url(page=incident.page)}/incidents/{incident.public_id}"
+    return total, shown

@@ -57,6 +57,16 @@ class MaintenanceView:
         return self.scheduled_for
 
 
+# The order of a maintenance's steps, for entries shown at the same instant.
+LIFECYCLE = {
+    MaintenanceStatus.SCHEDULED: 0,
+    MaintenanceStatus.IN_PROGRESS: 1,
+    MaintenanceStatus.VERIFYING: 2,
+    MaintenanceStatus.COMPLETED: 3,
+}
+SCHEDULED_LEAD = dt.timedelta(seconds=1)
+
+
 def opaque_id(*parts) -> str:
     """A stable 12-character id that reveals no row numbers (keyed by SECRET_KEY)."""
     text = ":".join(str(part) for part in parts)
@@ -129,7 +139,9 @@ def _timeline(downtime, start, end, notes, status, now) -> list[UpdateView]:
     if any(note.display_at >= end for note in shown):
         completed_at = end + OVERRIDE_GRACE
     automatic = [
-        (MaintenanceStatus.SCHEDULED, min(downtime.created_at, start), True),
+        # A downtime saved after its window began was "scheduled" just before it started:
+        # never at the same instant as "in progress", which it must not outrank.
+        (MaintenanceStatus.SCHEDULED, min(downtime.created_at, start - SCHEDULED_LEAD), True),
         (MaintenanceStatus.IN_PROGRESS, start, status != MaintenanceStatus.SCHEDULED),
         (MaintenanceStatus.COMPLETED, completed_at, status == MaintenanceStatus.COMPLETED),
     ]
@@ -150,7 +162,8 @@ def _timeline(downtime, start, end, notes, status, now) -> list[UpdateView]:
                     display_at=at,
                 )
             )
-    entries.sort(key=lambda entry: entry.display_at, reverse=True)
+    # Newest first; at one instant the later step of the lifecycle is the newer entry.
+    entries.sort(key=lambda entry: (entry.display_at, LIFECYCLE.get(entry.status, 0)), reverse=True)
     return entries
 
 

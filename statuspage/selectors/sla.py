@@ -11,6 +11,7 @@ import datetime as dt
 from django.db.models import Q
 
 from accounts.features import sla_enabled
+from sla.engine.spec import is_number
 from sla.models import PeriodResult, Requirement, Service, ServiceGroup
 from sla.selectors.definitions import ordered_rules, sla_for_group, sla_for_service
 from statuspage.selectors.components import ComponentView, SlaFigure
@@ -89,9 +90,11 @@ def _figure(sla, row: PeriodResult, requirement_rows: list[Requirement]) -> SlaF
             return None
         stored = _stored_requirement(requirement, index, requirement_rows)
         target = requirement.get("target", stored.target if stored else None)
+        broken = requirement.get("broken")
         return SlaFigure(
             value=float(value),
-            target=float(target) if isinstance(target, (int, float)) else None,
+            target=target if is_number(target) else None,
+            broken=broken if isinstance(broken, bool) else None,
             comparison=requirement.get("comparison") or (stored.comparison if stored else "min"),
             measured_state=stored.state if stored else "OK",
             result_state=str(requirement.get("state") or row.state),

@@ -91,6 +91,16 @@ class PageSnapshot:
         )
 
 
+def _banner_statuses(components, sections) -> list[str]:
+    """What the banner rolls up: each section bound to an SLA group counts with its own
+    status (the group's), every other component with its status."""
+    bound = [section for section in sections if section.group_status is not None]
+    inside = {component.pk for section in bound for component in section.components}
+    statuses = [section.status for section in bound]
+    statuses += [component.status for component in components if component.pk not in inside]
+    return statuses
+
+
 def _apply_statuses(components, incidents, maintenances) -> None:
     by_incident = incident_component_statuses(incidents)
     in_maintenance = {pk for item in maintenances if item.is_active for pk in item.component_pks}
@@ -145,7 +155,7 @@ def page_snapshot(
         attach_sla_figures(account=page.account, components=components, now=now)
     sections = page_sections(page=page, components=components)
     indicator, description = rollup.page_indicator(
-        [component.status for component in components],
+        _banner_statuses(components, sections),
         [incident.impact for incident in incidents if not incident.is_resolved],
         any(item.is_active for item in maintenances),
     )

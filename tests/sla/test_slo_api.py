@@ -107,8 +107,11 @@ def test_slo_detail_shows_budget_and_burn(api_a, api_b, tenants):
     listed = api_a.get("/api/v1/slos").json()["results"]
     assert listed[0]["status"]["budget"]["consumed"] == 600
     burn = api_a.get(f"/api/v1/slos/{slo.pk}/burn-rate?window=30m").json()
-    # [11:35, 12:05): the window ends with the current slot
-    assert burn["total"] == 25000 and burn["burn_rate"] == pytest.approx(2.0)
+    # At 12:00:00 the current slot [12:00, 12:05) holds nothing yet, so the lookback ends
+    # with the last complete slot: [11:30, 12:00).
+    assert burn["total"] == 30000 and burn["burn_rate"] == pytest.approx(2.0)
+    assert (burn["start"], burn["end"]) == ("2026-11-21T11:30:00Z", "2026-11-21T12:00:00Z")
+    assert created.json()["status"]["alert_state"] == "ok"  # create answers with status
     assert api_a.get(f"/api/v1/slos/{slo.pk}/burn-rate?window=7m").status_code == 400
     assert api_b.get(f"/api/v1/slos/{slo.pk}").status_code == 404
     assert api_b.get(f"/api/v1/slos/{slo.pk}/burn-rate").status_code == 404

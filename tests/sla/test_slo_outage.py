@@ -78,8 +78,9 @@ def test_outage_pages_once_within_the_workbook_detection_time(tenants, receiver)
     assert workbook == Fraction(5184, 100)  # 0.864 minutes
     assert fired_at == expected_page_detection()
     assert (fired_at - OUTAGE_START).total_seconds() <= workbook
-    # The 5 m window clears when the slot after the outage starts.
-    assert resolved_at == dt.datetime(2026, 11, 10, 12, 5, tzinfo=dt.UTC)
+    # The 5 m window clears once the slot after the outage holds data: at 12:05:00 it
+    # holds none yet, so the window is still the last complete slot (the outage's).
+    assert resolved_at == dt.datetime(2026, 11, 10, 12, 5, tzinfo=dt.UTC) + STEP
 
     alert = Alert.objects.get()
     assert (alert.severity, alert.long_window_seconds, alert.short_window_seconds) == (

@@ -2,8 +2,9 @@
 
 import pytest
 
+from sla.display import format_target
 from statuspage import rollup
-from statuspage.uptime import DayFigures, format_minutes, format_target, uptime_over
+from statuspage.uptime import DayFigures, format_minutes, uptime_over
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ input exits non-zero with one line on standard error naming the field.
 
 import json
 import sys
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,7 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, case, **options):
         try:
-            document = json.loads(_read(case))
+            # Numbers with a fraction as the decimals they are written as (a target of
+            # 99.9 is 999/10), never through binary floating point.
+            document = json.loads(_read(case), parse_float=Decimal)
         except json.JSONDecodeError as error:
             raise CommandError(f"case: not valid JSON ({error})") from None
         try:

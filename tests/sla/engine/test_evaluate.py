@@ -1,6 +1,7 @@
 """Steps 6-7, outages and the period loop of the semantics."""
 
 from datetime import datetime
+from fractions import Fraction
 
 import pytest
 
@@ -42,14 +43,20 @@ def test_max_exactly_at_target_is_not_broken():
 
 
 def test_remaining_formulas():
+    # Exact rationals; the floats are the nearest ones to them.
     min_result = one(make_sla(requirements=[percentage("OK", 99.5)]), crit_for(200))
-    a = 100 * (86400.0 - 200) / 86400.0
-    assert min_result.value == a
-    assert min_result.remaining == 100 * (a - 99.5) / (100 - 99.5)
+    a = Fraction(100 * (86400 - 200), 86400)
+    assert min_result.exact_value == a
+    assert min_result.value == float(a)
+    remaining = 100 * (a - Fraction("99.5")) / (100 - Fraction("99.5"))
+    assert min_result.exact_remaining == remaining
+    assert min_result.remaining == float(remaining)
     max_result = one(make_sla(requirements=[percentage("CRIT", 1.0, "max")]), crit_for(200))
-    a = 100 * 200.0 / 86400.0
-    assert max_result.value == a
-    assert max_result.remaining == 100 * (1.0 - a) / 1.0
+    a = Fraction(100 * 200, 86400)
+    assert max_result.exact_value == a
+    assert max_result.value == float(a)
+    assert max_result.exact_remaining == 100 * (1 - a)
+    assert max_result.remaining == float(100 * (1 - a))
 
 
 @pytest.mark.parametrize(

@@ -167,7 +167,7 @@ def _broken(path, value=None, delete=False):
         (["requirements", 0, "target"], float("nan"), "sla.requirements[0].target", "number"),
         (["requirements", 0, "comparison"], "avg", "sla.requirements[0].comparison", "min"),
         (["requirements", 0, "kind"], "latency", "sla.requirements[0].kind", "percentage"),
-        (["requirements", 0, "state"], "WARNING", "sla.requirements[0].state", "unknown state"),
+        (["requirements", 0, "state"], "WARNINGS", "sla.requirements[0].state", "unknown state"),
         (["requirements", 0, "title"], "", "sla.requirements[0].title", "non-empty"),
         (["requirements", 0, "title"], 5, "sla.requirements[0].title", "non-empty"),
         (

@@ -36,7 +36,7 @@ def test_states_and_aliases_are_case_insensitive(given, expected):
 
 
 @pytest.mark.parametrize(
-    "given", ["WARNING", "CRITICAL", "", " OK", "OK ", "unmonitored", "DOWNTIME", None, 2]
+    "given", ["WARNINGS", "CRIT ICAL", "", " OK", "OK ", "unmonitored", "DOWNTIME", None, 4, 2.0]
 )
 def test_anything_else_is_rejected_never_guessed(given):
     with pytest.raises(StateError) as error:

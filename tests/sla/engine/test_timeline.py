@@ -61,7 +61,7 @@ def test_aliases_in_events():
 
 def test_unknown_state_in_an_event_is_an_error():
     with pytest.raises(StateError):
-        spans(make_sla(), events((BEFORE, "WARNING")))
+        spans(make_sla(), events((BEFORE, "WARNINGS")))
 
 
 def test_events_in_any_order():
@@ -495,4 +495,4 @@ def test_non_string_state_is_rejected():
     from sla.engine import Event
 
     with pytest.raises(StateError):
-        spans(make_sla(), [Event(at(BEFORE), 1)])
+        spans(make_sla(), [Event(at(BEFORE), 1.0)])

@@ -64,7 +64,7 @@ def test_states_are_normalised_and_ids_make_dedup_keys(account):
     [
         ({"state": "BROKEN"}, "state", "unknown state"),
         ({"state": None}, "state", "required"),
-        ({"state": 3}, "state", "unknown state"),
+        ({"state": 7}, "state", "unknown state"),  # 0-3 are Nagios codes
         ({"at": "2024-03-04T10:00:00"}, "at", "naive"),
         ({"at": "2024-03-04"}, "at", "naive"),
         ({"at": "yesterday"}, "at", "ISO 8601"),
