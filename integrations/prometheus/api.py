@@ -34,20 +34,13 @@ from integrations.prometheus.services.alertmanager import PayloadError, alertman
 from integrations.prometheus.services.sources import source_check
 from sla.api.common import json_body, media_type, raw_body
 from sla.models import SLO
-from slaportal.api.errors import error_body
+from slaportal.api.errors import error_body, in_use_conflict
 
 RECEIVER_MAX_BYTES = 4 * 1024 * 1024
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The object is in use."
-    default_code = "conflict"
-
-
 def _refuse_protected(error: ProtectedError, what: str):
-    users = sorted({str(obj) for obj in error.protected_objects})[:10]
-    raise Conflict(f"{what} is in use by {', '.join(users)}; change or delete those first.")
+    raise in_use_conflict(error, what) from None
 
 
 class PrometheusSourceViewSet(AccountScopedViewSet):

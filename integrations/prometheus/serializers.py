@@ -10,6 +10,7 @@ from integrations.prometheus.models import (
     PrometheusStatusRule,
 )
 from integrations.prometheus.services.sources import QueryProblem, queries_check, sli_queries_check
+from sla.api.serializers import CurrentStateField
 from sla.models import Service
 
 SECRET_FIELDS = ("bearer_token", "basic_auth_password")
@@ -111,6 +112,8 @@ class PrometheusStatusRuleSerializer(ValidatedModelSerializer):
     warn_threshold = serializers.DecimalField(
         max_digits=30, decimal_places=10, coerce_to_string=False, required=False, allow_null=True
     )
+
+    last_state = CurrentStateField(help_text="null: not evaluated yet")
 
     class Meta:
         model = PrometheusStatusRule

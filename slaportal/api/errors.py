@@ -6,8 +6,9 @@ client can point at the exact value it sent wrong.
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
 
@@ -54,7 +55,27 @@ def _validation_body(detail) -> dict:
     return error_body("validation_error", message, fields)
 
 
+class Conflict(exceptions.APIException):
+    """409: the request conflicts with other rows (e.g. deleting an object still in use)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The object is in use."
+    default_code = "conflict"
+
+
+def in_use_conflict(error: ProtectedError | RestrictedError, what: str = "") -> Conflict:
+    """A deletion refused because other rows point at the object: name (up to ten of) them,
+    so the user knows what to change first."""
+    users = sorted({str(obj) for obj in getattr(error, "protected_objects", None) or ()})
+    users = users or sorted({str(obj) for obj in getattr(error, "restricted_objects", ())})
+    named = ", ".join(users[:10]) + (" ..." if len(users) > 10 else "")
+    subject = what or "The object"
+    return Conflict(f"{subject} is in use by {named}; change or delete those first.")
+
+
 def _as_drf_exception(exc):
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return in_use_conflict(exc)
     if isinstance(exc, DjangoValidationError):
         if not hasattr(exc, "error_dict"):
             return exceptions.ValidationError(exc.messages)

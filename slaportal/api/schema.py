@@ -134,6 +134,8 @@ class ApiAutoSchema(AutoSchema):
             statuses["403"] = ", ".join(reasons) + "."
         if has_path or has_query:
             statuses["404"] = "`not_found`: no such object in the token's account (or page)."
+        if self.method == "DELETE":
+            statuses["409"] = "`conflict`: the object is still in use (the message names by what)."
         if has_body:
             statuses["413"] = "`payload_too_large` or `batch_too_large`."
             statuses["415"] = "`unsupported_media_type`: send the documented content type."

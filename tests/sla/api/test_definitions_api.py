@@ -222,3 +222,13 @@ def test_read_only_token_cannot_write(tenants):
     assert client.get("/api/v1/slas").status_code == 200
     response = client.post("/api/v1/slas", _sla_body(), format="json")
     assert response.status_code == 403 and response.json()["error"] == "insufficient_scope"
+
+
+def test_deleting_a_time_period_in_use_is_a_409_naming_the_sla(tenants, api_a):
+    period = TimePeriodFactory(account=tenants.a, name="office")
+    SLADefinitionFactory(account=tenants.a, title="Gold office hours", time_period=period)
+    response = api_a.delete(f"/api/v1/time-periods/{period.pk}")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "conflict" and "Gold office hours" in body["message"]
+    assert SLADefinition.objects.filter(time_period=period).exists(), "nothing deleted"
