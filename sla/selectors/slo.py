@@ -35,7 +35,7 @@ from sla.selectors.slo_windows import (
     slo_window,
     slot_end,
 )
-from sla.sli_kinds import plugin_for, stored_per_unit, unit_name
+from sla.sli_kinds import stored_per_unit, unit_name
 
 DEFAULT_MIN_EVENTS = 100
 STANDARD_LOOKBACKS = (300, 1800, 3600, 6 * 3600, 3 * 86400)
@@ -247,8 +247,9 @@ def _status(slo, window, slo_sums, lookbacks, windows_of) -> SLOStatus:
             target=target, bad=lookback_total - lookback_good, total=lookback_total
         )
     burn_windows, min_events = windows_of[slo.pk]
-    if plugin_for(slo.sli_kind) is not None:  # the guard counts events, stored scaled
-        min_events *= stored_per_unit(slo.sli_kind)
+    # The guard is in shown units (requests, events, considered seconds); buckets store
+    # microseconds for time SLIs and thousandths for PromQL counts.
+    min_events *= stored_per_unit(slo.sli_kind)
     return SLOStatus(
         slo=slo,
         window=window,

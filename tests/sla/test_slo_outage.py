@@ -96,3 +96,20 @@ def test_outage_pages_once_within_the_workbook_detection_time(tenants, receiver)
     assert firing.headers["x-sla-event-id"] == firing.json["id"]
     assert firing.json["data"]["slo"]["service"] == "payment/api"
     assert THIRTY_DAYS == 30 * 86400
+
+
+def test_low_traffic_guard_counts_considered_seconds_for_time_slis(tenants):
+    """The guard is `min_events` considered *seconds* (default 100) for time SLIs: a service
+    monitored for only 60 s, all of it CRIT, burns at 1000x yet must not page; once it has
+    been monitored for more than 100 s it does."""
+    account = tenants.a
+    service = ServiceFactory(account=account, path="new/service")
+    slo = SLOFactory(account=account, service=service, target=99.9, window_days=30)
+    first = OUTAGE_START
+    _event(account, service, first, "CRIT")
+    with time_machine.travel(first + dt.timedelta(seconds=60), tick=False):
+        slo_minutely_run()
+    assert not Alert.objects.filter(slo=slo).exists(), "60 considered seconds: below the guard"
+    with time_machine.travel(first + dt.timedelta(seconds=150), tick=False):
+        slo_minutely_run()
+    assert Alert.objects.filter(slo=slo, severity="page").exists(), "150 s: above the guard"
