@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "integrations.vector",
     "integrations.prometheus",
     "integrations.federation",
+    "agreements",
 ]
 
 MIDDLEWARE = [
