@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from slaportal import csp
 from slaportal.api.tags import TAG_DESCRIPTIONS
 from slaportal.env import (
     SQLITE_OPTIONS,
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "slaportal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "statuspage.middleware.StatusPageHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,6 +163,10 @@ MEDIA_URL = "/media/"
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Sent on every HTML answer without a policy of its own (slaportal.csp): scripts, styles,
+# fonts and images from this server only, no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = csp.DEFAULT_POLICY
 
 # --- Email -------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
