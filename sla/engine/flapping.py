@@ -84,3 +84,16 @@ def flapping_intervals(
     if detection is None:
         return flagged
     return union([*flagged, *detected_intervals(state_changes(times, states), detection)])
+
+
+def flapping_periods(events, detection: FlapDetection | None, start: int, end: int) -> Intervals:
+    """Where a service flaps within ``[start, end)`` (microseconds), by flag or detection,
+    whatever the SLA's ``flapping`` option: what a detail page shows. ``events`` must
+    reach back a detection window before ``start`` (plus the state and flag in force)."""
+    from .timeline import event_flags, prepare_events
+
+    if not isinstance(events, list | tuple):
+        events = list(events)
+    times, states = prepare_events(events)
+    found = flapping_intervals(times, states, prepare_flags(event_flags(events)), detection)
+    return [(max(a, start), min(b, end)) for a, b in found if a < end and b > start]
