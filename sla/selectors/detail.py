@@ -146,8 +146,8 @@ def _flapping_segments(detail, account, start, stop, end) -> list[Segment]:
     """Where the service flapped (its flag, or the SLA's flap detection), whether or not the
     SLA considers it: the bar says when; the figures say whether it counted."""
     detection = parse_options(detail.spec.get("options") or {}).flap_detection
-    reads_from = start if detection is None else start - dt.timedelta(
-        microseconds=detection.window_micros
+    reads_from = (
+        start if detection is None else start - dt.timedelta(microseconds=detection.window_micros)
     )
     events = service_events(account=account, service=detail.service, start=reads_from, end=stop)
     found = flapping_periods(events, detection, to_micros(start), to_micros(stop))
