@@ -120,16 +120,19 @@ class SLADefinitionAdminForm(forms.ModelForm):
         initial="per_period",
     )
     service_period = forms.ChoiceField(
+        required=False,  # left out: the default
         choices=[("honor", "honor (only the service time counts)"), ("ignore", "ignore")],
         initial="honor",
         help_text="The service's own service time (a time period of the service)",
     )
     notification_period = forms.ChoiceField(
+        required=False,  # left out: the default
         choices=[("ignore", "ignore"), ("honor", "honor (only the notification period counts)")],
         initial="ignore",
         help_text="The service's notification period (a time period of the service)",
     )
     flapping = forms.ChoiceField(
+        required=False,  # left out: the default
         choices=[("ignore", "ignore"), ("consider", "consider (class FLAPPING)")],
         initial="ignore",
         help_text="Flapping time (flag of the events or detection) counts against min "
@@ -179,6 +182,9 @@ class SLADefinitionAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         options = {name: cleaned[name] for name in self.OPTION_FIELDS if name in cleaned}
+        for name in ("service_period", "notification_period", "flapping"):
+            if not options.get(name):
+                options.pop(name, None)  # not sent (an older form): the default
         detection = {
             key: cleaned.get(name)
             for key, name in self.DETECTION_FIELDS.items()
