@@ -235,7 +235,7 @@ def test_detail_page_shows_flapping_time_and_counts_it_only_when_considered(clie
         )
     html = response.content.decode()
     assert response.status_code == 200
-    bar = html.split('id="sla-flapping"')[1].split("</div>")[0]
+    bar = html.split('id="sla-flapping"')[1].split("</svg>")[0]
     assert bar.count('class="sla-FLAPPING"') == 2
     assert "FLAPPING 2024-03-04 10:00:00 UTC – 2024-03-04 10:30:00 UTC (30 min)" in bar
     assert "12:04:00 UTC – 2024-03-04 12:12:00 UTC (8 min)" in bar
