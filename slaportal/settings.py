@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "integrations.channels",
     "integrations.vector",
     "integrations.prometheus",
+    "agreements",
 ]
 
 MIDDLEWARE = [
