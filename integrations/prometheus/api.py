@@ -35,7 +35,6 @@ from integrations.prometheus.services.sources import source_check
 from sla.api.common import json_body, media_type, raw_body
 from sla.models import SLO
 from slaportal.api.errors import error_body, in_use_conflict
-from slaportal.api.parsers import refuse_lone_surrogates
 
 RECEIVER_MAX_BYTES = 4 * 1024 * 1024
 
@@ -104,7 +103,6 @@ class AlertmanagerReceiverView(AccountScopedMixin, APIView):
         if media_type(request) not in ("application/json", ""):
             raise exceptions.UnsupportedMediaType(request.content_type)
         payload = json_body(raw_body(request, limit=RECEIVER_MAX_BYTES))
-        refuse_lone_surrogates(payload)  # the payload is all or nothing, as its parse errors
         try:
             result = alertmanager_receive(account=self.account, payload=payload)
         except PayloadError as error:

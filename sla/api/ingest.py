@@ -21,7 +21,6 @@ from sla.services.imports import ImportSyntaxError, services_import, services_ya
 from sla.services.ingest import events_ingest
 from slaportal.api.errors import error_body
 from slaportal.api.params import choice_param, id_param, range_params
-from slaportal.api.parsers import refuse_lone_surrogates
 
 IMPORT_MAX_BYTES = 1024 * 1024
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
@@ -167,7 +166,8 @@ class EventViewSet(
     def create(self, request, *args, **kwargs):
         if media_type(request) not in ("application/json", ""):
             raise exceptions.UnsupportedMediaType(request.content_type)
-        payload = json_body(raw_body(request, limit=settings.SLA_INGEST_MAX_BODY_BYTES))
+        body = raw_body(request, limit=settings.SLA_INGEST_MAX_BODY_BYTES)
+        payload = json_body(body, text_checked_per_item=True)  # events_validate does
         items, single = _items(payload)
         limit = settings.SLA_INGEST_MAX_BATCH
         if len(items) > limit:
@@ -202,7 +202,6 @@ class ServiceImportView(AccountScopedMixin, APIView):
                 raise exceptions.ParseError("The YAML body must be UTF-8.") from None
         elif kind in ("application/json", ""):
             payload = json_body(data)
-            refuse_lone_surrogates(payload)
             if not isinstance(payload, dict) or not isinstance(payload.get("yaml"), str):
                 raise exceptions.ValidationError({"yaml": ['Send {"yaml": "<documents>"}.']})
             text = payload["yaml"]

@@ -220,12 +220,28 @@ def _vector_records(tenants):
     ]
 
 
+def _federation_push(endpoint: str):
+    def case(tenants):
+        # A push is all or nothing ("bad push; nothing was changed"): a 400 naming the path.
+        body = {"id": "push-1", "type": endpoint, "source": "plugin", "data": {"name": BAD}}
+        response = _post(
+            client_for(tenants.token_a), "post", f"/api/v1/federation/{endpoint}", body
+        )
+        _assert_names(response, "data.name", endpoint)
+
+    return case
+
+
 OPEN_BODIES = {
     ("post", "/api/v1/events"): _events,
     ("post", "/api/v1/requests"): _requests,
     ("post", "/api/v1/integrations/alertmanager"): _alertmanager,
     ("post", "/api/v1/services/import"): _services_import,
     ("post", "/api/v1/vector-sources/{id}/records"): _vector_records,
+    **{
+        ("post", f"/api/v1/federation/{endpoint}"): _federation_push(endpoint)
+        for endpoint in ("events", "incidents", "downtimes", "reports")
+    },
 }
 
 
