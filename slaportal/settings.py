@@ -259,6 +259,18 @@ SLA_PROMETHEUS_SETTLE_SECONDS = env_int("SLA_PROMETHEUS_SETTLE_SECONDS", 60)
 # tokens with the `metrics` scope, each seeing its own account).
 SLA_METRICS_TOKEN = env_str("SLA_METRICS_TOKEN", "")
 
+# --- Agreements (agreements/, AGREEMENTS.md) -------------------------------------------
+# The original SLA Manager's variables, honoured as is. PROMETHEUS_ADDRESS: the Prometheus
+# of agreements with no source of their own and no account default (operator-set, so a
+# private address is allowed). SLA_NOTIFICATION_ENDPOINT: every agreement notification and
+# violation is also POSTed there as plain JSON, through the outbox (empty: none).
+PROMETHEUS_ADDRESS = env_str("PROMETHEUS_ADDRESS", "")
+SLA_NOTIFICATION_ENDPOINT = env_str("SLA_NOTIFICATION_ENDPOINT", "")
+# Instant queries in flight at once while assessing (per worker process).
+AGREEMENTS_QUERY_CONCURRENCY = env_int("AGREEMENTS_QUERY_CONCURRENCY", 8, minimum=1)
+# Due agreements claimed per batch (one transaction writes a batch's results).
+AGREEMENTS_BATCH_SIZE = env_int("AGREEMENTS_BATCH_SIZE", 200, minimum=1)
+
 # --- Public status pages ---------------------------------------------------------------
 # Rendered pages stay fresh this long (automatic states change without a cache bump; a
 # published incident or maintenance bumps the page's cache version at once).
