@@ -156,9 +156,7 @@ AUTHENTICATION_BACKENDS = [
 # `manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS`, or the admin (Axes > Access
 # attempts: delete). A successful login clears the user's failures.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = (
-    dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=0)) or None
-)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=0)) or None
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
