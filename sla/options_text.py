@@ -97,6 +97,44 @@ OPTION_TEXTS: dict[str, OptionText] = {
             else "An outage across a period boundary counts in each period it touches."
         ),
     ),
+    "service_period": OptionText(
+        "Service period",
+        "Only the service's own service time counts (honor) or all the time (ignore).",
+        lambda value: (
+            "All the time counts, also outside the service's own service time."
+            if value == "ignore"
+            else "Only the service's own service time counts."
+        ),
+    ),
+    "notification_period": OptionText(
+        "Notification period",
+        "Only the service's notification period counts (honor) or all the time (ignore).",
+        lambda value: (
+            "Only the service's notification period counts."
+            if value == "honor"
+            else "The service's notification period does not matter."
+        ),
+    ),
+    "flapping": OptionText(
+        "Flapping",
+        "Time a service flaps counts against 'at least' requirements and is no outage "
+        "(consider), or its states count as they are (ignore).",
+        lambda value: (
+            "Flapping time counts against 'at least' requirements and is no outage."
+            if value == "consider"
+            else "Flapping is not looked at: the states count as they are."
+        ),
+    ),
+    "flap_detection": OptionText(
+        "Flap detection",
+        "Flapping when at least N state changes lie within a window.",
+        lambda value: (
+            f"A service flaps when {value['changes']} or more state changes lie within "
+            f"{duration_text(value['window_seconds'])}."
+            if isinstance(value, dict)
+            else "Flapping is taken from the events' flags only (no detection)."
+        ),
+    ),
 }
 
 
