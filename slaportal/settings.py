@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from slaportal import csp
 from slaportal.api.tags import TAG_DESCRIPTIONS
 from slaportal.env import (
     SQLITE_OPTIONS,
@@ -62,12 +63,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "slaportal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "statuspage.middleware.StatusPageHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.operator_time.OperatorTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slaportal.api.middleware.ApiJsonNotFoundMiddleware",
@@ -162,6 +165,10 @@ MEDIA_URL = "/media/"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Sent on every HTML answer without a policy of its own (slaportal.csp): scripts, styles,
+# fonts and images from this server only, no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = csp.DEFAULT_POLICY
+
 # --- Email -------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_BACKEND = env_str(
@@ -230,6 +237,18 @@ SLA_PROMETHEUS_SETTLE_SECONDS = env_int("SLA_PROMETHEUS_SETTLE_SECONDS", 60)
 # tokens with the `metrics` scope, each seeing its own account).
 SLA_METRICS_TOKEN = env_str("SLA_METRICS_TOKEN", "")
 
+# --- Agreements (agreements/, AGREEMENTS.md) -------------------------------------------
+# The original SLA Manager's variables, honoured as is. PROMETHEUS_ADDRESS: the Prometheus
+# of agreements with no source of their own and no account default (operator-set, so a
+# private address is allowed). SLA_NOTIFICATION_ENDPOINT: every agreement notification and
+# violation is also POSTed there as plain JSON, through the outbox (empty: none).
+PROMETHEUS_ADDRESS = env_str("PROMETHEUS_ADDRESS", "")
+SLA_NOTIFICATION_ENDPOINT = env_str("SLA_NOTIFICATION_ENDPOINT", "")
+# Instant queries in flight at once while assessing (per worker process).
+AGREEMENTS_QUERY_CONCURRENCY = env_int("AGREEMENTS_QUERY_CONCURRENCY", 8, minimum=1)
+# Due agreements claimed per batch (one transaction writes a batch's results).
+AGREEMENTS_BATCH_SIZE = env_int("AGREEMENTS_BATCH_SIZE", 200, minimum=1)
+
 # --- Public status pages ---------------------------------------------------------------
 # Rendered pages stay fresh this long (automatic states change without a cache bump; a
 # published incident or maintenance bumps the page's cache version at once).
@@ -282,7 +301,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "slaportal.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "slaportal.api.errors.json_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["slaportal.api.parsers.StorableTextJSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
 }

@@ -166,7 +166,8 @@ class EventViewSet(
     def create(self, request, *args, **kwargs):
         if media_type(request) not in ("application/json", ""):
             raise exceptions.UnsupportedMediaType(request.content_type)
-        payload = json_body(raw_body(request, limit=settings.SLA_INGEST_MAX_BODY_BYTES))
+        body = raw_body(request, limit=settings.SLA_INGEST_MAX_BODY_BYTES)
+        payload = json_body(body, text_checked_per_item=True)  # events_validate does
         items, single = _items(payload)
         limit = settings.SLA_INGEST_MAX_BATCH
         if len(items) > limit:

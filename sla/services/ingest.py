@@ -38,12 +38,14 @@ from sla.validators import SERVICE_PATH_RE
 from slaportal.deferred import after_response
 from slaportal.instants import InstantError, parse_aware_instant
 from slaportal.telemetry import counted_ingest
+from slaportal.text import lone_surrogate_fields
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_ID_LENGTH = 200
 MAX_PATH_LENGTH = 300
+ITEM_FIELDS = ("service", "at", "state", "message", "id")
 EVENT_TABLE = StatusEvent._meta.db_table
 SERVICE_TABLE = Service._meta.db_table
 # Identifies this module as the sender of status_history_changed: its marks (rollups, stale
@@ -171,6 +173,8 @@ def validate_item(item, index: int, latest: dt.datetime, errors: list) -> ValidE
         _error(errors, index, "", "must be an object with service, at and state")
         return None
     before = len(errors)
+    if _check_storable_text(item, errors, index):
+        return None
     path = _check_path(item.get("service"), errors, index)
     at = _check_at(item.get("at"), errors, index, latest)
     state = _check_state(item.get("state"), errors, index)
@@ -185,6 +189,16 @@ def validate_item(item, index: int, latest: dt.datetime, errors: list) -> ValidE
     if len(errors) > before:
         return None
     return ValidEvent(index, path, at, state, message, event_id)
+
+
+def _check_storable_text(item: dict, errors, index) -> bool:
+    """Reject the item if a field holds text no database can store (a lone surrogate):
+    checked first, so no other check echoes it back and the batch's one statement never
+    sees it (the driver would fail the whole batch)."""
+    bad = lone_surrogate_fields({name: item.get(name) for name in ITEM_FIELDS})
+    for name, messages in bad.items():
+        _error(errors, index, name, messages[0])
+    return bool(bad)
 
 
 def events_validate(items: list, *, now: dt.datetime) -> tuple[list[ValidEvent], list[dict]]:
