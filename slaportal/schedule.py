@@ -52,6 +52,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         description="Evaluate PromQL status rules; state changes become status events",
     ),
     PeriodicJob(
+        name="agreements-assess",
+        task="agreements.dispatch",
+        every_seconds=10,
+        description="Assess due agreements (one unit per account); expire the expired ones",
+    ),
+    PeriodicJob(
         name="notifications-outbox",
         task="reporting.process_outbox",
         every_seconds=60,
@@ -77,6 +83,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every_seconds=60,
         description="Maintenance notices and reminders to status page subscribers, lost "
         "incident notifications caught up, unconfirmed subscriptions dropped",
+    ),
+    PeriodicJob(
+        name="federation-push-incidents",
+        task="federation.push_incidents",
+        every_seconds=60,
+        description="Incidents opened and closed, queued for the portal of each account that "
+        "pushes to one (integrations.federation)",
     ),
     PeriodicJob(
         name="daily-reports",
