@@ -53,7 +53,12 @@ class AgreementStateSerializer(serializers.Serializer):
     )
 
 
+LAST_OUTCOME_HELP = "met, broken or unknown; empty before the first assessment"
+
+
 class GuaranteeSerializer(serializers.ModelSerializer):
+    last_outcome = serializers.CharField(read_only=True, help_text=LAST_OUTCOME_HELP)
+
     class Meta:
         model = Guarantee
         fields = [
@@ -68,6 +73,7 @@ class GuaranteeSerializer(serializers.ModelSerializer):
 class AgreementSerializer(serializers.ModelSerializer):
     guarantees = GuaranteeSerializer(many=True, read_only=True)
     violated = serializers.BooleanField(read_only=True)
+    last_outcome = serializers.CharField(read_only=True, help_text=LAST_OUTCOME_HELP)
 
     class Meta:
         model = Agreement
