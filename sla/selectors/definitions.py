@@ -2,8 +2,17 @@
 
 from fnmatch import fnmatchcase
 
-from sla.engine import SLASpec, parse_sla
-from sla.models import AssignmentRule, RuleTarget, Service, ServiceGroup, SLADefinition
+from sla.engine import SLASpec, TimePeriodSpec, parse_sla, parse_time_period
+from sla.models import (
+    AssignmentRule,
+    RuleTarget,
+    Service,
+    ServiceGroup,
+    SLADefinition,
+    TimePeriod,
+)
+
+NO_SERVICE_PERIODS = {"service_period": None, "notification_period": None}
 
 
 def requirement_json(requirement) -> dict:
@@ -42,6 +51,39 @@ def sla_spec(sla: SLADefinition) -> SLASpec:
     return parse_sla(sla_json(sla), "sla")
 
 
+def services_periods(*, account, services) -> dict[int, dict[str, TimePeriodSpec | None]]:
+    """Per service id, its service and notification period as engine specs, ready as the
+    keyword arguments of ``evaluate``/``period_timeline``. One query for all services, none
+    when no service has one."""
+    ids = {
+        pk
+        for service in services
+        for pk in (service.service_period_id, service.notification_period_id)
+        if pk
+    }
+    specs: dict[int, TimePeriodSpec] = {}
+    if ids:
+        rows = TimePeriod.objects.for_account(account).filter(pk__in=ids)
+        specs = {
+            pk: parse_time_period(definition)
+            for pk, definition in rows.values_list("pk", "definition")
+        }
+    return {
+        service.pk: {
+            "service_period": specs.get(service.service_period_id),
+            "notification_period": specs.get(service.notification_period_id),
+        }
+        for service in services
+    }
+
+
+def service_periods(*, account, service) -> dict[str, TimePeriodSpec | None]:
+    """The ``evaluate`` keyword arguments of one service (none of a group: 24x7)."""
+    if service is None:
+        return dict(NO_SERVICE_PERIODS)
+    return services_periods(account=account, services=[service])[service.pk]
+
+
 def _labels_match(wanted: dict, labels: dict) -> bool:
     return all(labels.get(key) == value for key, value in (wanted or {}).items())
 
@@ -68,12 +110,18 @@ def ordered_rules(*, account) -> list[AssignmentRule]:
     return list(AssignmentRule.objects.for_account(account).select_related("sla"))
 
 
-def sla_for_service(*, account, service: Service, rules=None) -> SLADefinition | None:
-    """The SLA of the first rule (by position) matching the service, as in Checkmk."""
+def rule_for_service(*, account, service: Service, rules=None) -> AssignmentRule | None:
+    """The first rule (by position) matching the service: the one that assigns its SLA."""
     for rule in rules if rules is not None else ordered_rules(account=account):
         if rule_matches_service(rule, service):
-            return rule.sla
+            return rule
     return None
+
+
+def sla_for_service(*, account, service: Service, rules=None) -> SLADefinition | None:
+    """The SLA of the first rule (by position) matching the service, as in Checkmk."""
+    rule = rule_for_service(account=account, service=service, rules=rules)
+    return rule.sla if rule is not None else None
 
 
 def sla_for_group(*, account, group: ServiceGroup, rules=None) -> SLADefinition | None:

@@ -259,3 +259,87 @@ def test_import_needs_write(tenants):
         "/api/v1/services/import", data="path: a\n", content_type="application/yaml"
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("field", ["message", "id", "service", "state", "at"])
+@pytest.mark.parametrize("known_service", [True, False])
+def test_a_lone_surrogate_rejects_only_its_item_naming_the_field(
+    api_a, tenants, field, known_service
+):
+    # "x\udfff" cannot be stored as UTF-8: PostgreSQL's driver refused the whole batch (500).
+    if known_service:
+        ServiceFactory(account=tenants.a, path="web")
+    bad = {**item("web", 1, "OK", id="bad", message="fine"), field: "x\udfff"}
+    batch = [item("web", 0, "OK", id="good"), bad]
+    response = post(api_a, json.dumps({"events": batch}))  # json.dumps escapes it as \udfff
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["accepted"], body["new"], body["rejected"]) == (1, 1, 1)
+    assert body["errors"] == [{"index": 1, "field": field, "error": body["errors"][0]["error"]}], (
+        body
+    )
+    assert "surrogate" in body["errors"][0]["error"]
+    stored = StatusEvent.objects.filter(account=tenants.a).values_list("dedup_key", flat=True)
+    assert list(stored) == ["id:good"]
+
+
+def test_a_single_event_with_a_lone_surrogate_is_a_400_naming_the_field(api_a, tenants):
+    response = post(api_a, json.dumps(item("web", 0, "OK", message="x\udfff")))
+    assert response.status_code == 400, response.content
+    payload = response.json()
+    assert payload["fields"].keys() == {"message"} and payload["message"].startswith("message:")
+    assert not StatusEvent.objects.filter(account=tenants.a).exists()
+
+
+def _outcome(body) -> tuple:
+    return (body["new"], body["duplicates"], body["conflicts"], body["rejected"])
+
+
+def test_an_id_names_one_event_of_the_account(api_a, api_b, tenants):
+    # An id reused for another service counted as a duplicate of the first event and yet
+    # created the second service, with no events.
+    first = item("pay/api", 0, "OK", id="a-1")
+    assert post(api_a, [first]).status_code == 200
+    batch = [
+        {**first, "service": "pay/other"},  # another service: a conflict
+        first,  # the exact repeat: a duplicate
+        {**first, "message": "again"},  # the same event with another message: a duplicate
+        item("pay/api", 5, "CRIT", id="a-2"),  # new
+        item("pay/api", 9, "CRIT", id="a-2"),  # another instant than item 3: a conflict
+        {**first, "state": "CRIT"},  # another state: a conflict
+    ]
+    body = post(api_a, batch).json()
+    assert _outcome(body) == (1, 2, 3, 3), body
+    assert [(e["index"], e["field"], e["code"]) for e in body["errors"]] == [
+        (0, "id", "conflict"),
+        (4, "id", "conflict"),
+        (5, "id", "conflict"),
+    ]
+    assert (
+        "'a-1' already names the event pay/api 2024-03-04T00:00:00Z OK"
+        in (body["errors"][0]["error"])
+    )
+    assert "item 3 of this batch" in body["errors"][1]["error"]
+    assert body["services_created"] == []
+    assert not Service.objects.filter(account=tenants.a, path="pay/other").exists()
+    stored = StatusEvent.objects.filter(account=tenants.a).order_by("at")
+    assert [(e.service.path, e.state, e.dedup_key, e.message) for e in stored] == [
+        ("pay/api", "OK", "id:a-1", ""),
+        ("pay/api", "CRIT", "id:a-2", ""),
+    ]
+    # Ids are the account's own: another account may use the same one.
+    assert _outcome(post(api_b, {**first, "service": "pay/other"}).json()) == (1, 0, 0, 0)
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_a_conflicting_single_event_is_a_409_naming_the_id(api_a, tenants, known):
+    post(api_a, item("pay/api", 0, "OK", id="a-1"))
+    if known:  # PostgreSQL's one-statement path (every service known) says the same
+        ServiceFactory(account=tenants.a, path="pay/other")
+    response = post(api_a, item("pay/other", 0, "OK", id="a-1"))
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["error"] == "conflict" and body["message"].startswith("id: conflict: id 'a-1'")
+    assert body["fields"].keys() == {"id"} and _outcome(body) == (0, 0, 1, 1)
+    assert Service.objects.filter(account=tenants.a, path="pay/other").exists() == known
+    assert StatusEvent.objects.filter(account=tenants.a).count() == 1
