@@ -28,7 +28,7 @@ from bench.common import pg_server, redis_url  # noqa: E402
 # 14 prometheus, 17 vector (nginx covers issue 17's latency import too), 18 subscribers.
 ORDER = [
     "engine", "results", "ingest", "rollup", "slo", "nginx", "report", "dashboard", "statuspage",
-    "prometheus", "vector", "subscribers",
+    "prometheus", "vector", "subscribers", "slaviews",
 ]  # fmt: skip
 
 
