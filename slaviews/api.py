@@ -216,16 +216,16 @@ def row_json(results: ViewResults, row) -> dict:
     from slaviews.selectors import summary
 
     cells = []
-    for column, (sla_id, periods) in zip(results.columns, row.cells, strict=True):
+    for column, (sla_id, periods, states) in zip(results.columns, row.cells, strict=True):
         cells.append(
             {
                 "column": column.key,
                 "sla": sla_id,
                 "periods": [
                     {"start": _instant(start), "end": _instant(end), "state": state}
-                    for start, end, state in periods
+                    for (start, end), state in zip(periods, states, strict=True)
                 ],
-                "summary": summary(state for _, _, state in periods),
+                "summary": summary(states),
             }
         )
     return {
