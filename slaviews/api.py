@@ -212,18 +212,28 @@ def _instant(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def row_json(results: ViewResults, row) -> dict:
+def _period_texts(periods: list, cache: dict) -> list[tuple[str, str]]:
+    """The periods as ISO text, once per SLA's period list (shared by its rows)."""
+    texts = cache.get(id(periods))
+    if texts is None:
+        texts = cache[id(periods)] = [(_instant(start), _instant(end)) for start, end in periods]
+    return texts
+
+
+def row_json(results: ViewResults, row, cache: dict | None = None) -> dict:
     from slaviews.selectors import summary
 
+    cache = {} if cache is None else cache
     cells = []
     for column, (sla_id, periods, states) in zip(results.columns, row.cells, strict=True):
+        texts = _period_texts(periods, cache)
         cells.append(
             {
                 "column": column.key,
                 "sla": sla_id,
                 "periods": [
-                    {"start": _instant(start), "end": _instant(end), "state": state}
-                    for (start, end), state in zip(periods, states, strict=True)
+                    {"start": start, "end": end, "state": state}
+                    for (start, end), state in zip(texts, states, strict=True)
                 ],
                 "summary": summary(states),
             }
@@ -232,7 +242,7 @@ def row_json(results: ViewResults, row) -> dict:
         "service": {"id": row.service.pk, "path": row.service.path, "name": row.service.name},
         "group": row.group,
         "cells": cells,
-        "summary": summary(row.states()),
+        "summary": summary(list(row.states())),
     }
 
 
@@ -256,13 +266,14 @@ def results_page_json(results: ViewResults, page: int, page_size: int) -> dict:
     count = len(results.rows)
     pages = max(1, -(-count // page_size))
     shown = results.rows[(page - 1) * page_size : page * page_size]
+    cache: dict = {}
     return {
         "view": results.view.pk,
         "columns": columns_json(results),
         "count": count,
         "page": page,
         "pages": pages,
-        "results": [row_json(results, row) for row in shown],
+        "results": [row_json(results, row, cache) for row in shown],
     }
 
 

@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from itertools import chain
 
 from django.db import connection
 from django.db.models import Q
@@ -196,20 +197,23 @@ def _stored_rows(account, wanted, service_ids, first, last, now):
     ]
 
 
-def _fill_missing(account, needs: dict, stored: dict, now) -> bool:
+def _fill_missing(account, slas, members, periods_of, stored, now) -> bool:
     """Compute and store, in bulk per SLA and run of periods, what has no fresh row.
-    `needs`: {sla: {service id: (service, [periods])}}. True when anything was computed."""
+    True when anything was computed."""
     computed = False
-    for sla, by_service in needs.items():
+    for sla_id, services in members.items():
+        periods = periods_of[sla_id]
         missing: dict[tuple, list] = defaultdict(list)  # periods run -> services
-        for service, periods in by_service.values():
-            states = stored.get((service.pk, sla.pk))
+        for service in services:
+            states = stored.get((service.pk, sla_id))
+            if states is not None and None not in states:
+                continue  # the common case: everything stored
             todo = [p for i, p in enumerate(periods) if states is None or states[i] is None]
             for run in _runs(todo):
                 missing[tuple(run)].append(service)
-        for run, services in missing.items():
+        for run, needy in missing.items():
             period_results_compute_bulk(
-                account=account, sla=sla, services=services, periods=list(run), now=now
+                account=account, sla=slas[sla_id], services=needy, periods=list(run), now=now
             )
             computed = True
     return computed
@@ -250,46 +254,49 @@ def sla_view_results(*, account, view: SLAView, now: dt.datetime) -> ViewResults
     columns = view_columns(view)
     services = view_services(account=account, view=view)
     assigned = _service_slas(account, services) if view.service_sla else {}
-    periods_of = {}
-    needs: dict = defaultdict(dict)
+    slas: dict[int, SLADefinition] = {}
+    members: dict[int, list[Service]] = defaultdict(list)  # sla id -> services it shows
+    column_slas = {column.sla.pk for column in columns if column.sla is not None}
     for column in columns:
         if column.sla is not None:
-            periods_of[column.sla] = periods_of.get(column.sla) or view_periods(
-                view, column.sla, now
-            )
-            for service in services:
-                needs[column.sla][service.pk] = (service, periods_of[column.sla])
+            slas[column.sla.pk] = column.sla
+            members[column.sla.pk] = list(services)
     for service in services:
         sla = assigned.get(service.pk)
         if sla is not None:
-            periods_of[sla] = periods_of.get(sla) or view_periods(view, sla, now)
-            needs[sla][service.pk] = (service, periods_of[sla])
-    wanted = {sla: periods for sla, periods in periods_of.items() if periods}
+            slas.setdefault(sla.pk, sla)
+            if sla.pk not in column_slas:  # a column SLA covers every row already
+                members[sla.pk].append(service)
+    periods_of = {sla_id: view_periods(view, sla, now) for sla_id, sla in slas.items()}
+    wanted = {slas[sla_id]: periods for sla_id, periods in periods_of.items() if periods}
     service_ids = [service.pk for service in services]
     stored = _stored(account, wanted, service_ids, now)
-    if _fill_missing(account, needs, stored, now):
+    if _fill_missing(account, slas, members, periods_of, stored, now):
         stored = _stored(account, wanted, service_ids, now)
     group_names = _group_names(account, services) if view.grouping == Grouping.GROUP else {}
-    nodata = {sla.pk: ["NODATA"] * len(periods) for sla, periods in periods_of.items()}
+    nodata = {sla_id: ["NODATA"] * len(periods) for sla_id, periods in periods_of.items()}
+    fixed = [column.sla.pk if column.sla is not None else None for column in columns]
     rows = []
     for service in services:
         row = Row(service, _group_key(view, service, group_names))
-        for column in columns:
-            sla = column.sla if column.sla is not None else assigned.get(service.pk)
-            if sla is None:
-                row.cells.append((None, [], []))
-                continue
-            states = stored.get((service.pk, sla.pk))
+        for sla_id in fixed:
+            if sla_id is None:
+                own = assigned.get(service.pk)
+                if own is None:
+                    row.cells.append((None, [], []))
+                    continue
+                sla_id = own.pk
+            states = stored.get((service.pk, sla_id))
             if states is None:
-                states = nodata[sla.pk]
+                states = nodata[sla_id]
             elif None in states:  # computed as NODATA, or not storable: no data
                 states = ["NODATA" if state is None else state for state in states]
-            row.cells.append((sla.pk, periods_of[sla], states))
+            row.cells.append((sla_id, periods_of[sla_id], states))
         if not view.only_outages or not OUTAGE_STATES.isdisjoint(row.states()):
             rows.append(row)
     rows.sort(key=lambda row: (row.group, row.service.path))
     aggregates = [_aggregate(rows, index) for index in range(len(columns))]
-    summaries = [summary(_column_states(rows, index)) for index in range(len(columns))]
+    summaries = [summary(list(_column_states(rows, index))) for index in range(len(columns))]
     return ViewResults(view, columns, rows, aggregates, summaries)
 
 
@@ -306,8 +313,7 @@ def _service_slas(account, services) -> dict[int, SLADefinition]:
 
 
 def _column_states(rows, index):
-    for row in rows:
-        yield from row.cells[index][2]
+    return chain.from_iterable(row.cells[index][2] for row in rows)
 
 
 def _aggregate(rows, index) -> list[dict]:
@@ -338,16 +344,10 @@ def _aggregate(rows, index) -> list[dict]:
     return result
 
 
-def summary(states) -> dict:
+def summary(states: list) -> dict:
     """Share of periods met: met / (met + broken); NODATA counts neither way."""
-    met = broken = nodata = 0
-    for state in states:
-        if state == "BROKEN":
-            broken += 1
-        elif state == "NODATA":
-            nodata += 1
-        else:
-            met += 1
+    broken, nodata = states.count("BROKEN"), states.count("NODATA")
+    met = len(states) - broken - nodata
     evaluated = met + broken
     return {
         "met": met,
