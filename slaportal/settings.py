@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "integrations.prometheus",
     "integrations.federation",
     "agreements",
+    "slaviews",
 ]
 
 MIDDLEWARE = [
