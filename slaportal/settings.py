@@ -254,6 +254,16 @@ STATUSPAGE_SUBSCRIBE_ADDRESS_LIMIT = env_int("STATUSPAGE_SUBSCRIBE_ADDRESS_LIMIT
 SLA_REPORT_TIME = env_time_of_day("SLA_REPORT_TIME", "00:05")
 SLA_REPORT_CATCHUP_DAYS = env_int("SLA_REPORT_CATCHUP_DAYS", 7, minimum=1)
 
+# --- GraphQL (/graphql) --------------------------------------------------------------------
+# GraphiQL (the in-browser IDE, self-hosted) is served when DEBUG or this is true.
+GRAPHQL_GRAPHIQL = env_bool("GRAPHQL_GRAPHIQL", False)
+# Limits against abusive queries, each a clear GraphQL error: nested fields, page size of
+# every list (`first`), and the objects a query could return (pages x nested lists).
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10, minimum=2)
+GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 100, minimum=1)
+GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 1000, minimum=1)
+GRAPHQL_MAX_NODES = env_int("GRAPHQL_MAX_NODES", 50_000, minimum=100)
+
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
