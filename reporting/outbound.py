@@ -174,16 +174,21 @@ def _connected(parts, addresses: list[str], timeout: float) -> http.client.HTTPC
     raise last_error or OSError("no address to connect to")
 
 
-def post_json(*, url: str, body: bytes, headers: dict, timeout: float) -> int:
+def post_json(
+    *, url: str, body: bytes, headers: dict, timeout: float, allow_private: bool | None = None
+) -> int:
     """POST `body` to `url` under the rules above; returns the 2xx status or raises
     WebhookRefused (nothing sent), WebhookHTTPError (non-2xx, redirects included) or
-    OSError (network, TLS, timeout)."""
+    OSError (network, TLS, timeout). `allow_private` None: the webhook setting decides; a
+    caller whose URL is the operator's own (the deployment's portal) may pass True."""
     problem = webhook_url_problem(url)
     if problem is not None:
         raise WebhookRefused(problem)
     parts = urlsplit(url)
     port = parts.port or SCHEMES[parts.scheme]
-    addresses = resolve_host(parts.hostname, port, allow_private=private_networks_allowed())
+    if allow_private is None:
+        allow_private = private_networks_allowed()
+    addresses = resolve_host(parts.hostname, port, allow_private=allow_private)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection = _connected(parts, addresses, timeout)
     try:

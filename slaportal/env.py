@@ -26,6 +26,16 @@ def env_str(name: str, default: str, environ: Mapping[str, str] | None = None) -
     return default if value is None else value
 
 
+def env_alias(name: str, alias: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """A string setting that also answers to a second name (e.g. the ITOps spelling);
+    both set to different values is an error, not a guess."""
+    value, other = _raw(name, environ), _raw(alias, environ)
+    if value is not None and other is not None and value != other:
+        raise ImproperlyConfigured(f"{name} and {alias} are both set, to different values")
+    chosen = value if value is not None else other
+    return default if chosen is None else chosen
+
+
 def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
     value = _raw(name, environ)
     if value is None:

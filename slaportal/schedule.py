@@ -79,6 +79,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "incident notifications caught up, unconfirmed subscriptions dropped",
     ),
     PeriodicJob(
+        name="federation-push-incidents",
+        task="federation.push_incidents",
+        every_seconds=60,
+        description="Incidents opened and closed, queued for the portal of each account that "
+        "pushes to one (integrations.federation)",
+    ),
+    PeriodicJob(
         name="daily-reports",
         task="reporting.daily_reports",
         crontab=daily_crontab(settings.SLA_REPORT_TIME),

@@ -9,9 +9,11 @@ from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from slaportal import csp
 from slaportal.api.tags import TAG_DESCRIPTIONS
 from slaportal.env import (
     SQLITE_OPTIONS,
+    env_alias,
     env_bool,
     env_choice,
     env_database,
@@ -55,10 +57,13 @@ INSTALLED_APPS = [
     "integrations.channels",
     "integrations.vector",
     "integrations.prometheus",
+    "integrations.federation",
+    "agreements",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "slaportal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "statuspage.middleware.StatusPageHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -159,6 +164,10 @@ MEDIA_URL = "/media/"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Sent on every HTML answer without a policy of its own (slaportal.csp): scripts, styles,
+# fonts and images from this server only, no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = csp.DEFAULT_POLICY
+
 # --- Email -------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_BACKEND = env_str(
@@ -201,6 +210,20 @@ SLA_VECTOR_DEDUP_HOURS = env_int("SLA_VECTOR_DEDUP_HOURS", 24, minimum=1)
 # Webhooks to loopback, private, link-local ... addresses are refused (SSRF) unless this is
 # true (a receiver on the same host or LAN in a trusted, single-tenant setup).
 SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+
+# --- Federation (integrations.federation): plugin -> portal push -----------------------
+# The deployment's default portal of accounts that push (their own URL/key, if set, win).
+# SLA_PORTAL_* and the ITOps names ITOPS_SLA_PORTAL_* are the same setting (both set and
+# different: start-up error). The deployment's URL is the operator's, so it may be a
+# private address; a URL an account enters is held to the webhook address guard unless
+# SLA_PORTAL_ALLOW_PRIVATE_NETWORKS (or SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS) is true.
+SLA_PORTAL_URL = env_alias("SLA_PORTAL_URL", "ITOPS_SLA_PORTAL_URL", "").rstrip("/")
+SLA_PORTAL_API_KEY = env_alias("SLA_PORTAL_API_KEY", "ITOPS_SLA_PORTAL_API_KEY", "")
+SLA_PORTAL_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_PORTAL_ALLOW_PRIVATE_NETWORKS", False)
+# Receiving side: largest push body (a daily report of thousands of services with its PDF).
+SLA_FEDERATION_MAX_BODY_BYTES = env_int(
+    "SLA_FEDERATION_MAX_BODY_BYTES", 64 * 1024 * 1024, minimum=1024
+)
 
 # --- Prometheus integration ------------------------------------------------------------
 # Prometheus source URLs are tenant input too: the same address guard as webhooks (SSRF);

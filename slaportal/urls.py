@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from integrations.prometheus.api import metrics_view
 from slaportal import health, views
@@ -23,7 +23,8 @@ urlpatterns = [
     path("api/v1/", include("slaportal.api.urls")),
     re_path(r"^graphql/?$", PortalGraphQLView.as_view(schema=schema), name="graphql"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file (`?script`), not inline (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("status/", include("statuspage.urls")),
 ]
 

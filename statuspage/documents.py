@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone, translation
 
+from slaportal import csp
 from statuspage.render import badges, feeds, html, v2
 from statuspage.selectors.history import first_data_at
 from statuspage.selectors.incidents import page_incidents
@@ -26,10 +27,9 @@ SVG = "image/svg+xml"
 ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 
-HTML_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+# No script at all on status pages; sent by the documents themselves because the WSGI edge
+# cache answers without Django's middleware (slaportal.csp holds every policy).
+HTML_POLICY = csp.NO_SCRIPT_POLICY
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 

@@ -38,8 +38,10 @@ def burn_down_svg(points: list[dict]) -> str:
     first, last = points[0]["at"], points[-1]["at"]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '
-        'role="img" aria-label="Error budget burn-down" '
-        'style="background:#fff;border:1px solid #ddd">',
+        'role="img" aria-label="Error budget burn-down">',
+        # The frame is a rect, not a style attribute (the admin's CSP allows no inline style).
+        f'<rect x="0.5" y="0.5" width="{CHART_WIDTH - 1}" height="{CHART_HEIGHT - 1}" '
+        'fill="#fff" stroke="#ddd"/>',
         f'<line x1="{PAD}" y1="{zero:.1f}" x2="{PAD + width}" y2="{zero:.1f}" stroke="#c00" '
         'stroke-dasharray="4 3"/>',
         f'<line x1="{PAD}" y1="{full:.1f}" x2="{PAD + width}" y2="{full:.1f}" stroke="#999" '

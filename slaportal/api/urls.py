@@ -8,6 +8,13 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
 from integrations.channels.api import ChannelViewSet
+from integrations.federation.api import (
+    FederationDowntimesView,
+    FederationEventsView,
+    FederationIncidentsView,
+    FederationReportsView,
+    PortalLinkView,
+)
 from integrations.prometheus.api import (
     AlertmanagerReceiverView,
     AlertmanagerSettingsView,
@@ -153,5 +160,16 @@ urlpatterns = [
         "slos/<pk>/prometheus-rules", SLOPrometheusRulesView.as_view(), name="slo-prometheus-rules"
     ),
     api_path("grafana/dashboard.json", GrafanaDashboardView.as_view(), name="grafana-dashboard"),
+    # Federation (integrations.federation): the portal this account pushes to, and the
+    # endpoints another deployment pushes to.
+    api_path("federation/portal", PortalLinkView.as_view(), name="federation-portal"),
+    api_path("federation/events", FederationEventsView.as_view(), name="federation-events"),
+    api_path("federation/reports", FederationReportsView.as_view(), name="federation-reports"),
+    api_path(
+        "federation/incidents", FederationIncidentsView.as_view(), name="federation-incidents"
+    ),
+    api_path(
+        "federation/downtimes", FederationDowntimesView.as_view(), name="federation-downtimes"
+    ),
 ]
 urlpatterns += router.urls

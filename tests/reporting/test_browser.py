@@ -112,7 +112,7 @@ def test_log_in_open_dashboard_click_through_to_sla_detail(live_server, viewer, 
             cell.click()
             page.wait_for_url(f"**/dashboard/services/{api.pk}/sla/**")
             assert "Zahlungs-API" in page.locator("h1").inner_text()
-            assert page.locator("#sla-timeline span").count() >= 1
+            assert page.locator("#sla-timeline rect").count() >= 1
             assert page.locator("#sla-results .sla-BROKEN").count() >= 1
             page.screenshot(path=str(artifacts / "dashboard-service-sla.png"), full_page=True)
             for link in sorted(_same_origin_links(page, live_server.url)):
