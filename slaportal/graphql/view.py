@@ -17,16 +17,12 @@ from strawberry.django.views import GraphQLView
 from accounts.permissions import token_grants
 from accounts.selectors import token_for_secret
 from accounts.services import token_touch
+from slaportal.csp import build_policy, set_policy
 from slaportal.graphql.context import GraphQLContext
 
-# GraphiQL's page runs under a strict policy of its own: scripts and styles from this
-# server only; its stylesheet embeds its fonts as data: URIs. (The project's CSP middleware
-# leaves a response that carries a policy as it is.)
-GRAPHIQL_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+# GraphiQL's page runs under the project's strict policy (slaportal.csp), scripts and styles
+# from this server only; its stylesheet embeds its fonts as data: URIs.
+GRAPHIQL_POLICY = build_policy(font_src=("'self'", "data:"))
 
 
 def error_response(status: int, message: str, code: str) -> JsonResponse:
@@ -93,5 +89,4 @@ class PortalGraphQLView(GraphQLView):
     def render_graphql_ide(self, request) -> HttpResponse:
         # Self-hosted GraphiQL (static files, no CDN): see templates/graphql/graphiql.html.
         response = render(request, "graphql/graphiql.html", {"endpoint": request.path})
-        response["Content-Security-Policy"] = GRAPHIQL_POLICY
-        return response
+        return set_policy(response, GRAPHIQL_POLICY)
