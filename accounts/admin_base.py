@@ -2,7 +2,11 @@
 are a member of, and edits only those where they are owner or admin.
 """
 
-from accounts.admin_display import DECIMAL_FORMFIELD_OVERRIDES, IsoInstantsMixin
+from accounts.admin_display import (
+    DATETIME_FORMFIELD_OVERRIDES,
+    DECIMAL_FORMFIELD_OVERRIDES,
+    IsoInstantsMixin,
+)
 from accounts.models import Account, Membership, TenantModel
 
 _CACHE_ATTR = "_tenant_admin_accounts"
@@ -35,7 +39,9 @@ class TenantAdminMixin(IsoInstantsMixin):
     account_field = "account"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        override = DECIMAL_FORMFIELD_OVERRIDES.get(type(db_field))
+        override = DECIMAL_FORMFIELD_OVERRIDES.get(type(db_field)) or (
+            DATETIME_FORMFIELD_OVERRIDES.get(type(db_field)) if db_field.editable else None
+        )
         if override:
             kwargs = {**override, **kwargs}
         return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -3,9 +3,10 @@
 - Decimals as written: a target stored as 99.500000 (a DecimalField with 6 places) shows
   and edits as "99.5" (`WrittenDecimalField`, used for every DecimalField of the tenant
   admin through `DECIMAL_FORMFIELD_OVERRIDES`).
-- Instants in ISO 8601 in the row's account time zone: "2026-12-02T17:21:05+01:00"
-  (`instant_text`, and `IsoInstantsMixin` for the datetime columns of change lists). Forms
-  (editable and read-only fields) are left to Django for now.
+- Instants in ISO 8601 in the operator's zone (accounts.operator_time), its name in the
+  column header: "started at (Europe/Berlin)" over "2026-12-02T17:21:05+01:00"
+  (`instant_text`, and `IsoInstantsMixin` for the datetime columns of change lists).
+- Date-time inputs with the zone they are read in beside them (`ZoneLabelledSplitDateTime`).
 """
 
 import datetime as dt
@@ -13,7 +14,10 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db import models
+from django.utils import timezone
+from django.utils.html import format_html
 
 from sla.engine.spec import format_decimal
 
@@ -48,11 +52,13 @@ def instant_text(value: dt.datetime | None, zone: ZoneInfo) -> str:
 
 
 def iso_instant_column(field_name: str, label: str):
-    """A list/read-only column showing a datetime field in ISO form in the account's zone."""
+    """A list/read-only column showing a datetime field in ISO form in the operator's zone
+    (the active one), the zone's name in the header."""
+    zone = timezone.get_current_timezone()
 
-    @admin.display(description=label, ordering=field_name)
+    @admin.display(description=f"{label} ({zone})", ordering=field_name)
     def column(obj):
-        return instant_text(getattr(obj, field_name), account_zone(obj))
+        return instant_text(getattr(obj, field_name), zone)
 
     column.__name__ = f"{field_name}_iso"
     return column
@@ -68,6 +74,30 @@ def written_decimal_column(field_name: str, label: str):
 
     column.__name__ = f"{field_name}_written"
     return column
+
+
+class ZoneLabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date + time inputs, followed by the zone the typed time is read in."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from accounts.operator_time import zone_label
+
+        inputs = super().render(name, value, attrs, renderer)
+        return format_html(
+            '{}<p class="zone-label">Time zone: <strong>{}</strong></p>',
+            inputs,
+            zone_label(self.zone_name),
+        )
+
+    zone_name = None  # None: the active (operator's) zone
+
+
+DATETIME_FORMFIELD_OVERRIDES = {
+    models.DateTimeField: {
+        "form_class": forms.SplitDateTimeField,
+        "widget": ZoneLabelledSplitDateTime,
+    }
+}
 
 
 class IsoInstantsMixin:

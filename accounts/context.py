@@ -22,7 +22,14 @@ def api_token(request) -> ApiToken | None:
 
 
 def ui_account(request) -> Account | None:
-    """The account a logged-in user is working in, or None if they belong to none."""
+    """The account a logged-in user is working in, or None if they belong to none (looked
+    up once per request: the operator-time middleware asks first)."""
+    if not hasattr(request, "_ui_account"):
+        request._ui_account = _resolve_ui_account(request)
+    return request._ui_account
+
+
+def _resolve_ui_account(request) -> Account | None:
     user = request.user
     available = accounts_for_user(user=user)
     wanted_slug = request.GET.get("account")

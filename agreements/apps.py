@@ -6,3 +6,10 @@ class AgreementsConfig(AppConfig):
 
     name = "agreements"
     verbose_name = "Agreements"
+
+    def ready(self):
+        # The outbox kind for SLA_NOTIFICATION_ENDPOINT, the channel notices, the tasks.
+        from agreements import delivery, notices, tasks  # noqa: F401
+
+        delivery.register_kind()
+        notices.register_notices()

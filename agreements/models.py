@@ -235,3 +235,23 @@ class Context(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.agent_id}/{self.name}"
+
+
+class NotificationEndpoint(models.Model):
+    """The deployment-wide ``SLA_NOTIFICATION_ENDPOINT`` as an outbox target (deliveries
+    name their target row): one row per URL the setting has had. Not tenant-owned: the
+    operator's endpoint receives every account's agreement events, as the original
+    manager's NOTIFICATION_ENDPOINT did."""
+
+    url = models.CharField(max_length=500, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @staticmethod
+    def wants(event_type: str) -> bool:
+        return event_type.startswith("agreement.")

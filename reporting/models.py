@@ -33,6 +33,8 @@ EVENT_TYPES = [
     ("slo.alert.resolved", "SLO burn-rate alert resolved"),
     ("sla.level_changed", "SLA level changed (OK/WARN/CRIT/BROKEN)"),
     ("sla.daily_report", "Daily SLA report"),
+    ("agreement.level_changed", "Agreement level changed (Met/Broken/Critical)"),
+    ("agreement.violation", "Agreement guarantee violated"),
 ]
 EVENT_TYPE_NAMES = frozenset(name for name, _ in EVENT_TYPES)
 

@@ -52,6 +52,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         description="Evaluate PromQL status rules; state changes become status events",
     ),
     PeriodicJob(
+        name="agreements-assess",
+        task="agreements.dispatch",
+        every_seconds=10,
+        description="Assess due agreements (one unit per account); expire the expired ones",
+    ),
+    PeriodicJob(
         name="notifications-outbox",
         task="reporting.process_outbox",
         every_seconds=60,

@@ -4,6 +4,7 @@ Every variable has a default that works on a laptop (see README "Configuration")
 stops start-up with ImproperlyConfigured naming the variable.
 """
 
+import datetime as dt
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "slaportal",
     "accounts",
     "sla",
@@ -71,9 +73,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.operator_time.OperatorTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slaportal.api.middleware.ApiJsonNotFoundMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into accounts.lockout's page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "slaportal.urls"
@@ -141,6 +146,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# django-axes first: it refuses a login through a locked door before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes, every login form: /accounts/login/, /admin/login/): after
+# LOGIN_FAILURE_LIMIT wrong passwords for one username, or from one client address
+# (REMOTE_ADDR: a reverse proxy must pass the client's address), that door is locked for
+# LOGIN_LOCKOUT_MINUTES (0: until unlocked), the right password included. Unlock:
+# `manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS`, or the admin (Axes > Access
+# attempts: delete). A successful login clears the user's failures.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=0)) or None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -245,9 +267,24 @@ SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_DATASOURCE_ALLOW_PRIVATE_N
 # A 5-minute slot of a PromQL SLI is fetched for good this long after its end (late scrapes
 # and rule evaluations land first); younger slots are fetched again every minute.
 SLA_PROMETHEUS_SETTLE_SECONDS = env_int("SLA_PROMETHEUS_SETTLE_SECONDS", 60)
+# PromQL SLIs fetched at once per account (threads, each with its own connection): the
+# fetch waits on Prometheus, not on this process, so a few in flight cut its wall time.
+SLA_PROMETHEUS_FETCH_CONCURRENCY = env_int("SLA_PROMETHEUS_FETCH_CONCURRENCY", 4, minimum=1)
 # Operators' scrape token for GET /metrics: every account's series (empty: only account
 # tokens with the `metrics` scope, each seeing its own account).
 SLA_METRICS_TOKEN = env_str("SLA_METRICS_TOKEN", "")
+
+# --- Agreements (agreements/, AGREEMENTS.md) -------------------------------------------
+# The original SLA Manager's variables, honoured as is. PROMETHEUS_ADDRESS: the Prometheus
+# of agreements with no source of their own and no account default (operator-set, so a
+# private address is allowed). SLA_NOTIFICATION_ENDPOINT: every agreement notification and
+# violation is also POSTed there as plain JSON, through the outbox (empty: none).
+PROMETHEUS_ADDRESS = env_str("PROMETHEUS_ADDRESS", "")
+SLA_NOTIFICATION_ENDPOINT = env_str("SLA_NOTIFICATION_ENDPOINT", "")
+# Instant queries in flight at once while assessing (per worker process).
+AGREEMENTS_QUERY_CONCURRENCY = env_int("AGREEMENTS_QUERY_CONCURRENCY", 8, minimum=1)
+# Due agreements claimed per batch (one transaction writes a batch's results).
+AGREEMENTS_BATCH_SIZE = env_int("AGREEMENTS_BATCH_SIZE", 200, minimum=1)
 
 # --- Public status pages ---------------------------------------------------------------
 # Rendered pages stay fresh this long (automatic states change without a cache bump; a
@@ -311,7 +348,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "slaportal.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "slaportal.api.errors.json_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["slaportal.api.parsers.StorableTextJSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",
 }

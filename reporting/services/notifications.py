@@ -319,9 +319,10 @@ def attachment_file(relative: str) -> Path:
 
 
 def _send_email(recipient: EmailRecipient, message: OutboxMessage, context=None) -> None:
-    payload = message.payload
+    # Payloads are objects, except the original SLA Manager's violation list (agreements).
+    payload = message.payload if isinstance(message.payload, dict) else {}
     subject = payload.get("title") or message.event_type
-    text = payload.get("text") or json.dumps(payload, cls=DjangoJSONEncoder, indent=2)
+    text = payload.get("text") or json.dumps(message.payload, cls=DjangoJSONEncoder, indent=2)
     email = EmailMessage(
         subject=f"[SLA Portal] {subject}"[:200],
         body=f"{text}\n\nEvent {message.event_id} ({message.event_type})\n",

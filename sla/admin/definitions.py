@@ -11,7 +11,6 @@ from sla.admin.forms import RequirementFormSet, SLADefinitionAdminForm, TimePeri
 from sla.admin.views import service_sla_view, sla_overview_view
 from sla.models import (
     AssignmentRule,
-    Downtime,
     Requirement,
     Service,
     ServiceGroup,
@@ -104,7 +103,15 @@ class SLADefinitionAdmin(TenantAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["account", "title", "description"]}),
         ("Period", {"fields": ["period", "timezone", "time_period"]}),
-        ("Options", {"fields": list(SLADefinitionAdminForm.OPTION_FIELDS)}),
+        (
+            "Options",
+            {
+                "fields": [
+                    *SLADefinitionAdminForm.OPTION_FIELDS,
+                    *SLADefinitionAdminForm.DETECTION_FIELDS.values(),
+                ]
+            },
+        ),
     ]
 
     def get_urls(self):
@@ -127,11 +134,3 @@ class SLADefinitionAdmin(TenantAdminMixin, admin.ModelAdmin):
 class AssignmentRuleAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["position", "sla", "target", "path_glob", "group", "labels", "description"]
     ordering = ["account", "position", "id"]
-
-
-@admin.register(Downtime)
-class DowntimeAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["reason", "service", "group", "start", "end", "recurrence", "public"]
-    list_filter = ["recurrence", "public"]
-    search_fields = ["reason"]
-    date_hierarchy = "start"

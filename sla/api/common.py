@@ -4,6 +4,8 @@ import json
 
 from rest_framework import exceptions, status
 
+from slaportal.api.parsers import refuse_lone_surrogates
+
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -38,12 +40,17 @@ def media_type(request) -> str:
     return (request.content_type or "").split(";")[0].strip().lower()
 
 
-def json_body(data: bytes):
-    """Decode JSON (UTF-8/16/32); malformed, too deep or NaN-carrying input is a 400."""
+def json_body(data: bytes, *, text_checked_per_item: bool = False):
+    """Decode JSON (UTF-8/16/32); malformed, too deep or NaN-carrying input is a 400, and so
+    is text no database stores (a lone surrogate, slaportal/text.py), naming its path,
+    unless the caller rejects such items one by one (`text_checked_per_item`)."""
     try:
-        return json.loads(data, parse_constant=_no_constants)
+        payload = json.loads(data, parse_constant=_no_constants)
     except (ValueError, RecursionError) as error:
         raise exceptions.ParseError(f"JSON parse error: {error}"[:300]) from None
+    if not text_checked_per_item:
+        refuse_lone_surrogates(payload)
+    return payload
 
 
 def _no_constants(name: str):

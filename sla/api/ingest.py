@@ -40,6 +40,7 @@ class StatusEventSerializer(serializers.ModelSerializer):
             "at",
             "state",
             "message",
+            "flapping",
             "event_id",
             "received_at",
         ]
@@ -159,14 +160,17 @@ class EventViewSet(
         description=(
             'Push one event, a list, or {"events": [...]} (at most SLA_INGEST_MAX_BATCH). '
             "Each item: service (path), at (ISO 8601 with offset), state (OK, WARN, CRIT, "
-            "UNKNOWN or an alias), optional message and id. Valid items are stored once "
+            "UNKNOWN or an alias), optional message, id and flapping (true/false: the "
+            "monitoring core's flap flag, kept until an event sets it otherwise). Valid "
+            "items are stored once "
             "(same id, or same service+at+state); rejected ones are listed by index."
         ),
     )
     def create(self, request, *args, **kwargs):
         if media_type(request) not in ("application/json", ""):
             raise exceptions.UnsupportedMediaType(request.content_type)
-        payload = json_body(raw_body(request, limit=settings.SLA_INGEST_MAX_BODY_BYTES))
+        body = raw_body(request, limit=settings.SLA_INGEST_MAX_BODY_BYTES)
+        payload = json_body(body, text_checked_per_item=True)  # events_validate does
         items, single = _items(payload)
         limit = settings.SLA_INGEST_MAX_BATCH
         if len(items) > limit:

@@ -1,6 +1,7 @@
 """POST /api/v1/requests: request counts per service and time bucket (scope `ingest`)."""
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +21,9 @@ class RequestCountsView(AccountScopedMixin, APIView):
 
     required_scopes = {"POST": "ingest"}
     http_method_names = ["post", "options"]
+    # Items are checked one by one (count_item_parse): text that cannot be stored rejects
+    # its item only, not the batch as the API's default parser would.
+    parser_classes = [JSONParser]
 
     @extend_schema(request=dict, responses=dict, examples=[REQUESTS_EXAMPLE])
     def post(self, request):

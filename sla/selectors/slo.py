@@ -211,7 +211,8 @@ def _signature(slo) -> tuple:
 def slo_statuses(
     *, account, slos, now: dt.datetime, lookbacks=STANDARD_LOOKBACKS
 ) -> dict[int, SLOStatus]:
-    """Budget and burn rates of many SLOs: two queries per distinct window shape."""
+    """Budget, burn rates and open alerts of many SLOs: two queries per distinct window
+    shape and one for the alerts. The one code path of SLO lists and details."""
     groups: dict[tuple, list] = defaultdict(list)
     for slo in slos:
         groups[_signature(slo)].append(slo)
@@ -232,7 +233,22 @@ def slo_statuses(
         )
         for slo in members:
             statuses[slo.pk] = _status(slo, window, sums.get(slo.pk, {}), needed, windows_of)
+    _attach_open_alerts(account, statuses)
     return statuses
+
+
+def _attach_open_alerts(account, statuses: dict[int, SLOStatus]) -> None:
+    """Each status's open (pending or firing) alerts, newest first: one query for all, so
+    a list shows what each SLO's detail shows."""
+    if not statuses:
+        return
+    alerts = Alert.objects.for_account(account).exclude(state=AlertState.RESOLVED)
+    if len(statuses) <= 500:
+        alerts = alerts.filter(slo_id__in=list(statuses))
+    for alert in alerts:
+        status = statuses.get(alert.slo_id)
+        if status is not None:
+            status.alerts.append(alert)
 
 
 def _status(slo, window, slo_sums, lookbacks, windows_of) -> SLOStatus:
@@ -268,11 +284,7 @@ def _status(slo, window, slo_sums, lookbacks, windows_of) -> SLOStatus:
 
 def slo_status(*, account, slo, now: dt.datetime, extra_lookbacks=()) -> SLOStatus:
     lookbacks = tuple(sorted({*STANDARD_LOOKBACKS, *extra_lookbacks}))
-    status = slo_statuses(account=account, slos=[slo], now=now, lookbacks=lookbacks)[slo.pk]
-    status.alerts = list(
-        Alert.objects.for_account(account).filter(slo=slo).exclude(state=AlertState.RESOLVED)
-    )
-    return status
+    return slo_statuses(account=account, slos=[slo], now=now, lookbacks=lookbacks)[slo.pk]
 
 
 def slo_list(*, account):

@@ -22,6 +22,7 @@ from django.db import transaction
 from licensing.limits import service_limit, service_limit_message, service_room
 from sla.models import Service, ServiceGroup
 from sla.validators import SERVICE_PATH_RE, validate_labels
+from slaportal.text import lone_surrogate_fields
 
 ALLOWED_KEYS = ("path", "name", "slaGroup", "labels")
 MAX_DOCUMENTS = 10_000
@@ -97,6 +98,11 @@ def _spec(document, index: int, errors: list) -> ServiceSpec | None:
         errors.append({"index": index, "field": "", "error": "must be a mapping with a path"})
         return None
     before = len(errors)
+    # YAML's "\udfff" escapes can carry text no database stores: name it, check no further.
+    for field_name, messages in lone_surrogate_fields(document).items():
+        errors.append({"index": index, "field": field_name, "error": messages[0]})
+    if len(errors) > before:
+        return None
     unknown = sorted(str(key) for key in document if key not in ALLOWED_KEYS)
     if unknown:
         errors.append(

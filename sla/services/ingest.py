@@ -39,12 +39,14 @@ from sla.validators import SERVICE_PATH_RE
 from slaportal.deferred import after_response
 from slaportal.instants import InstantError, parse_aware_instant
 from slaportal.telemetry import counted_ingest
+from slaportal.text import lone_surrogate_fields
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_ID_LENGTH = 200
 MAX_PATH_LENGTH = 300
+ITEM_FIELDS = ("service", "at", "state", "message", "id")
 EVENT_TABLE = StatusEvent._meta.db_table
 SERVICE_TABLE = Service._meta.db_table
 # Identifies this module as the sender of status_history_changed: its marks (rollups, stale
@@ -93,6 +95,7 @@ class ValidEvent:
     state: str
     message: str
     event_id: str | None
+    flapping: bool | None = None
 
 
 def _error(errors: list, index: int, field_name: str, message: str) -> None:
@@ -172,6 +175,8 @@ def validate_item(item, index: int, latest: dt.datetime, errors: list) -> ValidE
         _error(errors, index, "", "must be an object with service, at and state")
         return None
     before = len(errors)
+    if _check_storable_text(item, errors, index):
+        return None
     path = _check_path(item.get("service"), errors, index)
     at = _check_at(item.get("at"), errors, index, latest)
     state = _check_state(item.get("state"), errors, index)
@@ -183,9 +188,22 @@ def validate_item(item, index: int, latest: dt.datetime, errors: list) -> ValidE
     event_id = item.get("id")
     if event_id is not None:
         event_id = _check_id(event_id, errors, index)
+    flapping = item.get("flapping")
+    if flapping is not None and not isinstance(flapping, bool):
+        _error(errors, index, "flapping", "must be true or false (or left out)")
     if len(errors) > before:
         return None
-    return ValidEvent(index, path, at, state, message, event_id)
+    return ValidEvent(index, path, at, state, message, event_id, flapping)
+
+
+def _check_storable_text(item: dict, errors, index) -> bool:
+    """Reject the item if a field holds text no database can store (a lone surrogate):
+    checked first, so no other check echoes it back and the batch's one statement never
+    sees it (the driver would fail the whole batch)."""
+    bad = lone_surrogate_fields({name: item.get(name) for name in ITEM_FIELDS})
+    for name, messages in bad.items():
+        _error(errors, index, name, messages[0])
+    return bool(bad)
 
 
 def events_validate(items: list, *, now: dt.datetime) -> tuple[list[ValidEvent], list[dict]]:
@@ -267,6 +285,7 @@ def _insert_events(account, rows: list[tuple], received_at) -> set[str]:
             Column("state", "text"),
             Column("message", "text"),
             Column("dedup_key", "text"),
+            Column("flapping", "boolean"),
         ],
         constants={"account_id": account.pk, "received_at": received_at},
         rows=rows,
@@ -329,7 +348,7 @@ def _insert_valid(account, valid, service_ids, now) -> list[tuple[int, ValidEven
     # Inserting in key order keeps concurrent batches from deadlocking on the unique index.
     keyed.sort(key=lambda row: (row[0], row[1]))
     rows = [
-        (service_id, event.at, event.state, event.message, key)
+        (service_id, event.at, event.state, event.message, key, event.flapping)
         for key, _, service_id, event in keyed
     ]
     return [rows_by_key[key] for key in _insert_events(account, rows, now)]

@@ -23,6 +23,7 @@ from sla.services.slo_buckets import slos_mark_dirty
 from sla.validators import validate_service_path
 from slaportal.db import bulk_cursor, is_postgres, prepared
 from slaportal.instants import InstantError, parse_aware_instant
+from slaportal.text import lone_surrogate_fields
 
 MAX_COUNT = 10**15
 MAX_BUCKET = dt.timedelta(days=1)
@@ -103,6 +104,8 @@ def count_item_parse(item, now: dt.datetime) -> CountItem:
     ItemError naming the field."""
     if not isinstance(item, dict):
         raise ItemError("", "Each item must be an object.")
+    for name, messages in lone_surrogate_fields(item).items():  # text no database stores
+        raise ItemError(name, messages[0])
     path = item.get("service")
     if not isinstance(path, str):
         raise ItemError("service", "Give the service path, e.g. payment/api.")

@@ -70,9 +70,10 @@ def slo_alerts_evaluate(*, account, now: dt.datetime, slos=None) -> dict[str, in
     """
     slos = list(slos if slos is not None else slo_list(account=account))
     statuses = slo_statuses(account=account, slos=slos, now=now)
-    open_alerts = {
+    open_alerts = {  # read with the statuses (slo_statuses), in the same query
         (alert.slo_id, alert.window_key): alert
-        for alert in Alert.objects.for_account(account).exclude(state=AlertState.RESOLVED)
+        for status in statuses.values()
+        for alert in status.alerts
     }
     run = _Run(account, now)
     with transaction.atomic():

@@ -279,3 +279,34 @@ def test_webhooks_and_recipients(api_a, api_b, tenants):
     again = api_a.post("/api/v1/email-recipients", {"email": "ops@example.com"}, format="json")
     assert again.status_code == 400
     assert api_b.get("/api/v1/email-recipients").json()["results"] == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_slo_list_and_detail_tell_the_same_alerts_in_bounded_queries(api_a, api_b, tenants):
+    # The list showed firing SLOs as "alerts": [] and "ok" while their detail said firing.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AlertFactory
+
+    slos = [SLOFactory(account=tenants.a, name=f"slo {n}") for n in range(4)]
+    AlertFactory(account=tenants.a, slo=slos[0], state="firing", fired_at=NOW)
+    AlertFactory(account=tenants.a, slo=slos[1], state="pending")
+    AlertFactory(account=tenants.a, slo=slos[1], state="resolved", resolved_at=NOW)
+    AlertFactory(account=tenants.a, slo=slos[2], state="resolved", resolved_at=NOW)
+    expected = {slos[0].pk: "firing", slos[1].pk: "pending", slos[2].pk: "ok", slos[3].pk: "ok"}
+
+    api_a.get("/api/v1/slos")  # the token's first use of the minute writes last_used_at
+    with CaptureQueriesContext(connection) as few:
+        listed = api_a.get("/api/v1/slos?page_size=2").json()["results"]
+    with CaptureQueriesContext(connection) as more:
+        listed = api_a.get("/api/v1/slos").json()["results"]
+    assert len(more) == len(few)  # not one query per SLO
+    assert {row["id"]: row["status"]["alert_state"] for row in listed} == expected
+    for row in listed:
+        detail = api_a.get(f"/api/v1/slos/{row['id']}").json()
+        assert detail["status"]["alerts"] == row["status"]["alerts"]
+        assert detail["status"]["alert_state"] == row["status"]["alert_state"]
+    firing = next(row for row in listed if row["id"] == slos[0].pk)["status"]["alerts"]
+    assert [alert["state"] for alert in firing] == ["firing"]
+    assert api_b.get("/api/v1/slos").json()["results"] == []

@@ -26,9 +26,9 @@ def test_long_text_is_cut_to_each_services_limits():
 
 
 def test_unknown_event_types_reach_chat_but_not_the_pager():
-    notice = notice_for("agreement.violation", {"title": "Gold violated", "text": "x"}, "acme")
+    notice = notice_for("example.unregistered", {"title": "Gold violated", "text": "x"}, "acme")
     assert notice.title == "Gold violated" and notice.page_action is None
-    assert shows("slack", "agreement.violation") and not shows("pagerduty", "agreement.violation")
+    assert shows("slack", "example.unregistered") and not shows("pagerduty", "example.unregistered")
     assert formats.pagerduty_event(notice, account="acme", routing_key=KEY) is None
 
 

@@ -259,3 +259,33 @@ def test_import_needs_write(tenants):
         "/api/v1/services/import", data="path: a\n", content_type="application/yaml"
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("field", ["message", "id", "service", "state", "at"])
+@pytest.mark.parametrize("known_service", [True, False])
+def test_a_lone_surrogate_rejects_only_its_item_naming_the_field(
+    api_a, tenants, field, known_service
+):
+    # "x\udfff" cannot be stored as UTF-8: PostgreSQL's driver refused the whole batch (500).
+    if known_service:
+        ServiceFactory(account=tenants.a, path="web")
+    bad = {**item("web", 1, "OK", id="bad", message="fine"), field: "x\udfff"}
+    batch = [item("web", 0, "OK", id="good"), bad]
+    response = post(api_a, json.dumps({"events": batch}))  # json.dumps escapes it as \udfff
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["accepted"], body["new"], body["rejected"]) == (1, 1, 1)
+    assert body["errors"] == [{"index": 1, "field": field, "error": body["errors"][0]["error"]}], (
+        body
+    )
+    assert "surrogate" in body["errors"][0]["error"]
+    stored = StatusEvent.objects.filter(account=tenants.a).values_list("dedup_key", flat=True)
+    assert list(stored) == ["id:good"]
+
+
+def test_a_single_event_with_a_lone_surrogate_is_a_400_naming_the_field(api_a, tenants):
+    response = post(api_a, json.dumps(item("web", 0, "OK", message="x\udfff")))
+    assert response.status_code == 400, response.content
+    payload = response.json()
+    assert payload["fields"].keys() == {"message"} and payload["message"].startswith("message:")
+    assert not StatusEvent.objects.filter(account=tenants.a).exists()
