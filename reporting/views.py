@@ -44,7 +44,7 @@ from sla.models.slo import REQUEST_SLI_KINDS
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.detail import service_sla_detail
 from sla.selectors.slo import slo_list, slo_status, slo_statuses
-from slaportal.api.params import clamped_int
+from slaportal.api.params import clamped_int, clamped_ints
 
 TREND_DAYS = (30, 90)
 CHART_CHOICES = (("1h", "1 hour"), ("1d", "1 day"), ("30d", "30 days"))
@@ -171,7 +171,7 @@ def service_sla(request, service_id: int):
         service=service,
         sla=chosen,
         periods=periods,
-        selected_index=clamped_int(request, "period", None, 0, 24),
+        selected_indexes=clamped_ints(request, "period", 0, 24),
         now=now,
     )
     budgets = []

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "integrations.federation",
     "agreements",
     "licensing",
+    "slaviews",
 ]
 
 MIDDLEWARE = [
