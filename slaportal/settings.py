@@ -170,6 +170,8 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 LANGUAGE_CODE = "en-us"
 # Storage and transport are always UTC; calendar maths uses the SLA's or account's zone.
 TIME_ZONE = "UTC"
+# Date-times shown without an explicit format carry their zone (slaportal/formats/en).
+FORMAT_MODULE_PATH = ["slaportal.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -142,3 +142,13 @@ def test_maintenance_typed_in_berlin_reads_the_same_on_the_public_page(operator_
         times = item.locator("p time").all_inner_texts()[:2]
         assert [text[-5:] for text in times] == ["02:00", "03:00"], times
     tab.shot("01-public-maintenance")
+
+
+@pytest.mark.django_db
+def test_read_only_date_times_name_their_zone(operator_client, operator):
+    from tests.factories import ApiTokenFactory
+
+    token = ApiTokenFactory(account=operator.account, name="CI")
+    page = operator_client.get(f"/admin/accounts/apitoken/{token.pk}/change/").content.decode()
+    created = timezone.localtime(token.created_at, BERLIN)
+    assert created.strftime("%Y-%m-%d %H:%M:%S ") + created.tzname() in page
