@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slaportal.api.middleware.ApiJsonNotFoundMiddleware",
+    # A view failing because PostgreSQL is unreachable answers 503 + Retry-After.
+    "slaportal.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out login into accounts.lockout's page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -27,7 +27,7 @@ ERROR_SCHEMA = {
             "description": "validation_error, parse_error, not_authenticated, "
             "authentication_failed, insufficient_scope, permission_denied, plugin_disabled, "
             "not_found, method_not_allowed, unsupported_media_type, batch_too_large, "
-            "payload_too_large, throttled, server_error",
+            "payload_too_large, throttled, server_error, service_unavailable",
         },
         "message": {"type": "string"},
         "fields": {
@@ -141,6 +141,9 @@ class ApiAutoSchema(AutoSchema):
             statuses["415"] = "`unsupported_media_type`: send the documented content type."
         if self._throttled():
             statuses["429"] = "`throttled`: too many requests; retry after `Retry-After`."
+        statuses["503"] = (
+            "`service_unavailable`: the database cannot be reached; retry after `Retry-After`."
+        )
         return statuses
 
     def _authenticated(self) -> bool:
