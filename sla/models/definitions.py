@@ -11,6 +11,7 @@ from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
 from sla.models.services import STATE_CHOICES, Service, ServiceGroup
 from sla.validators import validate_labels
+from statuspage.text import validate_line
 
 
 def _validate_time_period_definition(value) -> None:
@@ -195,7 +196,8 @@ class Downtime(TenantModel):
     group = models.ForeignKey(
         ServiceGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="downtimes"
     )
-    reason = models.CharField(max_length=300, blank=True)
+    # Published (status page, feeds, mails): no control characters, as statuspage's texts.
+    reason = models.CharField(max_length=300, blank=True, validators=[validate_line])
     start = models.DateTimeField()
     end = models.DateTimeField(null=True, blank=True)
     recurrence = models.CharField(max_length=8, choices=Recurrence.choices, default=Recurrence.ONCE)
