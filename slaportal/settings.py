@@ -187,6 +187,11 @@ MEDIA_URL = "/media/"
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HSTS on every HTTPS answer (the status page's edge cache too, statuspage/edge.py).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto to know a request is HTTPS.
+if env_bool("SECURE_PROXY_SSL", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Sent on every HTML answer without a policy of its own (slaportal.csp): scripts, styles,
 # fonts and images from this server only, no inline script or style, no framing.
