@@ -37,6 +37,7 @@ from reporting.selectors.sli import (
 )
 from reporting.selectors.trend import uptime_trend
 from reporting.services.reports import report_file
+from sla.burn_down import slo_burn_down_svg
 from sla.models import Service, SLADefinition
 from sla.models.slo import REQUEST_SLI_KINDS
 from sla.selectors.budgets import sla_requirement_budgets
@@ -260,6 +261,7 @@ def slo_detail(request, slo_id: int):
         "chart_choices": CHART_CHOICES,
         "chart_query": _other_params(request),
         "nines": nines_rows([(f"SLO {slo.name}", slo.target, "min")]),
+        "burn_down": mark_safe(slo_burn_down_svg(slo, now=now)),  # noqa: S308 - numbers only
     }
     return render(request, "dashboard/slo_detail.html", context)
 

@@ -14,7 +14,6 @@ from sla.admin.forms import (
 )
 from sla.admin.views import service_sla_view, sla_overview_view
 from sla.models import (
-    AssignmentRule,
     Requirement,
     Service,
     ServiceGroup,
@@ -49,7 +48,7 @@ class ServiceAdmin(TenantAdminMixin, admin.ModelAdmin):
 @admin.register(TimePeriod)
 class TimePeriodAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = TimePeriodAdminForm
-    list_display = ["name", "summary", "account"]
+    list_display = ["name", "summary", "holidays", "account"]
     search_fields = ["name"]
 
     def get_fields(self, request, obj=None):
@@ -57,7 +56,18 @@ class TimePeriodAdmin(TenantAdminMixin, admin.ModelAdmin):
 
         return ["account", "name", *WEEKDAYS, "exceptions"]
 
-    @admin.display(description="ranges")
+    @admin.display(description="holidays and exceptions")
+    def holidays(self, obj):
+        exceptions = (obj.definition or {}).get("exceptions", {})
+        return (
+            "; ".join(
+                f"{day} {', '.join(ranges)}" if ranges else f"{day} (holiday)"
+                for day, ranges in sorted(exceptions.items())
+            )
+            or "–"
+        )
+
+    @admin.display(description="weekly ranges")
     def summary(self, obj):
         definition = obj.definition or {}
         return "; ".join(
@@ -138,9 +148,3 @@ class SLADefinitionAdmin(TenantAdminMixin, admin.ModelAdmin):
     def overview_link(self, sla):
         url = reverse("admin:sla_sla_results", args=[sla.pk])
         return format_html('<a href="{}">results</a>', url)
-
-
-@admin.register(AssignmentRule)
-class AssignmentRuleAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["position", "sla", "target", "path_glob", "group", "labels", "description"]
-    ordering = ["account", "position", "id"]

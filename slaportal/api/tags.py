@@ -30,6 +30,8 @@ TAGS = {
     "public-incidents": "status pages",
     "incident-updates": "status pages",
     "maintenance-updates": "status pages",
+    "agreements": "agreements",
+    "contexts": "agreements",
 }
 
 TAG_DESCRIPTIONS = [
@@ -42,4 +44,9 @@ TAG_DESCRIPTIONS = [
     {"name": "reports", "description": "Daily reports and the dashboard's figures."},
     {"name": "notifications", "description": "Webhook endpoints and email recipients."},
     {"name": "status pages", "description": "Public status pages, incidents, maintenance."},
+    {
+        "name": "agreements",
+        "description": "Agreements on live metrics (PromQL guarantees, x/y/z levels, "
+        "violations, KPIs) and the context values that resolve their scopes.",
+    },
 ]

@@ -10,6 +10,14 @@ from tests.factories.accounts import (
     MembershipFactory,
     UserFactory,
 )
+from tests.factories.agreements import (
+    AgreementFactory,
+    ContextFactory,
+    GuaranteeFactory,
+    LevelChangeFactory,
+    NotificationEndpointFactory,
+    ViolationFactory,
+)
 from tests.factories.channels import ChannelFactory
 from tests.factories.ingest import RollupMarkFactory
 from tests.factories.prometheus import (
@@ -70,6 +78,7 @@ from tests.factories.vector import VectorBatchFactory, VectorRuleFactory, Vector
 __all__ = [
     "FACTORIES",
     "AccountFactory",
+    "AgreementFactory",
     "AlertFactory",
     "AlertPolicyFactory",
     "AlertmanagerAlertFactory",
@@ -79,16 +88,20 @@ __all__ = [
     "BurnRateWindowFactory",
     "ChannelFactory",
     "ComponentGroupFactory",
+    "ContextFactory",
     "DailyReportFactory",
     "DailyUptimeFactory",
     "DeliveryFactory",
     "DowntimeFactory",
     "EmailRecipientFactory",
+    "GuaranteeFactory",
     "IncidentFactory",
     "IncidentUpdateFactory",
     "JobRunFactory",
+    "LevelChangeFactory",
     "MaintenanceUpdateFactory",
     "MembershipFactory",
+    "NotificationEndpointFactory",
     "OutboxMessageFactory",
     "PeriodResultFactory",
     "PromQLDayFactory",
@@ -119,6 +132,7 @@ __all__ = [
     "VectorBatchFactory",
     "VectorRuleFactory",
     "VectorSourceFactory",
+    "ViolationFactory",
     "WebhookEndpointFactory",
     "factory_for",
 ]
