@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0009_checkmk_periods_flapping'),
+        ('sla', '0010_alter_slo_sli_kind'),
     ]
 
     operations = [
