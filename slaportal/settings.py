@@ -401,6 +401,14 @@ CELERY_TASK_ACKS_LATE = True  # a killed worker's unit is redelivered; units are
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# kombu's Redis transport with the fix for a worker that exited on losing Redis (see
+# slaportal/broker.py); TLS (rediss://) URLs keep kombu's own.
+CELERY_BROKER_TRANSPORT = (
+    "slaportal.broker:Transport" if CELERY_BROKER_URL.startswith("redis://") else None
+)
+# A unit running when the broker goes away is stopped and redelivered (units are idempotent)
+# instead of finishing with an acknowledgement nobody can receive (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "slaportal")
 
