@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from accounts.context import ui_account
 from accounts.features import sla_enabled
 from accounts.selectors import accounts_for_user
+from licensing.selectors import license_notice
 from reporting.charts import Series, group_colours, rate_chart_svg, uptime_trend_svg
 from reporting.models import DailyReport
 from reporting.selectors.dashboard import sla_assignments, sla_table, sla_tables
@@ -43,7 +44,7 @@ from sla.models.slo import REQUEST_SLI_KINDS
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.detail import service_sla_detail
 from sla.selectors.slo import slo_list, slo_status, slo_statuses
-from slaportal.api.params import clamped_int
+from slaportal.api.params import clamped_int, clamped_ints
 
 TREND_DAYS = (30, 90)
 CHART_CHOICES = (("1h", "1 hour"), ("1d", "1 day"), ("30d", "30 days"))
@@ -114,6 +115,7 @@ def dashboard(request):
         "trend_days": TREND_DAYS,
         "period_choices": range(1, MAX_PERIODS + 1),
         "report_time": settings.SLA_REPORT_TIME,
+        "license_notice": license_notice(account=account, now=now),
     }
     return render(request, "dashboard/index.html", context)
 
@@ -169,7 +171,7 @@ def service_sla(request, service_id: int):
         service=service,
         sla=chosen,
         periods=periods,
-        selected_index=clamped_int(request, "period", None, 0, 24),
+        selected_indexes=clamped_ints(request, "period", 0, 24),
         now=now,
     )
     budgets = []

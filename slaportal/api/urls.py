@@ -25,6 +25,7 @@ from integrations.prometheus.api import (
     SLOPrometheusRulesView,
 )
 from integrations.vector.api import VectorRecordsView, VectorSourceViewSet
+from licensing.api import AccountLicenseView
 from reporting.api import (
     DailyReportViewSet,
     DashboardPeriodResultsView,
@@ -47,6 +48,7 @@ from sla.api.nines import NinesView
 from sla.api.requests import RequestCountsView
 from sla.api.slo import AlertPolicyViewSet, GroupBudgetView, SLOReportView, SLOViewSet
 from sla.api.snapshots import GroupSnapshotsView, ServiceSnapshotsView
+from slaviews.api import SLAViewsViewSet
 from statuspage.api import (
     ComponentGroupViewSet,
     IncidentUpdatesView,
@@ -101,6 +103,7 @@ router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maint
 router.register("status-page-subscribers", SubscriberViewSet, basename="status-page-subscriber")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("events", EventViewSet, basename="event")
+router.register("sla-views", SLAViewsViewSet, basename="sla-view")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("daily-reports", DailyReportViewSet, basename="daily-report")
 router.register("vector-sources", VectorSourceViewSet, basename="vector-source")
@@ -113,6 +116,7 @@ router.register("contexts", ContextViewSet, basename="context")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
+    api_path("account/license", AccountLicenseView.as_view(), name="account-license"),
     # Explicit routes first: "services/import" must not be read as a service pk.
     api_path("services/import", ServiceImportView.as_view(), name="service-import"),
     api_path("services/<pk>/snapshots", ServiceSnapshotsView.as_view(), name="service-snapshots"),
