@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0010_alter_slo_sli_kind'),
+        ('sla', '0011_group_parent'),
     ]
 
     operations = [
