@@ -312,6 +312,15 @@ SLA_REPORT_TIME = env_time_of_day("SLA_REPORT_TIME", "00:05")
 SLA_REPORT_CATCHUP_DAYS = env_int("SLA_REPORT_CATCHUP_DAYS", 7, minimum=1)
 
 # --- REST API ----------------------------------------------------------------------------
+# API rate limits: requests per token per API_RATE_LIMIT_WINDOW_SECONDS, by the scope the
+# request needs (0: no limit). Ingest is generous (an agent's bursts after an outage).
+API_RATE_LIMIT_WINDOW_SECONDS = env_int("API_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
+API_RATE_LIMITS = {
+    "ingest": env_int("API_RATE_LIMIT_INGEST", 60_000, minimum=0),
+    "read": env_int("API_RATE_LIMIT_READ", 1_200, minimum=0),
+    "write": env_int("API_RATE_LIMIT_WRITE", 300, minimum=0),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.HasAccount"],
@@ -324,6 +333,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["slaportal.api.parsers.StorableTextJSONParser"],
     "UNAUTHENTICATED_USER": None,
+    # Per token and scope, limits below (slaportal/api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["slaportal.api.throttling.TokenRateThrottle"],
     "DATETIME_FORMAT": "iso-8601",
 }
 
