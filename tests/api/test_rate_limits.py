@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import client_for
-from tests.redis_server import free_port, redis_url  # noqa: F401 - a fixture
+from tests.redis_server import free_port
 
 pytestmark = pytest.mark.redis
 
