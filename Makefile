@@ -6,6 +6,8 @@ REQUIREMENTS_HASH := $(shell sha1sum requirements.txt | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQUIREMENTS_HASH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make test runs the suite in this many processes (pytest-xdist; auto = one per core).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test bench install system-deps lint format check-python
 
@@ -40,7 +42,7 @@ run: install
 
 ## make test: the whole suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## make bench: the benchmarks under bench/ (not part of make test)
 bench: install

@@ -1,12 +1,14 @@
 """Keep derived SLA rows honest: definition changes bump revisions, history changes make
 stored period results stale."""
 
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from sla.models import (
     PeriodResult,
     Requirement,
+    Service,
     SLADefinition,
     TimePeriod,
 )
@@ -44,6 +46,29 @@ def _requirement_changed(sender, instance: Requirement, raw=False, **kwargs):
 def _time_period_changed(sender, instance: TimePeriod, raw=False, **kwargs):
     if not raw:
         slas_bump_revision(sla_ids=slas_using_time_period(time_period=instance))
+        users = Q(service__service_period=instance) | Q(service__notification_period=instance)
+        PeriodResult.objects.filter(users, stale=False).update(stale=True)
+
+
+_SERVICE_TIME = ("service_period_id", "notification_period_id")
+
+
+@receiver(pre_save, sender=Service)
+def _service_time_before(sender, instance: Service, raw=False, **kwargs):
+    if instance.pk is not None and not raw:
+        instance._previous_service_time = (
+            Service.objects.filter(pk=instance.pk).values_list(*_SERVICE_TIME).first()
+        )
+
+
+@receiver(post_save, sender=Service)
+def _service_time_changed(sender, instance: Service, raw=False, **kwargs):
+    # Another service or notification period: every stored result of the service measured
+    # other time.
+    previous = getattr(instance, "_previous_service_time", None)
+    current = tuple(getattr(instance, name) for name in _SERVICE_TIME)
+    if not raw and previous is not None and previous != current:
+        PeriodResult.objects.filter(service=instance, stale=False).update(stale=True)
 
 
 @receiver(status_history_changed)

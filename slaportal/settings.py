@@ -254,6 +254,9 @@ SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS = env_bool("SLA_DATASOURCE_ALLOW_PRIVATE_N
 # A 5-minute slot of a PromQL SLI is fetched for good this long after its end (late scrapes
 # and rule evaluations land first); younger slots are fetched again every minute.
 SLA_PROMETHEUS_SETTLE_SECONDS = env_int("SLA_PROMETHEUS_SETTLE_SECONDS", 60)
+# PromQL SLIs fetched at once per account (threads, each with its own connection): the
+# fetch waits on Prometheus, not on this process, so a few in flight cut its wall time.
+SLA_PROMETHEUS_FETCH_CONCURRENCY = env_int("SLA_PROMETHEUS_FETCH_CONCURRENCY", 4, minimum=1)
 # Operators' scrape token for GET /metrics: every account's series (empty: only account
 # tokens with the `metrics` scope, each seeing its own account).
 SLA_METRICS_TOKEN = env_str("SLA_METRICS_TOKEN", "")

@@ -14,7 +14,13 @@ from sla.engine import evaluate, inputs_start, isoformat_utc, period_bounds
 from sla.engine.budget import requirement_budget, to_float
 from sla.engine.states import time_in_state
 from sla.selectors.bulk import services_inputs
-from sla.selectors.definitions import ordered_rules, sla_for_group, sla_for_service, sla_spec
+from sla.selectors.definitions import (
+    ordered_rules,
+    services_periods,
+    sla_for_group,
+    sla_for_service,
+    sla_spec,
+)
 from sla.selectors.groups import group_downtime_intervals, group_events
 from sla.selectors.slo import budget_json, slo_list, slo_statuses
 from slaportal.gcpause import collector_paused
@@ -137,12 +143,19 @@ def sla_results_as_of(*, account, services, groups, day_end: dt.datetime) -> tup
         spec = sla_spec(sla)
         start, _ = _period_of_day(sla, day_end)
         reads_from = inputs_start(spec, start)
+        periods_of = services_periods(account=account, services=members)
         with collector_paused():
             inputs = services_inputs(
-                account=account, services=members, start=reads_from, end=day_end
+                account=account,
+                services=members,
+                start=reads_from,
+                end=day_end,
+                flags=spec.options.detects_flapping,
             )
             for service, events, downtimes in inputs:
-                [result] = evaluate(spec, events, downtimes, start, day_end, day_end)
+                [result] = evaluate(
+                    spec, events, downtimes, start, day_end, day_end, **periods_of[service.pk]
+                )
                 service_results[service.pk] = period_json(sla, spec, requirements[sla.pk], result)
     groups_by_id = {group.pk: group for group in groups}
     for group_id, sla in group_slas.items():

@@ -87,7 +87,15 @@ class SLADefinitionAdmin(TenantAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["account", "title", "description"]}),
         ("Period", {"fields": ["period", "timezone", "time_period"]}),
-        ("Options", {"fields": list(SLADefinitionAdminForm.OPTION_FIELDS)}),
+        (
+            "Options",
+            {
+                "fields": [
+                    *SLADefinitionAdminForm.OPTION_FIELDS,
+                    *SLADefinitionAdminForm.DETECTION_FIELDS.values(),
+                ]
+            },
+        ),
     ]
 
     def get_urls(self):

@@ -119,6 +119,34 @@ class SLADefinitionAdminForm(forms.ModelForm):
         choices=[("per_period", "per period"), ("start_period", "in the period it started")],
         initial="per_period",
     )
+    service_period = forms.ChoiceField(
+        required=False,  # left out: the default
+        choices=[("honor", "honor (only the service time counts)"), ("ignore", "ignore")],
+        initial="honor",
+        help_text="The service's own service time (a time period of the service)",
+    )
+    notification_period = forms.ChoiceField(
+        required=False,  # left out: the default
+        choices=[("ignore", "ignore"), ("honor", "honor (only the notification period counts)")],
+        initial="ignore",
+        help_text="The service's notification period (a time period of the service)",
+    )
+    flapping = forms.ChoiceField(
+        required=False,  # left out: the default
+        choices=[("ignore", "ignore"), ("consider", "consider (class FLAPPING)")],
+        initial="ignore",
+        help_text="Flapping time (flag of the events or detection) counts against min "
+        "requirements and is no outage",
+    )
+    flap_changes = forms.IntegerField(
+        required=False,
+        label="Flap detection: changes",
+        help_text="Flapping when at least this many state changes (>= 2) lie in the window; "
+        "empty: no detection (the events' flags only)",
+    )
+    flap_window_seconds = forms.DecimalField(
+        required=False, label="Flap detection: window (seconds)", help_text="> 0"
+    )
 
     OPTION_FIELDS = (
         "downtimes",
@@ -129,7 +157,12 @@ class SLADefinitionAdminForm(forms.ModelForm):
         "merge_phases",
         "include_unmonitored",
         "outage_split",
+        "service_period",
+        "notification_period",
+        "flapping",
     )
+    # Spec fields of flap_detection -> the form fields that hold them.
+    DETECTION_FIELDS = {"changes": "flap_changes", "window_seconds": "flap_window_seconds"}
 
     class Meta:
         model = SLADefinition
@@ -142,16 +175,39 @@ class SLADefinitionAdminForm(forms.ModelForm):
             for name in self.OPTION_FIELDS:
                 if name in stored:
                     self.initial[name] = stored[name]
+            for key, name in self.DETECTION_FIELDS.items():
+                if stored.get("flap_detection"):
+                    self.initial[name] = stored["flap_detection"].get(key)
 
     def clean(self):
         cleaned = super().clean()
         options = {name: cleaned[name] for name in self.OPTION_FIELDS if name in cleaned}
+        for name in ("service_period", "notification_period", "flapping"):
+            if not options.get(name):
+                options.pop(name, None)  # not sent (an older form): the default
+        detection = {
+            key: cleaned.get(name)
+            for key, name in self.DETECTION_FIELDS.items()
+            if cleaned.get(name) is not None
+        }
+        if detection:
+            options["flap_detection"] = detection
         try:
             parse_options(options, "options")
         except SpecError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError({self._form_field(error.field): error.message}) from None
+        if detection:  # stored as JSON: the window as the number it was written as
+            window = detection.get("window_seconds")
+            detection["window_seconds"] = int(window) if window == int(window) else float(window)
         self.instance.options = options
         return cleaned
+
+    def _form_field(self, spec_field: str) -> str:
+        """The form field holding an option the engine refused, so the error sits there."""
+        name = spec_field.rsplit(".", 1)[-1]
+        if name in self.DETECTION_FIELDS:
+            return self.DETECTION_FIELDS[name]
+        return name if name in self.fields else "__all__"
 
 
 class RequirementFormSet(BaseInlineFormSet):

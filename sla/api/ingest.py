@@ -40,6 +40,7 @@ class StatusEventSerializer(serializers.ModelSerializer):
             "at",
             "state",
             "message",
+            "flapping",
             "event_id",
             "received_at",
         ]
@@ -159,7 +160,9 @@ class EventViewSet(
         description=(
             'Push one event, a list, or {"events": [...]} (at most SLA_INGEST_MAX_BATCH). '
             "Each item: service (path), at (ISO 8601 with offset), state (OK, WARN, CRIT, "
-            "UNKNOWN or an alias), optional message and id. Valid items are stored once "
+            "UNKNOWN or an alias), optional message, id and flapping (true/false: the "
+            "monitoring core's flap flag, kept until an event sets it otherwise). Valid "
+            "items are stored once "
             "(same id, or same service+at+state); rejected ones are listed by index."
         ),
     )

@@ -64,6 +64,20 @@ class ServiceSerializer(ValidatedModelSerializer):
         queryset=ServiceGroup.objects.all(), allow_null=True, required=False
     )
     labels = serializers.DictField(child=serializers.CharField(max_length=200), required=False)
+    service_period = AccountScopedRelatedField(
+        queryset=TimePeriod.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Time period id of the service time (none: 24x7); counts with the SLA "
+        "option service_period honor (default)",
+    )
+    notification_period = AccountScopedRelatedField(
+        queryset=TimePeriod.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Time period id of the notification period (none: 24x7); counts with the "
+        "SLA option notification_period honor",
+    )
     current_state = CurrentStateField(help_text="null: no data yet (no event so far)")
 
     class Meta:
@@ -74,6 +88,8 @@ class ServiceSerializer(ValidatedModelSerializer):
             "name",
             "labels",
             "group",
+            "service_period",
+            "notification_period",
             "current_state",
             "current_state_since",
             "created_at",

@@ -8,13 +8,23 @@ from typing import Any
 
 from .errors import SpecError
 from .evaluate import evaluate
-from .spec import SLASpec, parse_sla
+from .spec import SLASpec, TimePeriodSpec, parse_sla, parse_time_period
 from .states import StateError, normalize_state
 from .types import Event, Interval
 
 # Periods around an instant must stay inside what ``datetime`` can represent.
 _MIN_YEAR, _MAX_YEAR = 2, 9998
-_CASE_KEYS = ("sla", "events", "downtimes", "range", "now", "description", "expected")
+_CASE_KEYS = (
+    "sla",
+    "events",
+    "downtimes",
+    "service_period",
+    "notification_period",
+    "range",
+    "now",
+    "description",
+    "expected",
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,8 @@ class Case:
     range_from: datetime
     range_to: datetime
     now: datetime | None = None
+    service_period: TimePeriodSpec | None = None
+    notification_period: TimePeriodSpec | None = None
 
 
 def parse_instant(value: Any, field: str) -> datetime:
@@ -48,11 +60,11 @@ def parse_instant(value: Any, field: str) -> datetime:
     return instant
 
 
-def _object(value: Any, field: str, keys: tuple[str, ...]) -> dict:
+def _object(value: Any, field: str, keys: tuple[str, ...], optional=()) -> dict:
     if not isinstance(value, dict):
         raise SpecError(field, "must be an object")
     for key in value:
-        if key not in keys:
+        if key not in keys and key not in optional:
             raise SpecError(f"{field}.{key}" if field else key, "unknown key")
     for key in keys:
         if key not in value:
@@ -68,13 +80,22 @@ def _list(obj: dict, key: str) -> list:
 
 
 def _event(value: Any, field: str) -> Event:
-    _object(value, field, ("at", "state"))
+    _object(value, field, ("at", "state"), optional=("flapping",))
     at = parse_instant(value["at"], f"{field}.at")
     try:
         state = normalize_state(value["state"])
     except StateError as err:
         raise SpecError(f"{field}.state", str(err)) from None
-    return Event(at=at, state=state)
+    flapping = value.get("flapping")
+    if flapping is not None and not isinstance(flapping, bool):
+        raise SpecError(f"{field}.flapping", "must be true or false")
+    return Event(at=at, state=state, flapping=flapping)
+
+
+def _optional_time_period(obj: dict, key: str) -> TimePeriodSpec | None:
+    if obj.get(key) is None:
+        return None
+    return parse_time_period(obj[key], key)
 
 
 def _downtime(value: Any, field: str) -> Interval:
@@ -108,11 +129,29 @@ def parse_case(obj: Any) -> Case:
     if range_to <= range_from:
         raise SpecError("range.to", "must be after range.from")
     now = parse_instant(obj["now"], "now") if obj.get("now") is not None else None
-    return Case(sla, events, downtimes, range_from, range_to, now)
+    return Case(
+        sla,
+        events,
+        downtimes,
+        range_from,
+        range_to,
+        now,
+        service_period=_optional_time_period(obj, "service_period"),
+        notification_period=_optional_time_period(obj, "notification_period"),
+    )
 
 
 def evaluate_case(case: Case) -> dict:
     """``{"periods": [...]}`` exactly as section 4 describes."""
     now = case.now if case.now is not None else datetime.now(UTC)
-    periods = evaluate(case.sla, case.events, case.downtimes, case.range_from, case.range_to, now)
+    periods = evaluate(
+        case.sla,
+        case.events,
+        case.downtimes,
+        case.range_from,
+        case.range_to,
+        now,
+        service_period=case.service_period,
+        notification_period=case.notification_period,
+    )
     return {"periods": [period.to_json() for period in periods]}

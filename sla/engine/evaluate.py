@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from .instants import require_aware, to_micros, to_seconds
+from .instants import from_micros, require_aware, to_micros, to_seconds
 from .periods import next_period, period_bounds, periods_between, previous_period
 from .results import Outage, PeriodResult, RequirementResult
-from .spec import Requirement, SLASpec
+from .spec import Requirement, SLASpec, TimePeriodSpec
 from .states import BROKEN, CRIT, NODATA, OK, RESULT_BADNESS, WARN, time_in_state
 from .timeline import ServiceTimeline
 from .types import Event, Interval
@@ -193,14 +193,19 @@ def inputs_start(sla: SLASpec, range_from: datetime) -> datetime:
     Periods are evaluated whole, so inputs start at the period containing ``range_from``;
     with ``outage_split: start_period`` one period earlier, because an outage already
     running at a period's start belongs to an earlier period, and deciding that needs the
-    previous period's last span (its events, downtimes and time period).
+    previous period's last span (its events, downtimes and time period). With flap
+    detection considered, a further detection window earlier: whether a service flaps at
+    a period's start depends on the changes of the window before it.
     """
     first_start, _ = period_bounds(sla.period, sla.timezone, range_from)
     counts_whole_outages = sla.options.outage_split == "start_period" and any(
         requirement.kind == "outages" for requirement in sla.requirements
     )
     if counts_whole_outages:
-        return previous_period(sla.period, sla.timezone, first_start)[0]
+        first_start = previous_period(sla.period, sla.timezone, first_start)[0]
+    lookback = sla.options.lookback_micros
+    if lookback:
+        return from_micros(to_micros(first_start) - lookback)
     return first_start
 
 
@@ -211,20 +216,25 @@ def evaluate(
     range_from: datetime,
     range_to: datetime,
     now: datetime,
+    *,
+    service_period: TimePeriodSpec | None = None,
+    notification_period: TimePeriodSpec | None = None,
 ) -> list[PeriodResult]:
     """Evaluate every period of ``sla`` overlapping ``[range_from, range_to)``.
 
     ``events`` (any order) and ``downtimes`` must cover ``[inputs_start(sla, range_from),
-    now)`` plus the last event before that instant (for ``outage_split: start_period``,
-    outages are followed up to ``now``). Periods starting at or
-    after ``now`` are not reported; the current one is evaluated up to ``now``.
+    now)`` plus the last event before that instant and, with flag-carrying events, the
+    flag in force then (for ``outage_split: start_period``, outages are followed up to
+    ``now``). Periods starting at or after ``now`` are not reported; the current one is
+    evaluated up to ``now``. ``service_period`` and ``notification_period`` are the
+    service's (``None``: 24x7), in the SLA's time zone.
     """
     require_aware(range_from, "range_from")
     require_aware(range_to, "range_to")
     require_aware(now, "now")
     if range_to <= range_from:
         raise ValueError("range_to must be after range_from")
-    timelines = ServiceTimeline(sla, events, downtimes)
+    timelines = ServiceTimeline(sla, events, downtimes, service_period, notification_period)
     now_micros = to_micros(now)
     evaluator = _Evaluator(sla, timelines, now_micros)
     results = []

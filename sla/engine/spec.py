@@ -25,6 +25,9 @@ PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DOWNTIME_MODES = ("honor", "exclude", "ignore")
 OUTAGE_SPLITS = ("per_period", "start_period")
+SERVICE_PERIOD_MODES = ("honor", "ignore")
+NOTIFICATION_PERIOD_MODES = ("ignore", "honor")
+FLAPPING_MODES = ("ignore", "consider")
 KINDS = ("percentage", "outages")
 COMPARISONS = ("min", "max")
 
@@ -74,6 +77,20 @@ class TimePeriodSpec:
 
 
 @dataclass(frozen=True)
+class FlapDetection:
+    """A service is flapping at ``t`` when at least ``changes`` raw state changes lie in
+    ``(t - window_seconds, t]`` (``changes >= 2``, ``window_seconds > 0``, exact)."""
+
+    changes: int
+    window_seconds: Fraction
+
+    @property
+    def window_micros(self) -> int:
+        """The window in whole microseconds, rounded up (a window is never shortened)."""
+        return micros_at_least(self.window_seconds)
+
+
+@dataclass(frozen=True)
 class Options:
     """Evaluation options of an SLA (section 2 of the semantics)."""
 
@@ -85,6 +102,22 @@ class Options:
     merge_phases: bool = True
     include_unmonitored: bool = False
     outage_split: str = "per_period"
+    service_period: str = "honor"
+    notification_period: str = "ignore"
+    flapping: str = "ignore"
+    flap_detection: FlapDetection | None = None
+
+    @property
+    def detects_flapping(self) -> bool:
+        """Is flapping classified at all (``flapping: consider``)?"""
+        return self.flapping == "consider"
+
+    @property
+    def lookback_micros(self) -> int:
+        """How far before a period detection reads changes (0 without detection)."""
+        if self.flapping != "consider" or self.flap_detection is None:
+            return 0
+        return self.flap_detection.window_micros
 
 
 @dataclass(frozen=True)
@@ -345,12 +378,47 @@ def parse_options(obj: Any, field: str = "options") -> Options:
         values["outage_split"] = _choice(
             obj["outage_split"], OUTAGE_SPLITS, _join(field, "outage_split")
         )
+    for key, modes in (
+        ("service_period", SERVICE_PERIOD_MODES),
+        ("notification_period", NOTIFICATION_PERIOD_MODES),
+        ("flapping", FLAPPING_MODES),
+    ):
+        if key in obj:
+            values[key] = _choice(obj[key], modes, _join(field, key))
+    if obj.get("flap_detection") is not None:
+        values["flap_detection"] = parse_flap_detection(
+            obj["flap_detection"], _join(field, "flap_detection")
+        )
     return Options(**values)
+
+
+def parse_flap_detection(obj: Any, field: str = "flap_detection") -> FlapDetection:
+    """Parse ``{"changes": N, "window_seconds": W}`` with ``N >= 2`` and ``W > 0``."""
+    obj = _expect_object(obj, field)
+    _reject_unknown_keys(obj, ("changes", "window_seconds"), field)
+    changes_field = _join(field, "changes")
+    changes = _count(_required(obj, "changes", field), changes_field)
+    if changes < 2:
+        raise SpecError(changes_field, f"must be >= 2 (a change needs a second), got {changes}")
+    window_field = _join(field, "window_seconds")
+    window = _exact_number(_required(obj, "window_seconds", field), window_field)
+    if window <= 0:
+        raise SpecError(window_field, f"must be > 0, got {format_decimal(window)}")
+    return FlapDetection(changes=changes, window_seconds=window)
 
 
 def options_to_json(options: Options) -> dict:
     result = {name: getattr(options, name) for name in Options.__dataclass_fields__}
     result["short_interval_seconds"] = json_number(exact_decimal(options.short_interval_seconds))
+    detection = options.flap_detection
+    result["flap_detection"] = (
+        None
+        if detection is None
+        else {
+            "changes": detection.changes,
+            "window_seconds": json_number(detection.window_seconds),
+        }
+    )
     return result
 
 

@@ -11,6 +11,8 @@ UNKNOWN = "UNKNOWN"
 UNMONITORED = "UNMONITORED"
 # A span class (not a raw state): inside a downtime with ``downtimes: honor``.
 DOWNTIME = "DOWNTIME"
+# A span class: flapping, with ``flapping: consider``; no requirement's state.
+FLAPPING = "FLAPPING"
 
 # Result states of a requirement or a period.
 NODATA = "NODATA"

@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 from itertools import islice
 from operator import lt
 
+from .flapping import flapping_intervals, prepare_flags
 from .instants import from_micros, micros_at_most, require_aware, to_micros
 from .spec import Options, SLASpec, TimePeriodSpec
 from .states import (
     CRIT,
     DOWNTIME,
+    FLAPPING,
     OK,
     STATE_BADNESS,
     STATES,
@@ -104,6 +106,13 @@ def _keyed_events(events: Iterable[Event], badness: dict) -> list[tuple[int, int
     return keyed
 
 
+def event_flags(events: Iterable[Event] | EventTimes) -> list[tuple[int, bool]]:
+    """The flap flags the events set, as ``(microseconds, flapping)``."""
+    if isinstance(events, EventTimes):
+        return list(events.flags)
+    return [(to_micros(event.at), event.flapping) for event in events if event.flapping is not None]
+
+
 def prepare_downtimes(downtimes: Iterable[Interval] | IntervalTimes) -> list[tuple[int, int]]:
     """The union of the downtimes as sorted, disjoint ``(start, end)`` microseconds."""
     if isinstance(downtimes, IntervalTimes):
@@ -162,6 +171,123 @@ def class_maps(options: Options) -> tuple[dict, dict]:
 
 
 # --------------------------------------------------------------------------- steps 1-3
+
+
+class ServiceContext:
+    """What the classification needs beyond events and downtimes (rules 1, 3 and 5 of
+    step 2): the service period, the notification period and where the service flaps,
+    each ``None`` when its option does not apply (then it neither drops nor cuts)."""
+
+    __slots__ = ("flapping", "notification_period", "service_period", "timezone")
+
+    def __init__(self, timezone, service_period, notification_period, flapping):
+        self.timezone = timezone
+        self.service_period = service_period
+        self.notification_period = notification_period
+        self.flapping = flapping
+
+    @property
+    def applies(self) -> bool:
+        return (
+            self.service_period is not None
+            or self.notification_period is not None
+            or self.flapping is not None
+        )
+
+    def segments(self, start: int, end: int) -> list[tuple[int, int, bool, bool, bool]]:
+        """``[start, end)`` cut at every edge of what applies, each piece with
+        ``(in service period, in notification period, flapping)``."""
+        sets = [
+            _mask(self.service_period, self.timezone, start, end),
+            _mask(self.notification_period, self.timezone, start, end),
+            self.flapping or [],
+        ]
+        edges = {start, end}
+        for intervals in sets:
+            if intervals:
+                edges.update(edge for pair in intervals for edge in pair if start < edge < end)
+        points = sorted(edges)
+        inside = [_inside_at(intervals, points) for intervals in sets]
+        service, notification, flapping = inside
+        return [
+            (points[i], points[i + 1], service[i], notification[i], flapping[i])
+            for i in range(len(points) - 1)
+        ]
+
+
+def _mask(time_period, timezone, start, end):
+    if time_period is None:
+        return None
+    return mask_micros(time_period, timezone, start, end)
+
+
+def _inside_at(intervals, points: list[int]) -> list[bool]:
+    """Per elementary segment ``[points[k], points[k+1])``: inside ``intervals``?
+    ``None`` (the option does not apply) reads as inside a period, not flapping."""
+    count = len(points) - 1
+    if intervals is None:
+        return [True] * count
+    result = []
+    index, total = 0, len(intervals)
+    for point in points[:count]:
+        while index < total and intervals[index][1] <= point:
+            index += 1
+        result.append(index < total and intervals[index][0] <= point)
+    return result
+
+
+def classify_in_context(
+    pieces: list[RawSpan], context: ServiceContext, options: Options, start: int, end: int
+) -> list[RawSpan]:
+    """Step 2 in Checkmk's order over ``pieces`` classified as ``(raw, in downtime)``:
+    each piece is cut at the context's edges and takes the class of the first rule that
+    matches (service period, unmonitored, notification period, downtime, flapping, state)."""
+    outside, _ = class_maps(options)
+    in_downtime_class = DOWNTIME if options.downtimes == "honor" else None
+    ok_is_uptime = options.downtime_ok_is_uptime
+    flapping_counts = options.flapping == "consider"
+    segments = context.segments(start, end)
+    result: list[RawSpan] = []
+    index, total = 0, len(segments)
+    for piece_start, piece_end, (raw, in_downtime), _ in pieces:
+        while index < total and segments[index][1] <= piece_start:
+            index += 1
+        position = index
+        while position < total and segments[position][0] < piece_end:
+            seg_start, seg_end, in_service, in_notification, flapping = segments[position]
+            klass = _first_rule(
+                raw,
+                in_downtime and not (ok_is_uptime and raw == OK),
+                in_service,
+                in_notification,
+                flapping and flapping_counts,
+            )
+            if klass is _OUTSIDE:
+                klass = outside[raw]
+            elif klass is _IN_DOWNTIME:
+                klass = in_downtime_class
+            if klass is not None:
+                result.append((max(piece_start, seg_start), min(piece_end, seg_end), klass, raw))
+            position += 1
+    return result
+
+
+_OUTSIDE = object()  # rule 6 (or rule 2): the class map of the raw state decides
+_IN_DOWNTIME = object()  # rule 4 (a raw OK with downtime_ok_is_uptime is not in one)
+
+
+def _first_rule(raw, in_downtime, in_service, in_notification, flapping):
+    if not in_service:
+        return None
+    if raw == UNMONITORED:
+        return _OUTSIDE
+    if not in_notification:
+        return None
+    if in_downtime:
+        return _IN_DOWNTIME
+    if flapping:
+        return FLAPPING
+    return _OUTSIDE
 
 
 def classify(
@@ -328,13 +454,25 @@ class ServiceTimeline:
     Events and downtimes are prepared once; :meth:`spans` is called per period.
     """
 
-    def __init__(self, sla: SLASpec, events: Iterable[Event], downtimes: Iterable[Interval]):
+    def __init__(
+        self,
+        sla: SLASpec,
+        events: Iterable[Event],
+        downtimes: Iterable[Interval],
+        service_period: TimePeriodSpec | None = None,
+        notification_period: TimePeriodSpec | None = None,
+    ):
         self.sla = sla
-        self.options = sla.options
+        self.options = options = sla.options
+        if not isinstance(events, (EventTimes, list, tuple)):
+            events = list(events)  # read twice: states and flags
         self.times, self.states = prepare_events(events)
         union = prepare_downtimes(downtimes)
-        self.downtimes = union if self.options.downtimes != "ignore" else []
-        self.outside, self.inside = class_maps(self.options)
+        self.downtimes = union if options.downtimes != "ignore" else []
+        self.outside, self.inside = class_maps(options)
+        self.context = service_context(
+            sla, self.times, self.states, event_flags(events), service_period, notification_period
+        )
         self._pieces: dict[tuple[int, int], list[RawSpan]] = {}
         self._spans: dict[tuple, tuple[list[RawSpan], dict[str, int], int]] = {}
 
@@ -349,9 +487,7 @@ class ServiceTimeline:
             return cached
         pieces = self._pieces.get((start, stop))
         if pieces is None:
-            pieces = classify(
-                self.times, self.states, self.downtimes, start, stop, self.outside, self.inside
-            )
+            pieces = self._classify(start, stop)
             self._pieces[(start, stop)] = pieces
         if time_period is None:
             spans = build_spans(pieces, (), True, self.options)
@@ -368,6 +504,35 @@ class ServiceTimeline:
         self._spans[key] = cached
         return cached
 
+    def _classify(self, start: int, stop: int) -> list[RawSpan]:
+        if self.context is None:
+            return classify(
+                self.times, self.states, self.downtimes, start, stop, self.outside, self.inside
+            )
+        pieces = classify(
+            self.times, self.states, self.downtimes, start, stop, _RAW_OUTSIDE, _RAW_INSIDE
+        )
+        return classify_in_context(pieces, self.context, self.options, start, stop)
+
+
+# Classes that carry the raw state and whether it is in a downtime, for a second pass.
+_RAW_OUTSIDE = {state: (state, False) for state in (*STATES, UNMONITORED)}
+_RAW_INSIDE = {state: (state, True) for state in (*STATES, UNMONITORED)}
+
+
+def service_context(
+    sla: SLASpec, times, states, flags, service_period, notification_period
+) -> ServiceContext | None:
+    """The context of the options that apply, ``None`` when none does (the fast path)."""
+    options = sla.options
+    honored_service = service_period if options.service_period == "honor" else None
+    honored_notification = notification_period if options.notification_period == "honor" else None
+    flapping = None
+    if options.flapping == "consider":
+        flapping = flapping_intervals(times, states, prepare_flags(flags), options.flap_detection)
+    context = ServiceContext(sla.timezone, honored_service, honored_notification, flapping)
+    return context if context.applies else None
+
 
 # --------------------------------------------------------------------------- public helpers
 
@@ -380,6 +545,8 @@ def period_timeline(
     start: datetime,
     end: datetime,
     now: datetime,
+    service_period: TimePeriodSpec | None = None,
+    notification_period: TimePeriodSpec | None = None,
 ) -> list[Span]:
     """The spans of one requirement over ``[start, min(end, now))`` after steps 1-5.
 
@@ -394,7 +561,7 @@ def period_timeline(
         time_period = sla.time_period
     start_micros, end_micros = to_micros(start), to_micros(end)
     stop = min(end_micros, to_micros(now))
-    timeline = ServiceTimeline(sla, events, downtimes)
+    timeline = ServiceTimeline(sla, events, downtimes, service_period, notification_period)
     spans = timeline.spans(time_period, start_micros, end_micros, stop)[0]
     return [
         Span(from_micros(span_start), from_micros(span_end), raw, klass)

@@ -8,10 +8,15 @@ from datetime import datetime
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A service entered ``state`` at ``at`` (aware) and keeps it until its next event."""
+    """A service entered ``state`` at ``at`` (aware) and keeps it until its next event.
+
+    ``flapping`` is the monitoring core's flap flag: ``True``/``False`` sets it from
+    ``at`` on, ``None`` (not given) keeps the current flag.
+    """
 
     at: datetime
     state: str
+    flapping: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +25,14 @@ class EventTimes:
 
     Accepted wherever events are: a caller that reads many events from a database can
     have them as integers and skip building a ``datetime`` per event.
+
+    ``flags`` are the flap flags as ``(epoch microseconds, flapping)`` pairs, only for
+    events that set one (any order); a reader that starts late passes the flag in force
+    at its start as a pair at or before it.
     """
 
     rows: tuple[tuple[int, str], ...] | list[tuple[int, str]]
+    flags: tuple[tuple[int, bool], ...] | list[tuple[int, bool]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,7 @@ class Span:
 
     In :func:`period_timeline` a span is the result of steps 1-5 of the semantics;
     ``raw_state`` is the worst raw state merged into it (``UNMONITORED`` lowest) and
-    ``klass`` its class (``OK``/``WARN``/``CRIT``/``UNKNOWN``/``DOWNTIME``).
+    ``klass`` its class (``OK``/``WARN``/``CRIT``/``UNKNOWN``/``DOWNTIME``/``FLAPPING``).
     """
 
     start: datetime

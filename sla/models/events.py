@@ -22,6 +22,9 @@ class StatusEvent(TenantModel):
     state = models.CharField(max_length=8, choices=STATE_CHOICES)
     message = models.TextField(blank=True)
     dedup_key = models.CharField(max_length=300)
+    # The monitoring core's flap flag (SLA-SEMANTICS.md 1): True/False from here on, None
+    # (not sent) keeps the flag in force. Sources without one (Alertmanager, PromQL) leave it.
+    flapping = models.BooleanField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -29,7 +32,16 @@ class StatusEvent(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["account", "dedup_key"], name="statusevent_dedup")
         ]
-        indexes = [models.Index(fields=["service", "at"], name="statusevent_service_at")]
+        indexes = [
+            models.Index(fields=["service", "at"], name="statusevent_service_at"),
+            # The flag in force at an instant: the last flag-setting event before it, one
+            # probe however long the history without flags.
+            models.Index(
+                fields=["service", "at"],
+                name="statusevent_flag_at",
+                condition=models.Q(flapping__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.service_id} {self.at.isoformat()} {self.state}"

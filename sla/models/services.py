@@ -69,6 +69,26 @@ class Service(TenantModel):
     group = models.ForeignKey(
         ServiceGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
     )
+    # Checkmk's service time and notification period (time periods of the account, in the
+    # SLA's time zone); none = 24x7. Which one counts is the SLA's option.
+    service_period = models.ForeignKey(
+        "sla.TimePeriod",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Service time: with the SLA option service_period honor (default), time "
+        "outside it is not considered",
+    )
+    notification_period = models.ForeignKey(
+        "sla.TimePeriod",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="With the SLA option notification_period honor, time outside it is not "
+        "considered",
+    )
     current_state = models.CharField(max_length=8, choices=STATE_CHOICES, blank=True)
     current_state_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -81,6 +101,13 @@ class Service(TenantModel):
 
     def __str__(self) -> str:
         return self.name or self.path
+
+    def clean(self):
+        super().clean()
+        for name in ("service_period", "notification_period"):
+            period = getattr(self, name)
+            if period is not None and period.account_id != self.account_id:
+                raise ValidationError({name: "must be a time period of the service's account."})
 
     @property
     def display_name(self) -> str:

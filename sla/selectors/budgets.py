@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sla.engine import evaluate, inputs_start, period_bounds, period_timeline
 from sla.engine.budget import RequirementBudget, requirement_budget
 from sla.engine.states import counts_as, time_in_state
-from sla.selectors.definitions import sla_spec
+from sla.selectors.definitions import service_periods, sla_spec
 from sla.selectors.groups import group_downtime_intervals, group_events
 from sla.selectors.inputs import downtime_intervals, service_events
 
@@ -83,7 +83,10 @@ def sla_requirement_budgets(
         downtimes = group_downtime_intervals(
             account=account, group=group, start=reads_from, end=now
         )
-    periods = evaluate(spec, events, downtimes, start, start + dt.timedelta(seconds=1), now)
+    service_time = service_periods(account=account, service=service)
+    periods = evaluate(
+        spec, events, downtimes, start, start + dt.timedelta(seconds=1), now, **service_time
+    )
     if not periods:  # `now` is the very first instant of the period: nothing to measure yet
         return []
     period = periods[0]
@@ -96,7 +99,7 @@ def sla_requirement_budgets(
             continue
         measured = time_in_state(result.seconds or {}, requirement.state, honor)
         recent_spans = period_timeline(
-            spec, index, events, downtimes, max(start, now - RECENT), end, now
+            spec, index, events, downtimes, max(start, now - RECENT), end, now, **service_time
         )
         considered, in_state = _measured(recent_spans, requirement, honor)
         recent_burn = None

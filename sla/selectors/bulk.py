@@ -38,13 +38,13 @@ BADNESS = Case(
 # state in force at `start`; the engine lets the worst of simultaneous events win). One
 # index range scan per service, already in (service, time) order: no sort of all rows.
 POSTGRES_EVENTS = """
-    SELECT e.service_id, e.at + interval '946684800 seconds', e.state
+    SELECT e.service_id, e.at + interval '946684800 seconds', e.state{flag_column}
     FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS s(id, position)
     CROSS JOIN LATERAL (
         SELECT max(at) AS t FROM {events} WHERE service_id = s.id AND at < %(start)s
     ) AS last
     CROSS JOIN LATERAL (
-        SELECT service_id, at, state FROM {events}
+        SELECT service_id, at, state, flapping FROM {events}
         WHERE service_id = s.id AND account_id = %(account)s
           AND at >= COALESCE(last.t, %(start)s) AND at < %(end)s
         ORDER BY at
@@ -112,15 +112,17 @@ def _read_ahead(chunks: Iterator[list[tuple]]) -> Iterator[list[tuple]]:
 _END = object()
 
 
-def _postgres_events(account, service_ids, start, end) -> Iterator[tuple[int, int, str]]:
-    sql = POSTGRES_EVENTS.format(events=StatusEvent._meta.db_table)
+def _postgres_events(account, service_ids, start, end, flags) -> Iterator[tuple]:
+    sql = POSTGRES_EVENTS.format(
+        events=StatusEvent._meta.db_table, flag_column=", e.flapping" if flags else ""
+    )
     params = {"ids": service_ids, "start": start, "end": end, "account": account.pk}
     connection.ensure_connection()
     chunks = _binary_chunks(connection.connection, sql, params)
     return chain.from_iterable(_read_ahead(chunks))
 
 
-def _initial_events(account, service_ids, start) -> Iterator[tuple[int, int, str]]:
+def _initial_events(account, service_ids, start, flags) -> Iterator[tuple]:
     """Per service, the worst of its events at its last instant before `start`."""
     last = (
         StatusEvent.objects.filter(service=OuterRef("pk"), at__lt=start)
@@ -138,24 +140,30 @@ def _initial_events(account, service_ids, start) -> Iterator[tuple[int, int, str
         .values_list("pk", "initial_at", "initial_state")
     )
     for service_id, at, state in rows:
-        yield service_id, to_micros(at), state
+        # The initial row's own flag does not matter: flags_before carries the one in force.
+        yield (
+            (service_id, to_micros(at), state, None)
+            if flags
+            else (service_id, to_micros(at), state)
+        )
 
 
-def _portable_events(account, service_ids, start, end) -> Iterator[tuple[int, int, str]]:
-    initial = {row[0]: row for row in _initial_events(account, service_ids, start)}
+def _portable_events(account, service_ids, start, end, flags) -> Iterator[tuple]:
+    initial = {row[0]: row for row in _initial_events(account, service_ids, start, flags)}
+    columns = ("service_id", "at", "state", "flapping") if flags else ("service_id", "at", "state")
     rows = (
         StatusEvent.objects.for_account(account)
         .filter(service_id__in=service_ids, at__gte=start, at__lt=end)
         .order_by("service_id", "at")
-        .values_list("service_id", "at", "state")
+        .values_list(*columns)
         .iterator(chunk_size=EVENT_CHUNK)
     )
     emitted = set()
-    for service_id, at, state in rows:
+    for service_id, at, *rest in rows:
         if service_id not in emitted:
             emitted.add(service_id)
             yield from _earlier_initials(initial, service_id, emitted)
-        yield service_id, to_micros(at), state
+        yield service_id, to_micros(at), *rest
     yield from _earlier_initials(initial, None, emitted)
 
 
@@ -178,22 +186,44 @@ def _downtimes_by_service(account, services, start, end) -> dict[int, IntervalTi
 
 
 def services_inputs(
-    *, account, services: list[Service], start: dt.datetime, end: dt.datetime
+    *,
+    account,
+    services: list[Service],
+    start: dt.datetime,
+    end: dt.datetime,
+    flags: bool = False,
 ) -> Iterator[tuple[Service, EventTimes, IntervalTimes]]:
     """(service, events, downtimes) per service in id order: the events of [start, end)
-    and the state in force at `start`, the downtimes overlapping [start, end)."""
+    and the state in force at `start`, the downtimes overlapping [start, end). With
+    `flags` (an SLA that considers flapping) the events carry their flap flags and the
+    flag in force at `start`; without, the flag column is not even read."""
     services = sorted(services, key=lambda service: service.pk)
     service_ids = [service.pk for service in services]
     downtimes = _downtimes_by_service(account, services, start, end)
     reader = _postgres_events if connection.vendor == "postgresql" else _portable_events
+    carried = _flags_in_force(account, service_ids, start) if flags else {}
     # groupby and map(itemgetter) run in C: a few hundred thousand rows cost little beyond
     # the fetch itself.
-    groups = groupby(reader(account, service_ids, start, end), key=itemgetter(0))
+    groups = groupby(reader(account, service_ids, start, end, flags), key=itemgetter(0))
     current = next(groups, None)
     pair = itemgetter(1, 2)
     for service in services:
-        events = []
+        rows = []
         if current is not None and current[0] == service.pk:
-            events = list(map(pair, current[1]))
+            rows = list(current[1])
             current = next(groups, None)
-        yield service, EventTimes(events), downtimes[service.pk]
+        if not flags:
+            yield service, EventTimes(list(map(pair, rows))), downtimes[service.pk]
+            continue
+        service_flags = [(row[1], row[3]) for row in rows if row[3] is not None]
+        if service.pk in carried:
+            service_flags.append(carried[service.pk])
+        events = EventTimes(list(map(pair, rows)), service_flags)
+        yield service, events, downtimes[service.pk]
+
+
+def _flags_in_force(account, service_ids, start) -> dict[int, tuple[int, bool]]:
+    from sla.selectors.history import flags_before
+
+    found = flags_before(account=account, starts=dict.fromkeys(service_ids, start))
+    return {sid: (to_micros(at), flag) for sid, (at, flag) in found.items()}

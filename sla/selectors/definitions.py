@@ -2,8 +2,17 @@
 
 from fnmatch import fnmatchcase
 
-from sla.engine import SLASpec, parse_sla
-from sla.models import AssignmentRule, RuleTarget, Service, ServiceGroup, SLADefinition
+from sla.engine import SLASpec, TimePeriodSpec, parse_sla, parse_time_period
+from sla.models import (
+    AssignmentRule,
+    RuleTarget,
+    Service,
+    ServiceGroup,
+    SLADefinition,
+    TimePeriod,
+)
+
+NO_SERVICE_PERIODS = {"service_period": None, "notification_period": None}
 
 
 def requirement_json(requirement) -> dict:
@@ -40,6 +49,39 @@ def sla_json(sla: SLADefinition, requirements=None) -> dict:
 def sla_spec(sla: SLADefinition) -> SLASpec:
     """The engine spec of a stored SLA (validated by the engine's parser)."""
     return parse_sla(sla_json(sla), "sla")
+
+
+def services_periods(*, account, services) -> dict[int, dict[str, TimePeriodSpec | None]]:
+    """Per service id, its service and notification period as engine specs, ready as the
+    keyword arguments of ``evaluate``/``period_timeline``. One query for all services, none
+    when no service has one."""
+    ids = {
+        pk
+        for service in services
+        for pk in (service.service_period_id, service.notification_period_id)
+        if pk
+    }
+    specs: dict[int, TimePeriodSpec] = {}
+    if ids:
+        rows = TimePeriod.objects.for_account(account).filter(pk__in=ids)
+        specs = {
+            pk: parse_time_period(definition)
+            for pk, definition in rows.values_list("pk", "definition")
+        }
+    return {
+        service.pk: {
+            "service_period": specs.get(service.service_period_id),
+            "notification_period": specs.get(service.notification_period_id),
+        }
+        for service in services
+    }
+
+
+def service_periods(*, account, service) -> dict[str, TimePeriodSpec | None]:
+    """The ``evaluate`` keyword arguments of one service (none of a group: 24x7)."""
+    if service is None:
+        return dict(NO_SERVICE_PERIODS)
+    return services_periods(account=account, services=[service])[service.pk]
 
 
 def _labels_match(wanted: dict, labels: dict) -> bool:

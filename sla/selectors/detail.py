@@ -4,7 +4,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sla.display import format_duration, format_percent
-from sla.engine import state_timeline
+from sla.engine import parse_options, state_timeline
+from sla.engine.flapping import flapping_periods
+from sla.engine.instants import from_micros, to_micros
 from sla.models import PeriodResult, Service, SLADefinition, StatusEvent
 from sla.selectors.definitions import ordered_rules, sla_for_service, sla_json
 from sla.selectors.inputs import downtime_intervals, service_events
@@ -40,6 +42,7 @@ class ServiceSLADetail:
     selected: PeriodResult | None = None
     timeline: list = field(default_factory=list)
     downtime_bar: list = field(default_factory=list)
+    flapping_bar: list = field(default_factory=list)
     events: list = field(default_factory=list)  # state changes in the selected period
     repeated_events: int = 0  # reports that repeated an unchanged state
     spec: dict = field(default_factory=dict)
@@ -139,6 +142,30 @@ def _downtime_segments(intervals, start: dt.datetime, end: dt.datetime) -> list[
     return segments
 
 
+def _flapping_segments(detail, account, start, stop, end) -> list[Segment]:
+    """Where the service flapped (its flag, or the SLA's flap detection), whether or not the
+    SLA considers it: the bar says when; the figures say whether it counted."""
+    detection = parse_options(detail.spec.get("options") or {}).flap_detection
+    reads_from = (
+        start if detection is None else start - dt.timedelta(microseconds=detection.window_micros)
+    )
+    events = service_events(account=account, service=detail.service, start=reads_from, end=stop)
+    found = flapping_periods(events, detection, to_micros(start), to_micros(stop))
+    length = (end - start).total_seconds()
+    segments = []
+    for left, right in ((from_micros(a), from_micros(b)) for a, b in found):
+        seconds = (right - left).total_seconds()
+        segments.append(
+            Segment(
+                state="FLAPPING",
+                left=100 * (left - start).total_seconds() / length,
+                width=100 * seconds / length,
+                tooltip=f"FLAPPING {_when(left)} – {_when(right)} ({format_duration(seconds)})",
+            )
+        )
+    return segments
+
+
 def fill_timeline(detail: ServiceSLADetail, *, account, now: dt.datetime) -> None:
     """Raw states and downtimes of the selected period, as bars (the future left empty)."""
     row = detail.selected
@@ -154,6 +181,9 @@ def fill_timeline(detail: ServiceSLADetail, *, account, now: dt.datetime) -> Non
         account=account, service=detail.service, start=row.period_start, end=stop
     )
     detail.downtime_bar = _downtime_segments(intervals, row.period_start, row.period_end)
+    detail.flapping_bar = _flapping_segments(
+        detail, account, row.period_start, stop, row.period_end
+    )
     detail.events, detail.repeated_events = _state_changes(
         account, detail.service, row.period_start, stop
     )

@@ -71,14 +71,14 @@ def events_from(
             # at keeps the planner there; a plain join (or the service_id index alone)
             # would read each service's whole history and filter it.
             cursor.execute(
-                f"SELECT v.sid, e.at, e.state FROM unnest(%b::bigint[], "  # noqa: S608
-                f"%b::timestamptz[]) AS v(sid, t) CROSS JOIN LATERAL (SELECT at, state "
+                f"SELECT v.sid, e.at, e.state, e.flapping FROM unnest(%b::bigint[], "  # noqa: S608
+                f"%b::timestamptz[]) AS v(sid, t) CROSS JOIN LATERAL (SELECT at, state, flapping "
                 f"FROM {EVENT_TABLE} WHERE service_id = v.sid AND at >= v.t "
                 f"AND account_id = %s {bound} ORDER BY at) AS e",
                 params,
             )
-            for service_id, at, state in cursor.fetchall():
-                result[service_id].append(Event(at=at, state=state))
+            for service_id, at, state, flapping in cursor.fetchall():
+                result[service_id].append(Event(at=at, state=state, flapping=flapping))
         return result
     scoped = StatusEvent.objects.for_account(account)
     for service_id, start in starts.items():
@@ -86,8 +86,41 @@ def events_from(
         if end is not None:
             rows = rows.filter(at__lt=end)
         result[service_id] = [
-            Event(at=at, state=state) for at, state in rows.values_list("at", "state")
+            Event(at=at, state=state, flapping=flapping)
+            for at, state, flapping in rows.values_list("at", "state", "flapping")
         ]
+    return result
+
+
+def flags_before(*, account, starts: dict[int, dt.datetime]) -> dict[int, tuple[dt.datetime, bool]]:
+    """Per service id, the flap flag in force at its start: ``(at, flapping)`` of the last
+    event before it that set one (at one instant ``True`` wins), for services that have one.
+    One probe of the partial index of flag-setting events per service."""
+    if not starts:
+        return {}
+    if is_postgres():
+        ids, instants = _split(starts)
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                f"SELECT v.sid, f.at, f.flapping FROM unnest(%b::bigint[], "  # noqa: S608
+                f"%b::timestamptz[]) AS v(sid, t) CROSS JOIN LATERAL (SELECT at, flapping "
+                f"FROM {EVENT_TABLE} WHERE service_id = v.sid AND at < v.t "
+                f"AND flapping IS NOT NULL AND account_id = %s "
+                f"ORDER BY at DESC, flapping DESC LIMIT 1) AS f",
+                [ids, instants, account.pk],
+            )
+            return {sid: (at, flapping) for sid, at, flapping in cursor.fetchall()}
+    result = {}
+    scoped = StatusEvent.objects.for_account(account).filter(flapping__isnull=False)
+    for service_id, start in starts.items():
+        last = (
+            scoped.filter(service_id=service_id, at__lt=start)
+            .order_by("-at", "-flapping")
+            .values_list("at", "flapping")
+            .first()
+        )
+        if last is not None:
+            result[service_id] = last
     return result
 
 
@@ -95,14 +128,21 @@ def histories(
     *, account, starts: dict[int, dt.datetime], end: dt.datetime | None = None
 ) -> dict[int, list[Event]]:
     """Per service id: the state in force at its start plus its events up to `end` -
-    everything `state_timeline(events, start, end)` needs."""
+    everything `state_timeline(events, start, end)` needs. The event of the state in force
+    carries the flap flag in force at the start (SLA-SEMANTICS.md 1), so flag-carrying
+    evaluation does not depend on where the read starts."""
     before = states_before(account=account, starts=starts)
+    flags = flags_before(account=account, starts=starts) if before else {}
     events = events_from(account=account, starts=starts, end=end)
     result = {}
     for service_id in starts:
         rows = list(events.get(service_id, ()))
         if service_id in before:
-            rows.append(before[service_id])
+            initial = before[service_id]
+            flag = flags.get(service_id)
+            if flag is not None:
+                initial = Event(at=initial.at, state=initial.state, flapping=flag[1])
+            rows.append(initial)
         result[service_id] = rows
     return result
 

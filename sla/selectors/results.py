@@ -6,7 +6,13 @@ every later read (dashboards, reports, the status page) only reads the row.
 
 import datetime as dt
 
-from sla.engine import iter_periods, period_bounds, period_timeline, previous_period
+from sla.engine import (
+    inputs_start,
+    iter_periods,
+    period_bounds,
+    period_timeline,
+    previous_period,
+)
 from sla.engine.states import counts_as
 from sla.models import PeriodResult, SLADefinition
 from sla.selectors.definitions import sla_spec
@@ -72,11 +78,13 @@ def _span_json(span) -> dict:
     }
 
 
-def _requirement_spans(spec, index, events, downtimes, row, now) -> dict:
+def _requirement_spans(spec, index, events, downtimes, row, now, service_time) -> dict:
     requirement = spec.requirements[index]
     if requirement.kind != "percentage":
         return {}
-    spans = period_timeline(spec, index, events, downtimes, row.period_start, row.period_end, now)
+    spans = period_timeline(
+        spec, index, events, downtimes, row.period_start, row.period_end, now, **service_time
+    )
     against = [span for span in spans if _counts_against(requirement, span.klass)]
     return {
         "spans": [_span_json(span) for span in against[:MAX_EXPLAINED_SPANS]],
@@ -92,14 +100,22 @@ def results_explained(
     if not rows:
         return []
     spec = sla_spec(sla)
+    # From where the evaluation read (flap detection looks back a window), so the spans
+    # shown are the ones measured.
     events, downtimes = subject.engine_inputs(
-        account=account, start=rows[0].period_start, end=min(rows[-1].period_end, now)
+        account=account,
+        start=inputs_start(spec, rows[0].period_start),
+        end=min(rows[-1].period_end, now),
     )
+    service_time = subject.periods(account=account)
     explained = []
     for row in rows:
         body = dict(row.result)
         body["requirements"] = [
-            {**requirement, **_requirement_spans(spec, index, events, downtimes, row, now)}
+            {
+                **requirement,
+                **_requirement_spans(spec, index, events, downtimes, row, now, service_time),
+            }
             for index, requirement in enumerate(row.result.get("requirements", []))
         ]
         explained.append(body)

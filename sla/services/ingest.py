@@ -94,6 +94,7 @@ class ValidEvent:
     state: str
     message: str
     event_id: str | None
+    flapping: bool | None = None
 
 
 def _error(errors: list, index: int, field_name: str, message: str) -> None:
@@ -186,9 +187,12 @@ def validate_item(item, index: int, latest: dt.datetime, errors: list) -> ValidE
     event_id = item.get("id")
     if event_id is not None:
         event_id = _check_id(event_id, errors, index)
+    flapping = item.get("flapping")
+    if flapping is not None and not isinstance(flapping, bool):
+        _error(errors, index, "flapping", "must be true or false (or left out)")
     if len(errors) > before:
         return None
-    return ValidEvent(index, path, at, state, message, event_id)
+    return ValidEvent(index, path, at, state, message, event_id, flapping)
 
 
 def _check_storable_text(item: dict, errors, index) -> bool:
@@ -269,6 +273,7 @@ def _insert_events(account, rows: list[tuple], received_at) -> set[str]:
             Column("state", "text"),
             Column("message", "text"),
             Column("dedup_key", "text"),
+            Column("flapping", "boolean"),
         ],
         constants={"account_id": account.pk, "received_at": received_at},
         rows=rows,
@@ -331,7 +336,7 @@ def _insert_valid(account, valid, service_ids, now) -> list[tuple[int, ValidEven
     # Inserting in key order keeps concurrent batches from deadlocking on the unique index.
     keyed.sort(key=lambda row: (row[0], row[1]))
     rows = [
-        (service_id, event.at, event.state, event.message, key)
+        (service_id, event.at, event.state, event.message, key, event.flapping)
         for key, _, service_id, event in keyed
     ]
     return [rows_by_key[key] for key in _insert_events(account, rows, now)]

@@ -22,8 +22,8 @@ from sla.sql import bulk_cursor, prepared
 _TEMPLATE = """
 WITH v AS (
     SELECT * FROM unnest(%b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[],
-                         %b::bool[], %b::bigint[])
-        AS v(path, at, state, message, key, has_id, ord)
+                         %b::bool[], %b::bigint[], %b::bool[])
+        AS v(path, at, state, message, key, has_id, ord, flapping)
 ), s AS (
     SELECT v.*, svc.id AS service_id, svc.group_id,
            CASE WHEN v.has_id THEN v.key ELSE 'auto:' || svc.id || ':' || v.key END AS dedup_key
@@ -31,8 +31,9 @@ WITH v AS (
 ), guard AS (
     SELECT 1 / (CASE WHEN (SELECT count(*) FROM s) = %s THEN 1 ELSE 0 END) AS ok
 ), ins AS (
-    INSERT INTO {event} (account_id, service_id, at, state, message, dedup_key, received_at)
-    SELECT %s, s.service_id, s.at, s.state, s.message, s.dedup_key, %s
+    INSERT INTO {event} (account_id, service_id, at, state, message, dedup_key, received_at,
+                         flapping)
+    SELECT %s, s.service_id, s.at, s.state, s.message, s.dedup_key, %s, s.flapping
     FROM s CROSS JOIN guard ORDER BY s.dedup_key, s.ord
     ON CONFLICT (account_id, dedup_key) DO NOTHING
     RETURNING service_id, at
@@ -143,6 +144,7 @@ def ingest_statement(*, account, valid: list, received_at: dt.datetime) -> dict[
         ],
         [event.event_id is not None for event in rows],
         [event.index for event in rows],
+        [event.flapping for event in rows],
         account.pk,
         len(rows),
         account.pk,

@@ -15,7 +15,7 @@ from django.db.models import Q
 from sla.engine import PeriodResult as EnginePeriodResult
 from sla.engine import evaluate, inputs_start, period_bounds
 from sla.models import PeriodResult, Service, ServiceGroup, SLADefinition
-from sla.selectors.definitions import sla_spec
+from sla.selectors.definitions import service_periods, services_periods, sla_spec
 from sla.selectors.groups import group_engine_inputs
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.signals import sla_state_changed
@@ -38,6 +38,10 @@ class Subject:
 
     def filter_kwargs(self) -> dict:
         return {"service": self.service} if self.service else {"group": self.group}
+
+    def periods(self, *, account) -> dict:
+        """The service's service and notification periods as ``evaluate`` keywords."""
+        return service_periods(account=account, service=self.service)
 
     def engine_inputs(self, *, account, start: dt.datetime, end: dt.datetime):
         if self.group is not None:
@@ -74,13 +78,14 @@ def _contiguous_runs(periods: list[tuple]) -> list[list[tuple]]:
 def _evaluate(account, sla, subject: Subject, periods, now) -> list[EnginePeriodResult]:
     spec = sla_spec(sla)
     results = []
+    service_time = subject.periods(account=account)
     for run in _contiguous_runs(periods):
         range_from, range_to = run[0][0], min(run[-1][1], now)
         # start_period outages are followed up to now, so events run to now, not range_to.
         start = inputs_start(spec, range_from)
         events, downtimes = subject.engine_inputs(account=account, start=start, end=now)
         wanted = {start for start, _ in run}
-        evaluated = evaluate(spec, events, downtimes, range_from, range_to, now)
+        evaluated = evaluate(spec, events, downtimes, range_from, range_to, now, **service_time)
         results.extend(result for result in evaluated if result.start in wanted)
     return results
 
@@ -320,10 +325,20 @@ def period_results_compute_bulk(
     range_from, range_to = periods[0][0], min(periods[-1][1], now)
     computed, batch = 0, []
     start = inputs_start(spec, range_from)
+    periods_of = services_periods(account=account, services=services)
     with collector_paused():
-        inputs = services_inputs(account=account, services=services, start=start, end=now)
+        inputs = services_inputs(
+            account=account,
+            services=services,
+            start=start,
+            end=now,
+            flags=spec.options.detects_flapping,
+        )
         for service, events, downtimes in inputs:
-            for result in evaluate(spec, events, downtimes, range_from, range_to, now):
+            service_time = periods_of[service.pk]
+            for result in evaluate(
+                spec, events, downtimes, range_from, range_to, now, **service_time
+            ):
                 batch.append((service, result))
             if len(batch) >= 2000:
                 computed += len(batch)

@@ -61,10 +61,22 @@ def store_events(account, service: Service, events: list[dict]) -> None:
             service=service,
             at=instant(event["at"]),
             state=event["state"],
+            flapping=event.get("flapping"),
             dedup_key=f"test:{service.pk}:{index}",
         )
         for index, event in enumerate(events)
     )
+
+
+def store_service_periods(account, service: Service, case: dict) -> None:
+    """The case's service and notification periods as time periods of the service."""
+    for name in ("service_period", "notification_period"):
+        if case.get(name) is not None:
+            period = TimePeriod.objects.create(
+                account=account, name=f"{service.path} {name}", definition=case[name]
+            )
+            setattr(service, name, period)
+    service.save()
 
 
 def store_downtimes(account, service: Service, downtimes: list[dict]) -> None:

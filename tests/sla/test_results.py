@@ -13,7 +13,13 @@ from sla.selectors.results import results_explained, sla_results_for_range, sla_
 from sla.services.results import Subject, period_results_refresh_account
 from sla.signals import sla_state_changed, status_history_changed
 from tests.factories import AccountFactory, AssignmentRuleFactory, DowntimeFactory, ServiceFactory
-from tests.sla.sla_rows import instant, sla_from_json, store_downtimes, store_events
+from tests.sla.sla_rows import (
+    instant,
+    sla_from_json,
+    store_downtimes,
+    store_events,
+    store_service_periods,
+)
 
 pytestmark = pytest.mark.django_db
 CASES = sorted((Path(__file__).resolve().parents[1] / "data" / "engine").glob("*.json"))
@@ -34,6 +40,7 @@ def test_acceptance_cases_through_the_database(case_path):
     sla = sla_from_json(account, case["sla"])
     store_events(account, service, case["events"])
     store_downtimes(account, service, case["downtimes"])
+    store_service_periods(account, service, case)
     now = instant(case["now"]) if "now" in case else timezone.now()
     rows = sla_results_for_range(
         account=account,

@@ -17,7 +17,10 @@ event: ``increase()`` extrapolates and is fractional.
 import datetime as dt
 import logging
 import math
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -462,8 +465,9 @@ SAVE_BATCH = 100  # SLIs stored per transaction
 
 
 def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
-    """Fetch every PromQL SLI of the account: one client (kept-alive connection) and one
-    clock check per source; stored in batches of SAVE_BATCH SLIs per transaction."""
+    """Fetch every PromQL SLI of the account: one clock check per source, the queries of up
+    to SLA_PROMETHEUS_FETCH_CONCURRENCY SLIs in flight at once (each thread keeps its own
+    connection per source), stored in batches of SAVE_BATCH SLIs per transaction."""
     now = now or timezone.now()
     slis = list(
         PromQLSLI.objects.for_account(account)
@@ -473,30 +477,56 @@ def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
     )
     totals = {"slis": 0, "queries": 0, "missing": 0, "errors": 0}
     gaps = _gaps_by_slo(account, [sli.slo_id for sli in slis])
-    clients: dict[int, tuple[PrometheusClient, dt.datetime]] = {}
+    source_nows = _source_clocks({sli.source_id: sli.source for sli in slis}, now)
     batch: list[Fetched] = []
-    try:
-        for sli in slis:
-            if sli.source_id not in clients:
-                client = client_for_source(sli.source)
-                clients[sli.source_id] = (client, effective_now(client, now))
-            client, source_now = clients[sli.source_id]
-            fetched = _query(client, sli, source_now, gaps.get(sli.slo_id, []))
-            batch.append(fetched)
-            totals["slis"] += 1
-            totals["queries"] += fetched.result.queries
-            totals["missing"] += fetched.result.missing
-            totals["errors"] += bool(fetched.result.error)
-            if len(batch) >= SAVE_BATCH:
-                _save(account, batch, gaps)
-                batch = []
-    finally:
-        for client, _ in clients.values():
-            client.close()
+    for fetched in _queries_in_flight(slis, gaps, source_nows):
+        batch.append(fetched)
+        totals["slis"] += 1
+        totals["queries"] += fetched.result.queries
+        totals["missing"] += fetched.result.missing
+        totals["errors"] += bool(fetched.result.error)
+        if len(batch) >= SAVE_BATCH:
+            _save(account, batch, gaps)
+            batch = []
     if batch:
         _save(account, batch, gaps)
     _prune(account, now)
     return totals
+
+
+def _source_clocks(sources: dict, now: dt.datetime) -> dict[int, dt.datetime]:
+    """The effective ``now`` of each source (its clock when behind ours)."""
+    clocks = {}
+    for source_id, source in sources.items():
+        with client_for_source(source) as client:
+            clocks[source_id] = effective_now(client, now)
+    return clocks
+
+
+def _queries_in_flight(slis, gaps, source_nows) -> Iterator[Fetched]:
+    """``_query`` of every SLI, in their order, run by a small thread pool. The threads
+    only talk HTTP (no database): what they give is stored by the caller's thread."""
+    local = threading.local()
+    opened: list[PrometheusClient] = []
+
+    def client_of(source) -> PrometheusClient:
+        clients = local.__dict__.setdefault("clients", {})
+        if source.pk not in clients:
+            clients[source.pk] = client_for_source(source)
+            opened.append(clients[source.pk])  # list.append is atomic
+        return clients[source.pk]
+
+    def query(sli) -> Fetched:
+        client = client_of(sli.source)
+        return _query(client, sli, source_nows[sli.source_id], gaps.get(sli.slo_id, []))
+
+    workers = max(1, min(settings.SLA_PROMETHEUS_FETCH_CONCURRENCY, len(slis)))
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="promql") as pool:
+            yield from pool.map(query, slis)
+    finally:
+        for client in opened:
+            client.close()
 
 
 def _prune(account, now: dt.datetime) -> None:

@@ -271,3 +271,26 @@ def test_a_longer_window_is_fetched_back(tenants, source, history):
     assert len(_stored(slo)) >= one_day + 2 * 288
     slo_buckets_refresh(account=tenants.a, now=now)
     assert slo_status(account=tenants.a, slo=slo, now=now).budget.sli == Fraction(998, 1000)
+
+
+def test_several_slis_in_flight_store_what_one_at_a_time_stores(tenants, source, history, settings):
+    """slis_fetch runs the queries of several SLIs at once (threads, a connection each):
+    every SLI gets exactly the slots a sequential fetch gives, the reset case included."""
+    now = timezone.now()
+
+    def fetch_all(concurrency: int) -> list[dict]:
+        settings.SLA_PROMETHEUS_FETCH_CONCURRENCY = concurrency
+        slos = [_ratio_slo(tenants, source, days=2) for _ in range(5)]
+        slos.append(promql_slo(tenants.a, source, good=f'{HISTORY}_total{{case="reset"}}',
+                               total=f'{HISTORY}_total{{case="reset"}}', days=2))  # fmt: skip
+        totals = sli_service.slis_fetch(account=tenants.a, now=now)
+        assert totals["errors"] == 0
+        stored = [_stored(slo) for slo in slos]
+        for slo in slos:
+            slo.delete()
+        return stored
+
+    one_at_a_time = fetch_all(1)
+    in_flight = fetch_all(4)
+    assert in_flight == one_at_a_time
+    assert all(len(slots) >= 2 * 288 - 3 for slots in in_flight)

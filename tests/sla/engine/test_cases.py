@@ -133,6 +133,9 @@ def broken(change):
             "<=",
         ),
         (lambda c: c.update(extra=1), "extra", "unknown key"),
+        (lambda c: c["events"][0].update(flapping="yes"), "events[0].flapping", "true or false"),
+        (lambda c: c.update(service_period={"monday": ["9-5"]}), "service_period.monday[0]", "HH"),
+        (lambda c: c.update(notification_period=[]), "notification_period", "object"),
     ],
 )
 def test_invalid_cases_name_the_field(change, field, fragment):
