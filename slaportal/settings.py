@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "simple_history",
     "slaportal",
+    "audit",
     "accounts",
     "sla",
     "reporting",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives the audit log the request (session user or API token) behind each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.operator_time.OperatorTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -7,6 +7,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from audit.api import AuditLogView, SLAAsOfView
 from integrations.channels.api import ChannelViewSet
 from integrations.federation.api import (
     FederationDowntimesView,
@@ -110,6 +111,8 @@ router.register(
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
+    api_path("audit-log", AuditLogView.as_view(), name="audit-log"),
+    api_path("slas/<pk>/as-of", SLAAsOfView.as_view(), name="sla-as-of"),
     # Explicit routes first: "services/import" must not be read as a service pk.
     api_path("services/import", ServiceImportView.as_view(), name="service-import"),
     api_path("services/<pk>/snapshots", ServiceSnapshotsView.as_view(), name="service-snapshots"),
