@@ -5,7 +5,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.admin_base import TenantAdminMixin, TenantInlineMixin
-from sla.admin.forms import RequirementFormSet, SLADefinitionAdminForm, TimePeriodAdminForm
+from sla.admin.forms import (
+    LEVELS_HELP,
+    RequirementAdminForm,
+    RequirementFormSet,
+    SLADefinitionAdminForm,
+    TimePeriodAdminForm,
+)
 from sla.admin.views import service_sla_view, sla_overview_view
 from sla.models import (
     AssignmentRule,
@@ -66,14 +72,29 @@ class RequirementInline(TenantInlineMixin, admin.StackedInline):
     formset = RequirementFormSet
     extra = 0
     min_num = 1
+    form = RequirementAdminForm
     exclude = ["account"]
-    fields = [
-        ("position", "title"),
-        ("kind", "state"),
-        ("comparison", "target"),
-        ("max_count", "min_duration_seconds"),
-        ("level_warn", "level_crit"),
-        "time_period",
+    # Each kind's fields in a fieldset of their own: operator.js shows only the chosen
+    # kind's; without JavaScript both show under their headings and the form ignores the
+    # other kind's values.
+    fieldsets = [
+        (None, {"fields": [("position", "title"), ("kind", "state")]}),
+        (
+            "Percentage of time in a state",
+            {"fields": [("comparison", "target")], "classes": ["requirement-kind-percentage"]},
+        ),
+        (
+            "Number of outages",
+            {
+                "fields": [("max_count", "min_duration_seconds")],
+                "classes": ["requirement-kind-outages"],
+            },
+        ),
+        (
+            "Levels (optional)",
+            {"fields": [("level_warn", "level_crit")], "description": LEVELS_HELP},
+        ),
+        (None, {"fields": ["time_period"]}),
     ]
 
 
@@ -97,6 +118,11 @@ class SLADefinitionAdmin(TenantAdminMixin, admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("timezone", getattr(request, "operator_zone", "UTC"))
+        return initial
 
     def get_urls(self):
         view = self.admin_site.admin_view(sla_overview_view(self))

@@ -18,7 +18,7 @@ from sla.api.common import BatchTooLarge, json_body, media_type, raw_body
 from sla.engine.states import STATE_ALIASES, STATES
 from sla.models import StatusEvent
 from sla.services.imports import ImportSyntaxError, services_import, services_yaml_documents
-from sla.services.ingest import events_ingest
+from sla.services.ingest import CONFLICT, events_ingest
 from slaportal.api.errors import error_body
 from slaportal.api.params import choice_param, id_param, range_params
 
@@ -71,6 +71,7 @@ RESULT_EXAMPLE = {
     "new": 1,
     "duplicates": 1,
     "rejected": 1,
+    "conflicts": 0,
     "errors": [{"index": 2, "field": "state", "error": "unknown state 'BROKEN'; ..."}],
     "services_created": [],
 }
@@ -100,9 +101,14 @@ def _rejected_response(result, single: bool) -> Response:
     where = first["field"] or "item"
     if not single:
         where = f"events[{first['index']}].{first['field']}".rstrip(".")
-    body = error_body("validation_error", f"{where}: {first['error']}", fields)
+    # Every item's id already names another event: a 409 conflict, else a 400.
+    conflict = all(error.get("code") == CONFLICT for error in result.errors)
+    code = "conflict" if conflict else "validation_error"
+    body = error_body(code, f"{where}: {first['error']}", fields)
     body.update(result.as_dict())
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return Response(
+        body, status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST
+    )
 
 
 class EventViewSet(
@@ -152,7 +158,12 @@ class EventViewSet(
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
+            413: OpenApiTypes.OBJECT,
+        },
         examples=[
             OpenApiExample("batch", value=INGEST_EXAMPLE, request_only=True),
             OpenApiExample("result", value=RESULT_EXAMPLE, response_only=True),
@@ -163,7 +174,9 @@ class EventViewSet(
             "UNKNOWN or an alias), optional message, id and flapping (true/false: the "
             "monitoring core's flap flag, kept until an event sets it otherwise). Valid "
             "items are stored once "
-            "(same id, or same service+at+state); rejected ones are listed by index."
+            "(same id, or same service+at+state); rejected ones are listed by index. An id "
+            "names one event of the account: reused for another service, instant or state "
+            'it is rejected (code "conflict"); a 409 when every item was such a conflict.'
         ),
     )
     def create(self, request, *args, **kwargs):

@@ -110,12 +110,18 @@ def ordered_rules(*, account) -> list[AssignmentRule]:
     return list(AssignmentRule.objects.for_account(account).select_related("sla"))
 
 
-def sla_for_service(*, account, service: Service, rules=None) -> SLADefinition | None:
-    """The SLA of the first rule (by position) matching the service, as in Checkmk."""
+def rule_for_service(*, account, service: Service, rules=None) -> AssignmentRule | None:
+    """The first rule (by position) matching the service: the one that assigns its SLA."""
     for rule in rules if rules is not None else ordered_rules(account=account):
         if rule_matches_service(rule, service):
-            return rule.sla
+            return rule
     return None
+
+
+def sla_for_service(*, account, service: Service, rules=None) -> SLADefinition | None:
+    """The SLA of the first rule (by position) matching the service, as in Checkmk."""
+    rule = rule_for_service(account=account, service=service, rules=rules)
+    return rule.sla if rule is not None else None
 
 
 def sla_for_group(*, account, group: ServiceGroup, rules=None) -> SLADefinition | None:

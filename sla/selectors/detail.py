@@ -8,7 +8,8 @@ from sla.engine import parse_options, state_timeline
 from sla.engine.flapping import flapping_periods
 from sla.engine.instants import from_micros, to_micros
 from sla.models import PeriodResult, Service, SLADefinition, StatusEvent
-from sla.selectors.definitions import ordered_rules, sla_for_service, sla_json
+from sla.options_text import options_in_words
+from sla.selectors.definitions import ordered_rules, rule_for_service, sla_for_service, sla_json
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.selectors.results import sla_results_last
 from sla.services.results import Subject
@@ -46,6 +47,8 @@ class ServiceSLADetail:
     events: list = field(default_factory=list)  # state changes in the selected period
     repeated_events: int = 0  # reports that repeated an unchanged state
     spec: dict = field(default_factory=dict)
+    options_words: list = field(default_factory=list)  # sla.options_text sentences
+    rule: object = None  # the AssignmentRule that assigns the service its SLA (if any)
 
 
 def requirement_cell(requirement: dict, target, comparison: str = "min") -> Cell:
@@ -199,10 +202,12 @@ def service_sla_detail(
     now: dt.datetime,
 ) -> ServiceSLADetail:
     """Results of the last `periods` periods, one period's timeline and events, the spec."""
-    sla = sla or sla_for_service(account=account, service=service)
-    detail = ServiceSLADetail(service=service, sla=sla)
+    rule = rule_for_service(account=account, service=service)
+    sla = sla or (rule.sla if rule is not None else None)
+    detail = ServiceSLADetail(service=service, sla=sla, rule=rule)
     if sla is None:
         return detail
+    detail.options_words = options_in_words(sla.options)
     subject = Subject(service=service)
     detail.rows = sla_results_last(
         account=account, sla=sla, subject=subject, count=periods, now=now

@@ -46,6 +46,7 @@ MAX_MESSAGE_LENGTH = 4096
 MAX_ID_LENGTH = 200
 MAX_PATH_LENGTH = 300
 ITEM_FIELDS = ("service", "at", "state", "message", "id")
+CONFLICT = "conflict"  # `code` of an item whose id already names another event
 EVENT_TABLE = StatusEvent._meta.db_table
 SERVICE_TABLE = Service._meta.db_table
 # Identifies this module as the sender of status_history_changed: its marks (rollups, stale
@@ -69,6 +70,10 @@ class IngestResult:
         return len({error["index"] for error in self.errors})
 
     @property
+    def conflicts(self) -> int:
+        return sum(1 for error in self.errors if error.get("code") == CONFLICT)
+
+    @property
     def accepted(self) -> int:
         return self.received - self.rejected
 
@@ -79,6 +84,7 @@ class IngestResult:
             "new": self.new,
             "duplicates": self.duplicates,
             "rejected": self.rejected,
+            "conflicts": self.conflicts,
             "errors": self.errors,
             "services_created": self.services_created,
         }
@@ -300,6 +306,7 @@ def events_ingest(*, account, items: list, now: dt.datetime | None = None) -> In
     result = IngestResult(received=len(items))
     valid, errors = events_validate(items, now=now)
     result.errors = errors
+    valid = _batch_id_conflicts(account, valid, errors)
     if not valid:
         return result
     if is_postgres():
@@ -309,19 +316,116 @@ def events_ingest(*, account, items: list, now: dt.datetime | None = None) -> In
             pass  # new services: the general path below creates them
         else:
             result.new = sum(new for _, new in found.values())
+            if result.new < len(valid):  # repeats or conflicts: only then look them up
+                valid = _stored_id_conflicts(account, valid, errors)
             result.duplicates = len(valid) - result.new
             _notify_after_commit(account, {sid: first for sid, (first, _) in found.items()})
+            errors.sort(key=lambda error: error["index"])
             return result
     with transaction.atomic():
+        # Before services are created on first sight: a conflicting item creates none.
+        valid = _stored_id_conflicts(account, valid, errors)
         valid, service_ids = _resolve_services(account, valid, errors, result)
         inserted = _insert_valid(account, valid, service_ids, now)
         result.new = len(inserted)
+        if result.new < len(valid):  # a concurrent batch may have stored an id meanwhile
+            valid = _stored_id_conflicts(account, valid, errors)
         result.duplicates = len(valid) - result.new
         earliest = _earliest_new(inserted)
         _mark_derived(account, earliest)
         _notify_after_commit(account, earliest)
     errors.sort(key=lambda error: error["index"])
     return result
+
+
+# --------------------------------------------------------------------------- one id, one event
+# An agent's `id` names one event of the account (whatever service it is for): the same id
+# with the same service, instant and state again is a duplicate (the first message stays);
+# with another service, instant or state it is a conflict, rejected on its own (nothing
+# stored, no service created) with an entry naming `id` and the event the id already names.
+
+
+def _content(event: ValidEvent) -> tuple:
+    return (event.path, event.at, event.state)
+
+
+def _conflict(errors: list, event: ValidEvent, stored: tuple, where: str) -> None:
+    path, at, state = stored
+    errors.append(
+        {
+            "index": event.index,
+            "field": "id",
+            "code": CONFLICT,
+            "error": (
+                f"conflict: id {event.event_id!r} already names the event {path} "
+                f"{at.isoformat().replace('+00:00', 'Z')} {state} ({where}); an id names one "
+                "event of the account: give this event an id of its own"
+            ),
+        }
+    )
+
+
+def _batch_id_conflicts(account, valid: list[ValidEvent], errors: list) -> list[ValidEvent]:
+    """Items of one batch sharing an id with different content: those unlike the stored
+    event of that id (or, if none, unlike the first of them) are conflicts. Looks anything
+    up only when a batch repeats an id with different content (rare)."""
+    with_id: dict[str, list[ValidEvent]] = {}
+    for event in valid:
+        if event.event_id is not None:
+            with_id.setdefault(event.event_id, []).append(event)
+    mixed = {key for key, events in with_id.items() if len(set(map(_content, events))) > 1}
+    if not mixed:
+        return valid
+    stored = _stored_by_id(account, mixed)
+    rejected = set()
+    for event_id in sorted(mixed):
+        events = with_id[event_id]
+        if event_id in stored:
+            reference, where = stored[event_id], "stored before"
+        else:
+            reference, where = _content(events[0]), f"item {events[0].index} of this batch"
+        for event in events:
+            if _content(event) != reference:
+                _conflict(errors, event, reference, where)
+                rejected.add(event.index)
+    return [event for event in valid if event.index not in rejected]
+
+
+def _stored_id_conflicts(account, valid: list[ValidEvent], errors: list) -> list[ValidEvent]:
+    """Items whose id names a stored event of other content are conflicts."""
+    ids = {event.event_id for event in valid if event.event_id is not None}
+    if not ids:
+        return valid
+    stored = _stored_by_id(account, ids)
+    kept = []
+    for event in valid:
+        found = stored.get(event.event_id) if event.event_id is not None else None
+        if found is not None and found != _content(event):
+            _conflict(errors, event, found, "stored before")
+            continue
+        kept.append(event)
+    return kept
+
+
+def _stored_by_id(account, ids: set[str]) -> dict[str, tuple]:
+    """{agent id: (service path, at, state)} of the account's stored events with those ids."""
+    keys = [f"id:{event_id}" for event_id in sorted(ids)]
+    if is_postgres():  # one array parameter instead of thousands
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                f"SELECT e.dedup_key, s.path, e.at, e.state FROM {EVENT_TABLE} AS e "  # noqa: S608
+                f"JOIN {SERVICE_TABLE} AS s ON s.id = e.service_id "
+                "WHERE e.account_id = %s AND e.dedup_key = ANY(%b::text[])",
+                [account.pk, keys],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            StatusEvent.objects.for_account(account)
+            .filter(dedup_key__in=keys)
+            .values_list("dedup_key", "service__path", "at", "state")
+        )
+    return {key[3:]: (path, at, state) for key, path, at, state in rows}
 
 
 def _insert_valid(account, valid, service_ids, now) -> list[tuple[int, ValidEvent]]:

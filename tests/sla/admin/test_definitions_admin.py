@@ -164,10 +164,14 @@ def _add_service_and_events_then_read_results(operator, tenants, sla):
     ("requirements", "overrides", "message"),
     [
         ([], {}, "An SLA needs at least one requirement"),
-        ([{**AVAILABILITY, "target": "101"}], {}, "100"),
-        ([{**AVAILABILITY, "level_warn": "10", "level_crit": "50"}], {}, "crit"),
-        ([AVAILABILITY], {"timezone": "Mars/Olympus"}, "Unknown time zone"),
-        ([{**OUTAGES, "max_count": ""}], {}, "max_count"),
+        ([{**AVAILABILITY, "target": "101"}], {}, "Target must be between 0 and 100"),
+        (
+            [{**AVAILABILITY, "level_warn": "10", "level_crit": "50"}],
+            {},
+            "CRIT level must be at most the WARN level (10)",
+        ),
+        ([AVAILABILITY], {"timezone": "Mars/Olympus"}, "Mars/Olympus is not one of the available"),
+        ([{**OUTAGES, "max_count": ""}], {}, "Most outages allowed is required"),
     ],
 )
 def test_invalid_sla_in_admin(operator, tenants, requirements, overrides, message):

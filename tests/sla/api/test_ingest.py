@@ -289,3 +289,57 @@ def test_a_single_event_with_a_lone_surrogate_is_a_400_naming_the_field(api_a, t
     payload = response.json()
     assert payload["fields"].keys() == {"message"} and payload["message"].startswith("message:")
     assert not StatusEvent.objects.filter(account=tenants.a).exists()
+
+
+def _outcome(body) -> tuple:
+    return (body["new"], body["duplicates"], body["conflicts"], body["rejected"])
+
+
+def test_an_id_names_one_event_of_the_account(api_a, api_b, tenants):
+    # An id reused for another service counted as a duplicate of the first event and yet
+    # created the second service, with no events.
+    first = item("pay/api", 0, "OK", id="a-1")
+    assert post(api_a, [first]).status_code == 200
+    batch = [
+        {**first, "service": "pay/other"},  # another service: a conflict
+        first,  # the exact repeat: a duplicate
+        {**first, "message": "again"},  # the same event with another message: a duplicate
+        item("pay/api", 5, "CRIT", id="a-2"),  # new
+        item("pay/api", 9, "CRIT", id="a-2"),  # another instant than item 3: a conflict
+        {**first, "state": "CRIT"},  # another state: a conflict
+    ]
+    body = post(api_a, batch).json()
+    assert _outcome(body) == (1, 2, 3, 3), body
+    assert [(e["index"], e["field"], e["code"]) for e in body["errors"]] == [
+        (0, "id", "conflict"),
+        (4, "id", "conflict"),
+        (5, "id", "conflict"),
+    ]
+    assert (
+        "'a-1' already names the event pay/api 2024-03-04T00:00:00Z OK"
+        in (body["errors"][0]["error"])
+    )
+    assert "item 3 of this batch" in body["errors"][1]["error"]
+    assert body["services_created"] == []
+    assert not Service.objects.filter(account=tenants.a, path="pay/other").exists()
+    stored = StatusEvent.objects.filter(account=tenants.a).order_by("at")
+    assert [(e.service.path, e.state, e.dedup_key, e.message) for e in stored] == [
+        ("pay/api", "OK", "id:a-1", ""),
+        ("pay/api", "CRIT", "id:a-2", ""),
+    ]
+    # Ids are the account's own: another account may use the same one.
+    assert _outcome(post(api_b, {**first, "service": "pay/other"}).json()) == (1, 0, 0, 0)
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_a_conflicting_single_event_is_a_409_naming_the_id(api_a, tenants, known):
+    post(api_a, item("pay/api", 0, "OK", id="a-1"))
+    if known:  # PostgreSQL's one-statement path (every service known) says the same
+        ServiceFactory(account=tenants.a, path="pay/other")
+    response = post(api_a, item("pay/other", 0, "OK", id="a-1"))
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["error"] == "conflict" and body["message"].startswith("id: conflict: id 'a-1'")
+    assert body["fields"].keys() == {"id"} and _outcome(body) == (0, 0, 1, 1)
+    assert Service.objects.filter(account=tenants.a, path="pay/other").exists() == known
+    assert StatusEvent.objects.filter(account=tenants.a).count() == 1

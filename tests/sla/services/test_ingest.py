@@ -33,14 +33,16 @@ def test_new_and_duplicates_are_counted_exactly(account):
         item("payment/api", 0, "OK", id="a1"),
         item("payment/api", 5, "CRIT"),
         item("payment/api", 5, "CRIT"),  # same service, instant and state: a duplicate
-        item("payment/db", 1, "up", id="a1"),  # same agent id as the first: a duplicate
+        item("payment/api", 0, "OK", id="a1", message="again"),  # the same id and event
+        item("payment/db", 1, "up", id="a1"),  # the first's id for another event: a conflict
     ]
     result = events_ingest(account=account, items=batch)
-    assert (result.received, result.accepted, result.new, result.duplicates) == (4, 4, 2, 2)
+    counts = (result.received, result.accepted, result.new, result.duplicates)
+    assert counts == (5, 4, 2, 2) and result.conflicts == 1
     again = events_ingest(account=account, items=batch)
-    assert (again.new, again.duplicates) == (0, 4)
+    assert (again.new, again.duplicates, again.conflicts) == (0, 4, 1)
     assert StatusEvent.objects.for_account(account).count() == 2
-    assert sorted(result.services_created) == ["payment/api", "payment/db"]
+    assert result.services_created == ["payment/api"]  # none for the conflicting item
 
 
 def test_states_are_normalised_and_ids_make_dedup_keys(account):
