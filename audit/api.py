@@ -10,8 +10,9 @@ from simple_history.models import registered_models
 
 from accounts.context import api_account
 from audit.models import AuditEntry
-from audit.selectors import audit_entries, sla_definition_as_of
+from audit.selectors import audit_entries, sla_definition_as_of, sla_has_history
 from audit.serializers import AuditEntrySerializer, SLAAsOfSerializer
+from sla.models import SLADefinition
 from slaportal.api.params import id_param, instant_param, invalid
 
 
@@ -69,6 +70,7 @@ class SLAAsOfView(APIView):
     table. 404 when the SLA did not exist then (or before the audit log was installed)."""
 
     sla_feature_required = True
+    tenant_model = SLADefinition
 
     @extend_schema(
         parameters=[
@@ -78,11 +80,14 @@ class SLAAsOfView(APIView):
         responses=SLAAsOfSerializer,
     )
     def get(self, request, pk):
+        account = api_account(request)
+        sla_id = id_param_value(pk)
+        if not sla_has_history(account=account, sla_id=sla_id):
+            raise Http404  # another account's SLA (or none) before looking at the query
         at = instant_param(request, "at")
         if at is None:
             raise exceptions.ValidationError({"at": ["This parameter is required."]})
-        sla_id = id_param_value(pk)
-        found = sla_definition_as_of(account=api_account(request), sla_id=sla_id, at=at)
+        found = sla_definition_as_of(account=account, sla_id=sla_id, at=at)
         if found is None:
             raise Http404
         return Response(SLAAsOfSerializer(found).data)

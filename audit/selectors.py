@@ -59,3 +59,11 @@ def sla_definition_as_of(*, account, sla_id: int, at: dt.datetime) -> dict | Non
         if row.history_type != "-" and row.sla_id == sla_id
     ]
     return {"at": at, "sla": _version(sla), "requirements": requirements}
+
+
+def sla_has_history(*, account, sla_id: int) -> bool:
+    """The SLA is (or was) the account's: it exists now or has a version in its history."""
+    return (
+        SLADefinition.objects.for_account(account).filter(pk=sla_id).exists()
+        or SLADefinition.history.filter(account_id=account.pk, id=sla_id).exists()
+    )

@@ -10,6 +10,7 @@ from tests.factories.accounts import (
     MembershipFactory,
     UserFactory,
 )
+from tests.factories.audit import AuditEntryFactory
 from tests.factories.channels import ChannelFactory
 from tests.factories.ingest import RollupMarkFactory
 from tests.factories.prometheus import (
@@ -76,6 +77,7 @@ __all__ = [
     "AlertmanagerSettingsFactory",
     "ApiTokenFactory",
     "AssignmentRuleFactory",
+    "AuditEntryFactory",
     "BurnRateWindowFactory",
     "ChannelFactory",
     "ComponentGroupFactory",
