@@ -42,3 +42,55 @@ def violations_of(*, account, agreement: Agreement | None = None):
     if agreement is not None:
         rows = rows.filter(agreement=agreement)
     return rows.order_by("-at", "-pk")
+
+
+LEVEL_ORDER = ["Critical", "Broken", "Met", "Unknown"]
+STATE_CLASS = {"Met": "OK", "Broken": "WARN", "Critical": "CRIT", "Unknown": "UNKNOWN"}
+
+
+def agreements_panel(*, account, latest: int = 8) -> dict:
+    """The dashboard panel: live agreements by level (worst first) and the latest
+    violations."""
+    from django.db.models import Count
+
+    counts = dict(
+        Agreement.objects.for_account(account)
+        .filter(state=State.STARTED)
+        .values_list("level")
+        .annotate(total=Count("pk"))
+        .values_list("level", "total")
+    )
+    by_level = [(level, STATE_CLASS[level], counts.get(level, 0)) for level in LEVEL_ORDER]
+    others = Agreement.objects.for_account(account).exclude(state=State.STARTED).values("state")
+    return {
+        "by_level": by_level,
+        "started": sum(counts.values()),
+        "not_started": others.count(),
+        "violations": list(violations_of(account=account)[:latest]),
+    }
+
+
+def level_timeline(*, agreement, start, end) -> list[tuple[float, float, str, str]]:
+    """(x, width in %, level, state class) segments of the agreement's level from
+    ``start`` to ``end``, from its level changes."""
+    changes = list(agreement.level_changes.filter(at__lt=end).order_by("at", "pk"))
+    level = "Unknown"
+    segments, cursor = [], start
+    span = (end - start).total_seconds()
+    for change in changes:
+        if change.at <= start:
+            level = change.level
+            continue
+        segments.append((cursor, change.at, level))
+        cursor, level = change.at, change.level
+    segments.append((cursor, end, level))
+    return [
+        (
+            round((begin - start).total_seconds() / span * 100, 3),
+            round((finish - begin).total_seconds() / span * 100, 3),
+            name,
+            STATE_CLASS[name],
+        )
+        for begin, finish, name in segments
+        if finish > begin
+    ]

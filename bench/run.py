@@ -25,10 +25,11 @@ sys.path.insert(0, str(HERE.parent))
 from bench.common import pg_server, redis_url  # noqa: E402
 
 # Issue order: 3 engine/results, 4 ingest/rollup, 5 SLO/nginx, 6 report/dashboard, 7 status,
-# 14 prometheus, 17 vector (nginx covers issue 17's latency import too), 18 subscribers.
+# 14 prometheus, 17 vector (nginx covers issue 17's latency import too), 18 subscribers,
+# 15 agreements, 16 federation.
 ORDER = [
     "engine", "results", "ingest", "rollup", "slo", "nginx", "report", "dashboard", "statuspage",
-    "prometheus", "vector", "subscribers",
+    "prometheus", "vector", "subscribers", "agreements", "federation",
 ]  # fmt: skip
 
 

@@ -369,6 +369,8 @@ SPECTACULAR_SETTINGS = {
         "ServiceStateEnum": "sla.models.services.STATE_CHOICES",
         "EventTypesEnum": "reporting.models.EVENT_TYPES",
         "ConditionOperatorEnum": "integrations.prometheus.models.Operator",
+        "AgreementLevelEnum": "agreements.models.Level",
+        "AgreementOutcomeEnum": "agreements.models.Outcome",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -16,9 +16,12 @@ urlpatterns = [
     path("ready", health.ready, name="ready"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    path("dashboard/agreements/", include("agreements.urls")),
     path("dashboard/", include("reporting.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("slaportal.api.urls")),
+    # The original SLA Manager's interface (agreements.compat), same token auth.
+    path("sla-manager/api/v1/", include("agreements.compat_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file (`?script`), not inline (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

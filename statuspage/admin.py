@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -188,27 +188,110 @@ class IncidentUpdateInline(AccountInline, admin.StackedInline):
     model = IncidentUpdate
     fields = ["status", "body", "display_at"]
     extra = 1
+    ordering = ["-display_at", "-id"]
     verbose_name = "timeline entry"
     verbose_name_plural = "timeline (newest first; the newest entry sets the status)"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "display_at":
+            field.initial = timezone.now  # a new entry is "now" unless the operator says else
+            field.help_text = "When it happened (now by default); the newest entry is on top."
+        return field
+
+
+LIVE_MONITORING_NOTE = (
+    "Once resolved, the incident no longer sets its components' status: each component "
+    "shows its live monitoring state, so one whose service is still down stays down until "
+    "the service recovers."
+)
+
+
+class PublicIncidentForm(forms.ModelForm):
+    set_operational = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Resolving sets the components back to operational",
+        help_text="When a new timeline entry resolves the incident, mark every affected "
+        "component operational in it. " + LIVE_MONITORING_NOTE,
+    )
+
+    class Meta:
+        model = PublicIncident
+        fields = ["account", "page", "name", "impact", "started_at", "follow_source"]
+
+
+def components_operational(incident: PublicIncident) -> list[str]:
+    """Set the incident's affected components back to operational; names of those whose
+    live monitoring still says otherwise (they keep showing it until their service recovers)."""
+    links = list(incident.affected.select_related("component__service", "component__group"))
+    PublicIncidentComponent.objects.filter(pk__in=[link.pk for link in links]).update(
+        status="operational"
+    )
+    return [
+        link.component.name
+        for link in links
+        if link.component.service_id and link.component.service.current_state not in ("OK", "")
+    ]
 
 
 @admin.register(PublicIncident)
 class PublicIncidentAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "page", "status", "impact", "started_at", "resolved_at"]
+    form = PublicIncidentForm
+    list_display = ["name", "page", "status", "impact", "started_at", "resolved_at", "source"]
     list_filter = ["status", "impact"]
     search_fields = ["name"]
-    fields = ["account", "page", "name", "impact", "started_at", "follow_source", "status"]
+    fields = [
+        "account",
+        "page",
+        "name",
+        "impact",
+        "started_at",
+        "follow_source",
+        "status",
+        "set_operational",
+    ]
     readonly_fields = ["status"]
     inlines = [IncidentComponentInline, IncidentUpdateInline]
     actions = ["resolve_incidents"]
     change_list_template = "admin/statuspage/publicincident/change_list.html"
 
+    @admin.display(description="from automatic incident")
+    def source(self, public):
+        if not public.source_incident_id:
+            return "–"
+        url = reverse("admin:sla_incident_change", args=[public.source_incident_id])
+        return format_html('<a href="{}">#{}</a>', url, public.source_incident_id)
+
     def save_related(self, request, form, formsets, change):
+        was_resolved = change and form.initial.get("status") in ("resolved", "postmortem")
+        was_resolved = was_resolved or (
+            change
+            and PublicIncident.objects.filter(pk=form.instance.pk, status="resolved").exists()
+        )
         super().save_related(request, form, formsets, change)
         incident = form.instance
         services.public_incident_resync(account=incident.account, incident=incident)
+        if incident.status == "resolved" and not was_resolved:
+            self._after_resolving(request, incident, form.cleaned_data.get("set_operational"))
 
-    @admin.action(description="Resolve selected incidents", permissions=["change"])
+    def _after_resolving(self, request, incident, set_operational: bool):
+        if not set_operational:
+            messages.info(request, LIVE_MONITORING_NOTE)
+            return
+        still_down = components_operational(incident)
+        text = "Resolved; the affected components are operational on the incident."
+        if still_down:
+            text += (
+                f" Still shown as down by live monitoring until their service recovers: "
+                f"{', '.join(still_down)}."
+            )
+        messages.success(request, text)
+
+    @admin.action(
+        description="Resolve selected incidents (components back to operational)",
+        permissions=["change"],
+    )
     def resolve_incidents(self, request, queryset):
         count = 0
         for incident in queryset.exclude(status__in=["resolved", "postmortem"]):
@@ -217,9 +300,10 @@ class PublicIncidentAdmin(TenantAdminMixin, admin.ModelAdmin):
                 incident=incident,
                 status="resolved",
                 body="This incident has been resolved.",
+                components={link.component: "operational" for link in incident.affected.all()},
             )
             count += 1
-        self.message_user(request, f"Resolved {count} incident(s).")
+        self.message_user(request, f"Resolved {count} incident(s). {LIVE_MONITORING_NOTE}")
 
     def get_urls(self):
         own = [
@@ -232,9 +316,13 @@ class PublicIncidentAdmin(TenantAdminMixin, admin.ModelAdmin):
         return own + super().get_urls()
 
     def _candidates(self, request):
+        """Automatic incidents of the last 30 days that are on no status page yet."""
         since = timezone.now() - IMPORT_WINDOW
-        incidents = Incident.objects.filter(started_at__gte=since).select_related(
-            "service", "group", "account"
+        published = PublicIncident.objects.filter(source_incident=OuterRef("pk"))
+        incidents = (
+            Incident.objects.filter(started_at__gte=since)
+            .exclude(Exists(published))
+            .select_related("service", "group", "account")
         )
         if not request.user.is_superuser:
             incidents = incidents.filter(account__in=member_account_ids(request, writable=True))
@@ -314,4 +402,5 @@ class ComponentGroupAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["name", "page", "position"]
 
 
+from statuspage import admin_publish  # noqa: E402, F401 - publishing on sla's incident admin
 from statuspage.subscriptions import admin as subscriptions_admin  # noqa: E402, F401 - registers

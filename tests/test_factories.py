@@ -7,7 +7,7 @@ from accounts.models import TenantModel
 from tests.factories import FACTORIES, AccountFactory, factory_for
 
 pytestmark = pytest.mark.django_db
-PROJECT_APPS = {"accounts", "sla", "reporting", "statuspage", "prometheus", "audit"}
+PROJECT_APPS = {"accounts", "sla", "reporting", "statuspage", "prometheus", "audit", "agreements"}
 
 
 def _is_history_table(model) -> bool:

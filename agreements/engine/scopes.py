@@ -72,6 +72,8 @@ def validate_context_value(value) -> dict[str, str]:
     for key, text in value.items():
         if not isinstance(key, str) or not key or len(key) > 200:
             raise AgreementError("", "keys are non-empty strings of at most 200 characters")
-        if not isinstance(text, str) or len(text) > 1000:
-            raise AgreementError(key, "give a string of at most 1000 characters")
+        if "\x00" in key:
+            raise AgreementError("", "keys may not hold NUL characters")
+        if not isinstance(text, str) or len(text) > 1000 or "\x00" in text:
+            raise AgreementError(key, "give a string of at most 1000 characters (no NUL)")
     return dict(value)

@@ -51,7 +51,8 @@ GUARANTEE_FIELDS = [
 @dataclass
 class AssessStats:
     """What a unit did: agreements assessed, rounds by outcome, distinct queries, seconds
-    in all and seconds waiting for Prometheus."""
+    in all and seconds waiting for Prometheus; ``late_seconds``: per claimed round, from its
+    due time to its results being stored."""
 
     assessed: int = 0
     expired: int = 0
@@ -120,7 +121,8 @@ def agreements_assess_due(
         if not due:
             return stats
         batch = _assess_batch(account, [pk for pk, _ in due], at, default_source)
-        batch.late_seconds = [(at - due_at).total_seconds() for _, due_at in due]
+        stored = timezone.now()
+        batch.late_seconds = [(stored - due_at).total_seconds() for _, due_at in due]
         stats.add(batch)
         if now is not None and len(due) < limit:
             return stats

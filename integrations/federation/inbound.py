@@ -188,31 +188,51 @@ def catalog_apply(
     account, services: dict[str, dict], groups: dict[str, dict], *, define_groups: bool
 ) -> None:
     """Groups and services of the push, created when missing; with `define_groups` the
-    groups' title and aggregation follow the push (status pushes carry the definition)."""
-    _groups_apply(account, groups, define=define_groups)
+    groups' title and aggregation follow the push (status pushes carry the definition).
+    New services are inserted in one statement, as ingest creates services on first sight;
+    a known service whose name or group changed goes through the service import (its
+    labels kept), whose saves the group-membership receivers see."""
+    group_ids = _groups_apply(account, groups, define=define_groups)
     if not services:
         return
-    labels = dict(
-        Service.objects.for_account(account)
+    known = {
+        row[0]: row[1:]
+        for row in Service.objects.for_account(account)
         .filter(path__in=list(services))
-        .values_list("path", "labels")
-    )
+        .values_list("path", "name", "group_id", "labels")
+    }
+    missing = [
+        Service(
+            account=account,
+            path=path,
+            name=services[path]["name"],
+            group_id=group_ids.get(services[path]["group"]),
+        )
+        for path in sorted(services)
+        if path not in known
+    ]
+    Service.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
     documents = []
-    for path in sorted(services):
+    for path, (name, group_id, labels) in sorted(known.items()):
         service = services[path]
-        document = {"path": path, "labels": labels.get(path) or {}}
+        if (name, group_id) == (service["name"], group_ids.get(service["group"])):
+            continue
+        document = {"path": path, "labels": labels or {}}
         if service["name"]:
             document["name"] = service["name"]
         if service["group"]:
             document["slaGroup"] = service["group"]
         documents.append(document)
+    if not documents:
+        return
     result = services_import(account=account, documents=documents)
     if result.errors:
         error = result.errors[0]
         raise PushRefused(f"data.services[{error['index']}].{error['field']}", error["error"])
 
 
-def _groups_apply(account, groups: dict[str, dict], *, define: bool) -> None:
+def _groups_apply(account, groups: dict[str, dict], *, define: bool) -> dict[str, int]:
+    """The ids of the push's groups by name (created when missing)."""
     existing = {
         group.name: group
         for group in ServiceGroup.objects.for_account(account).filter(name__in=list(groups))
@@ -220,17 +240,17 @@ def _groups_apply(account, groups: dict[str, dict], *, define: bool) -> None:
     for name, wanted in groups.items():
         group = existing.get(name)
         if group is None:
-            group = ServiceGroup(account=account, name=name)
+            group = existing[name] = ServiceGroup(account=account, name=name)
         elif not define:
             continue
         fields = {"title": wanted["title"], "aggregation": wanted["aggregation"], "k": wanted["k"]}
-        if group.pk is not None and all(
-            getattr(group, key) == value for key, value in fields.items()
-        ):
+        unchanged = all(getattr(group, key) == value for key, value in fields.items())
+        if group.pk is not None and unchanged:
             continue
         for key, value in fields.items():
             setattr(group, key, value)
         group.save()  # save() so the rollup receivers see a changed aggregation
+    return {name: group.pk for name, group in existing.items()}
 
 
 # --------------------------------------------------------------------------- status

@@ -14,7 +14,6 @@ from sla.admin.forms import (
 )
 from sla.admin.views import service_sla_view, sla_overview_view
 from sla.models import (
-    AssignmentRule,
     Requirement,
     Service,
     ServiceGroup,
@@ -138,9 +137,3 @@ class SLADefinitionAdmin(TenantAdminMixin, admin.ModelAdmin):
     def overview_link(self, sla):
         url = reverse("admin:sla_sla_results", args=[sla.pk])
         return format_html('<a href="{}">results</a>', url)
-
-
-@admin.register(AssignmentRule)
-class AssignmentRuleAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["position", "sla", "target", "path_glob", "group", "labels", "description"]
-    ordering = ["account", "position", "id"]

@@ -5,9 +5,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from accounts.admin_base import TenantAdminMixin
+from accounts.admin_base import TenantAdminMixin, member_account_ids
 from sla.engine import StateError, normalize_state
-from sla.models import DailyUptime, Incident, RollupMark, StatusEvent, UptimeSnapshot
+from sla.models import (
+    DailyUptime,
+    Incident,
+    RollupMark,
+    Service,
+    StatusEvent,
+    UptimeSnapshot,
+)
 from sla.services.ingest import events_ingest, events_validate
 from sla.services.marks import marks_upsert
 
@@ -101,12 +108,30 @@ class StatusEventAddForm(forms.ModelForm):
         return cleaned
 
 
+class ServiceFilter(admin.SimpleListFilter):
+    """By service: the services of the operator's accounts (never a scan of the events)."""
+
+    title = "service"
+    parameter_name = "service"
+
+    def lookups(self, request, model_admin):
+        services = Service.objects.order_by("path")
+        if not request.user.is_superuser:
+            services = services.filter(account__in=member_account_ids(request))
+        return [(str(pk), path) for pk, path in services.values_list("pk", "path")[:500]]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(service_id=value) if value and value.isdigit() else queryset
+
+
 @admin.register(StatusEvent)
 class StatusEventAdmin(ReadOnlyTenantAdmin):
     """Events are facts: listed read-only; an operator may add one (e.g. a missed outage)."""
 
     list_display = ["service", "at", "state", "message", "received_at"]
-    list_filter = ["state"]
+    list_filter = ["state", ServiceFilter]
+    ordering = ["-at", "-id"]  # newest first
     list_select_related = ["service"]
     search_fields = ["service__path", "message", "dedup_key"]
     date_hierarchy = "at"

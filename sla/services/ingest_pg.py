@@ -6,20 +6,29 @@ groups stale and the time SLOs' buckets dirty are data-modifying CTEs of a singl
 statement, atomic on its own: no BEGIN/COMMIT round trips and no bookkeeping statements
 after the commit, which is most of a single-event push's database time, and no crash
 between the events and their marks can leave a derived figure unmarked. If a path is not
-a known service the statement fails on purpose (a division by zero in its guard), nothing
-is written, and the caller takes the general path, which creates services on first sight.
+a known service the statement's guard writes nothing and says so, and the caller takes the
+general path, which creates services on first sight.
+
+The statement is prepared once per connection (DATABASE_PREPARED_STATEMENTS). It must not
+fail as a matter of course: psycopg forgets a statement whose first run fails while the
+server keeps it, so each such failure left one more prepared statement behind for the
+connection's life (the guard used to be a division by zero). A statement that does fail
+(a deadlock, a lock timeout) has its orphan deallocated (`_deallocate_orphans`).
 """
 
 import datetime as dt
+import logging
 
 import psycopg.errors
+import psycopg.sql
 from django.db import connection, transaction
 
 from sla.models import SLO, PeriodResult, RollupMark, Service, StatusEvent
 from sla.models.slo import SLIKind
 from sla.sql import bulk_cursor, prepared
 
-_TEMPLATE = """
+_MARKER = "/* slaportal: ingest write */"
+_TEMPLATE = """/* slaportal: ingest write */
 WITH v AS (
     SELECT * FROM unnest(%b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[],
                          %b::bool[], %b::bigint[], %b::bool[])
@@ -29,12 +38,12 @@ WITH v AS (
            CASE WHEN v.has_id THEN v.key ELSE 'auto:' || svc.id || ':' || v.key END AS dedup_key
     FROM v JOIN {service} AS svc ON svc.account_id = %s AND svc.path = v.path
 ), guard AS (
-    SELECT 1 / (CASE WHEN (SELECT count(*) FROM s) = %s THEN 1 ELSE 0 END) AS ok
+    SELECT (SELECT count(*) FROM s) = %s AS ok
 ), ins AS (
     INSERT INTO {event} (account_id, service_id, at, state, message, dedup_key, received_at,
                          flapping)
     SELECT %s, s.service_id, s.at, s.state, s.message, s.dedup_key, %s, s.flapping
-    FROM s CROSS JOIN guard ORDER BY s.dedup_key, s.ord
+    FROM s CROSS JOIN guard WHERE guard.ok ORDER BY s.dedup_key, s.ord
     ON CONFLICT (account_id, dedup_key) DO NOTHING
     RETURNING service_id, at
 ), grouped AS (
@@ -78,8 +87,9 @@ WITH v AS (
     WHERE o.id = slo_since.id
       AND (o.buckets_dirty_from IS NULL OR o.buckets_dirty_from > slo_since.since)
 )
--- guard on the outer side: it is evaluated even when nothing was inserted
-SELECT grouped.service_id, grouped.first_at, grouped.new FROM guard LEFT JOIN grouped ON true
+-- guard on the outer side: it answers even when nothing was inserted
+SELECT guard.ok, grouped.service_id, grouped.first_at, grouped.new
+FROM guard LEFT JOIN grouped ON true
 """
 # Table names from model metadata; every value is a bound parameter.
 _SQL = (
@@ -92,6 +102,7 @@ _SQL = (
 
 
 DEADLOCK_ATTEMPTS = 3
+logger = logging.getLogger(__name__)
 
 
 class UnknownService(Exception):
@@ -105,11 +116,40 @@ def _execute(params) -> list[tuple]:
 
 
 def _execute_once(params) -> list[tuple]:
-    if connection.in_atomic_block:
-        # Inside a caller's transaction the failed guard must not abort it.
-        with transaction.atomic():
-            return _execute(params)
-    return _execute(params)
+    try:
+        if connection.in_atomic_block:
+            # Inside a caller's transaction a failed run (a deadlock) must not abort it.
+            with transaction.atomic():
+                return _execute(params)
+        return _execute(params)
+    except psycopg.Error:
+        if prepared():
+            try:
+                _deallocate_orphans()
+            except psycopg.Error:  # the first error is the one to report
+                logger.warning("ingest: could not deallocate prepared statements", exc_info=True)
+        raise
+
+
+def _deallocate_orphans() -> None:
+    """Deallocate this statement's server-side copies psycopg does not know (any longer):
+    it drops its record of a statement whose first run failed, the server does not."""
+    raw = connection.connection
+    if raw is None or raw.closed or connection.needs_rollback:
+        return  # a lost connection takes its statements along; else after the rollback
+    names = getattr(getattr(raw, "_prepared", None), "_names", None)
+    if names is None:  # psycopg's bookkeeping changed: better a leak than a missing one
+        return
+    known = {name.decode() for name in names.values()}
+    with psycopg.Cursor(raw) as cursor:
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE starts_with(statement, %s)",
+            [_MARKER],
+            prepare=False,
+        )
+        orphans = [name for (name,) in cursor.fetchall() if name not in known]
+        for name in orphans:
+            cursor.execute(psycopg.sql.SQL("DEALLOCATE {}").format(psycopg.sql.Identifier(name)))
 
 
 def _execute_retrying(params) -> list[tuple]:
@@ -158,10 +198,11 @@ def ingest_statement(*, account, valid: list, received_at: dt.datetime) -> dict[
         account.pk,  # slo_since, groups
         SLIKind.TIME.value,
     ]
-    try:
-        found = _execute_retrying(params)
-    except psycopg.errors.DivisionByZero as error:  # the guard: an unknown path
-        raise UnknownService() from error
+    found = _execute_retrying(params)
+    if not found[0][0]:  # the guard: a path that is no service of the account
+        raise UnknownService()
     return {
-        service_id: (first_at, new) for service_id, first_at, new in found if service_id is not None
+        service_id: (first_at, new)
+        for _, service_id, first_at, new in found
+        if service_id is not None
     }

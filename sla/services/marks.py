@@ -97,19 +97,28 @@ def marks_for_group_definition(*, account, group_id: int) -> None:
     marks_upsert(account=account, subject="group", marks={group_id: (None, since, since)})
 
 
-def marks_propagate_to_groups(*, account) -> int:
-    """Carry dirty member marks over to their groups (before the members' marks are cleared),
-    so a crash between the two never loses a group's recomputation. Returns groups marked."""
-    rows = (
-        RollupMark.objects.for_account(account)
-        .filter(service__group__isnull=False)
-        .filter(Q(dirty_from__isnull=False) | Q(incidents_from__isnull=False))
-        .values_list("service__group_id", "history_start", "dirty_from", "incidents_from")
+def marks_propagate_to_groups(*, account, marks: Iterable[RollupMark]) -> int:
+    """Carry these service marks over to their groups. Call it in the transaction that
+    later clears the same marks (`marks_finish`, which clears only marks whose `seq` is
+    unchanged since they were read): what a group is told and what its members forget then
+    commit together, so neither a crash nor an ingest committing in between can leave a
+    member's change unknown to its group. Returns the number of groups marked."""
+    pending = {
+        mark.service_id: (mark.history_start, mark.dirty_from, mark.incidents_from)
+        for mark in marks
+        if mark.service_id and (mark.dirty_from is not None or mark.incidents_from is not None)
+    }
+    if not pending:
+        return 0
+    groups = (
+        Service.objects.for_account(account)
+        .filter(pk__in=list(pending), group__isnull=False)
+        .values_list("id", "group_id")
     )
     wanted: dict[int, list] = {}
-    for group_id, history, dirty, incidents in rows:
+    for service_id, group_id in groups:
         current = wanted.setdefault(group_id, [None, None, None])
-        for index, value in enumerate((history, dirty, incidents)):
+        for index, value in enumerate(pending[service_id]):
             if value is not None and (current[index] is None or value < current[index]):
                 current[index] = value
     if not wanted:

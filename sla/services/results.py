@@ -14,15 +14,18 @@ from django.db.models import Q
 
 from sla.engine import PeriodResult as EnginePeriodResult
 from sla.engine import evaluate, inputs_start, period_bounds
-from sla.models import PeriodResult, Service, ServiceGroup, SLADefinition
+from sla.models import PeriodResult, RollupMark, Service, ServiceGroup, SLADefinition
 from sla.selectors.definitions import service_periods, services_periods, sla_spec
 from sla.selectors.groups import group_engine_inputs
 from sla.selectors.inputs import downtime_intervals, service_events
+from sla.services import seams
 from sla.signals import sla_state_changed
 from sla.sql import bulk_cursor, is_postgres, prepared
 from slaportal.gcpause import collector_paused
 
 STALE_UPDATE_CHUNK = 500
+# Evaluations of one subject that an ingest overtook before a stored row is written stale.
+STORE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,31 @@ def _outage_still_running(result: EnginePeriodResult) -> bool:
     return result.complete and any(requirement.still_running for requirement in result.requirements)
 
 
-def _row_for(account, sla, subject: Subject, result: EnginePeriodResult) -> PeriodResult:
+def history_seqs(account, subject: Subject) -> tuple:
+    """The rollup-mark sequences of everything the subject's history is read from (its own
+    mark; a group's mark and its members'). Every ingest, downtime or membership change
+    bumps one of them in the transaction that commits the change, so reading them before
+    the inputs and again when storing tells whether an evaluation may have missed a change
+    that committed meanwhile (which the ingest's own stale marking cannot see: the row it
+    would mark was stale already, or not written yet)."""
+    marks = RollupMark.objects.for_account(account)
+    if subject.service is not None:
+        marks = marks.filter(service_id=subject.service.pk)
+    else:
+        marks = marks.filter(Q(group_id=subject.group.pk) | Q(service__group_id=subject.group.pk))
+    return tuple(marks.order_by("id").values_list("id", "seq"))
+
+
+def _service_seqs(account, service_ids) -> dict[int, int]:
+    marks = RollupMark.objects.for_account(account).filter(service_id__in=list(service_ids))
+    return dict(marks.values_list("service_id", "seq"))
+
+
+def _row_for(
+    account, sla, subject: Subject, result: EnginePeriodResult, overtaken: bool = False
+) -> PeriodResult:
+    """The row of one result; `overtaken`: its inputs may miss a change committed after
+    they were read, so a completed period is stored stale (the next refresh redoes it)."""
     return PeriodResult(
         account=account,
         sla=sla,
@@ -107,7 +134,7 @@ def _row_for(account, sla, subject: Subject, result: EnginePeriodResult) -> Peri
         state=result.state,
         result=result.to_json(),
         sla_revision=sla.revision,
-        stale=_outage_still_running(result),
+        stale=_outage_still_running(result) or (overtaken and result.complete),
         **subject.filter_kwargs(),
     )
 
@@ -121,11 +148,13 @@ def _state_change(previous_state: str | None, row: PeriodResult) -> bool:
     return previous_state != row.state
 
 
-def _store(account, sla, subject, results, stored: dict) -> list[tuple[PeriodResult, str]]:
+def _store(
+    account, sla, subject, results, stored: dict, overtaken: bool = False
+) -> list[tuple[PeriodResult, str]]:
     """Upsert rows; return (row, previous state or None) for the state changes to announce."""
     changed, new_rows, updated_rows = [], [], []
     for result in results:
-        row = _row_for(account, sla, subject, result)
+        row = _row_for(account, sla, subject, result, overtaken)
         previous = stored.get(result.start)
         if previous is None:
             new_rows.append(row)
@@ -158,13 +187,20 @@ def period_results_ensure(
     todo = _periods_to_compute(sla, periods, stored, now)
     if not todo:
         return stored
-    results = _evaluate(account, sla, subject, todo, now)
-    try:
-        with transaction.atomic():
-            changed = _store(account, sla, subject, results, stored)
-    except IntegrityError:
-        # A concurrent unit stored the same periods first; its rows are as good as ours.
-        return _stored_rows(account, sla, subject, periods)
+    changed = []
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        seqs = history_seqs(account, subject)  # before the inputs: see history_seqs
+        results = _evaluate(account, sla, subject, todo, now)
+        seams.reached("results:store")
+        try:
+            with transaction.atomic():
+                overtaken = history_seqs(account, subject) != seqs
+                if not overtaken or attempt == STORE_ATTEMPTS:
+                    changed = _store(account, sla, subject, results, stored, overtaken)
+                    break
+        except IntegrityError:
+            # A concurrent unit stored the same periods first; its rows are as good as ours.
+            return _stored_rows(account, sla, subject, periods)
     for row, previous_state in changed:
         _announce_change(account, sla, subject, row, previous_state)
     return _stored_rows(account, sla, subject, periods)
@@ -282,11 +318,16 @@ def period_results_mark_group_stale(*, account, group_ids) -> int:
     return scoped.update(stale=True)
 
 
-def _store_many(account, sla, results: list[tuple[Service, EnginePeriodResult]]) -> None:
+def _store_many(
+    account, sla, results: list[tuple[Service, EnginePeriodResult]], seqs: dict[int, int]
+) -> None:
     """Replace many (service, period) rows: read the old states (not the old JSON), delete,
-    insert. Two statements per batch instead of a per-row UPDATE."""
+    insert. Two statements per batch instead of a per-row UPDATE. `seqs`: the services'
+    history sequences read before their inputs; a service whose sequence moved since is
+    stored stale (see history_seqs)."""
     if not results:
         return
+    seams.reached("results:bulk_store")
     existing = PeriodResult.objects.for_account(account).filter(
         sla=sla,
         service__in=[service.pk for service, _ in results],
@@ -306,6 +347,10 @@ def _store_many(account, sla, results: list[tuple[Service, EnginePeriodResult]])
             changed.append((service, row, previous_state))
     try:
         with transaction.atomic():
+            now_seqs = _service_seqs(account, {service.pk for service, _ in results})
+            for (service, _), row in zip(results, rows, strict=True):
+                if row.complete and now_seqs.get(service.pk) != seqs.get(service.pk):
+                    row.stale = True  # overtaken by a change: the next refresh redoes it
             PeriodResult.objects.filter(pk__in=[pk for pk, _ in previous.values()]).delete()
             PeriodResult.objects.bulk_create(rows, batch_size=1000)
     except IntegrityError:
@@ -325,6 +370,7 @@ def period_results_compute_bulk(
     range_from, range_to = periods[0][0], min(periods[-1][1], now)
     computed, batch = 0, []
     start = inputs_start(spec, range_from)
+    seqs = _service_seqs(account, [service.pk for service in services])  # before the inputs
     periods_of = services_periods(account=account, services=services)
     with collector_paused():
         inputs = services_inputs(
@@ -343,11 +389,11 @@ def period_results_compute_bulk(
             if len(batch) >= 2000:
                 computed += len(batch)
                 if store:
-                    _store_many(account, sla, batch)
+                    _store_many(account, sla, batch, seqs)
                 batch = []
     computed += len(batch)
     if store:
-        _store_many(account, sla, batch)
+        _store_many(account, sla, batch, seqs)
     return computed
 
 

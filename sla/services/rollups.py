@@ -6,6 +6,9 @@ For every service and group with a rollup mark the unit recomputes the buckets f
 SLA_SNAPSHOT_MAX_DAYS back) up to the last complete bucket, upserts them on their unique
 constraints, recomputes the account-local days those buckets fall in from the stored
 5-minute rows, rebuilds incidents from `incidents_from`, and only then clears the marks.
+A chunk of services hands its marks to their groups in the same transaction that clears
+them (marks_propagate_to_groups), so an ingest committing at any moment reaches the groups:
+it is either in the marks the chunk read (and handed on) or it keeps its member's mark set.
 Work goes in chunks of subjects, one transaction each, under a per-account database lock,
 so a crash loses at most the chunk in progress (its marks are still set) and re-running
 gives the same rows. The cost follows the number of subjects and the changed ranges,
@@ -30,6 +33,7 @@ from sla.models import DailyUptime, RollupMark, Service, UptimeSnapshot
 from sla.selectors.downtimes import downtime_index
 from sla.selectors.groups import group_histories
 from sla.selectors.history import histories
+from sla.services import seams
 from sla.services.incidents import incidents_rebuild_groups, incidents_rebuild_services
 from sla.services.marks import marks_finish, marks_propagate_to_groups
 from sla.sql import Column, is_postgres, upsert
@@ -251,10 +255,18 @@ def _pending_mark_ids(account, subject: str, pending: Q) -> list[int]:
     return list(rows.filter(pending).order_by("id").values_list("id", flat=True))
 
 
-def _propagate(account) -> None:
-    with transaction.atomic():
-        derive_lock(account)
-        marks_propagate_to_groups(account=account)
+def _read_chunk(account, subject: str, ids: list[int], pending: Q | None = None) -> list:
+    """Inside a chunk's transaction: lock the account's derived rows, read the chunk's
+    marks and, for services, hand them to their groups in this same transaction (see
+    marks_propagate_to_groups: the marks are cleared by this transaction too)."""
+    derive_lock(account)
+    marks = RollupMark.objects.filter(pk__in=ids)
+    if pending is not None:
+        marks = marks.filter(pending)
+    marks = list(marks)
+    if subject == "service":
+        marks_propagate_to_groups(account=account, marks=marks)
+    return marks
 
 
 def account_rollup(
@@ -274,7 +286,7 @@ def account_rollup(
     end = bucket_floor(now)
     horizon = snapshot_horizon(now)
     stats = RollupStats()
-    _propagate(account)
+    seams.reached("rollup:start")
     pending = (
         Q(rolled_until__isnull=True)
         | Q(rolled_until__lt=end)
@@ -289,8 +301,8 @@ def account_rollup(
                 break
             chunk_started = time.monotonic()
             with transaction.atomic():
-                derive_lock(account)
-                marks = list(RollupMark.objects.filter(pk__in=ids[offset : offset + chunk_size]))
+                marks = _read_chunk(account, subject, ids[offset : offset + chunk_size])
+                seams.reached("rollup:chunk")
                 roll(account, marks, now, end, horizon, stats)
                 marks_finish(marks=marks, rolled_until=end, snapshots=True, incidents=True)
             elapsed = time.monotonic() - chunk_started
@@ -305,7 +317,7 @@ def incidents_refresh_account(*, account, now: dt.datetime | None = None) -> int
     """Rebuild the incidents that changed (marks with `incidents_from`), without waiting
     for the 5-minute rollup. Returns incident rows written."""
     now = now or timezone.now()
-    _propagate(account)
+    seams.reached("incidents:start")
     written = 0
     pending = Q(incidents_from__isnull=False)
     for subject in ("service", "group"):
@@ -313,12 +325,8 @@ def incidents_refresh_account(*, account, now: dt.datetime | None = None) -> int
         chunk_size = settings.SLA_ROLLUP_CHUNK_SIZE
         for offset in range(0, len(ids), chunk_size):
             with transaction.atomic():
-                derive_lock(account)
-                marks = list(
-                    RollupMark.objects.filter(pk__in=ids[offset : offset + chunk_size]).filter(
-                        pending
-                    )
-                )
+                marks = _read_chunk(account, subject, ids[offset : offset + chunk_size], pending)
+                seams.reached("incidents:chunk")
                 froms = {getattr(mark, f"{subject}_id"): mark.incidents_from for mark in marks}
                 rebuild = (
                     incidents_rebuild_services if subject == "service" else incidents_rebuild_groups

@@ -25,6 +25,7 @@ from sla.selectors.downtimes import downtime_index
 from sla.selectors.groups import group_events_from_members, group_members
 from sla.selectors.history import histories
 from sla.selectors.slo_windows import DAY, EPOCH, HOUR, SLOT, floor_to, slo_window
+from sla.services import seams
 from sla.sli_kinds import plugin_for
 from sla.sql import bulk_cursor, is_postgres, prepared
 
@@ -324,30 +325,45 @@ def slo_buckets_refresh(*, account, now: dt.datetime, slos=None) -> int:
     if not slos:
         return 0
     starts = {slo.pk: recompute_start(slo, now) for slo in slos}
+    _claim_dirty(slos)
     near_start = floor_to(now - NEAR, HOUR)
     near = [slo for slo in slos if starts[slo.pk] >= near_start]
     far = [slo for slo in slos if starts[slo.pk] < near_start]
     if near:
-        buckets_replace(
-            account=account, results=_compute_batch(account, near, near_start, now, starts)
-        )
+        results = _compute_batch(account, near, near_start, now, starts)
+        seams.reached("slo:store")
+        buckets_replace(account=account, results=results)
     for slo in far:
-        buckets_replace(
-            account=account,
-            results=_compute_batch(account, [slo], starts[slo.pk], now, starts),
-        )
+        results = _compute_batch(account, [slo], starts[slo.pk], now, starts)
+        seams.reached("slo:store_range")
+        buckets_replace(account=account, results=results)
     _mark_computed(slos, now)
     return len(slos)
 
 
+def _claim_dirty(slos) -> None:
+    """Take over the dirty marks of the SLOs before reading their inputs: clear
+    `buckets_dirty_from` and move `buckets_computed_to` back to it, in one committed
+    statement per SLO (only if the mark is still what was read: an earlier one that arrived
+    meanwhile stays for the next run). A change committing after this claim finds the mark
+    clear and sets it again, so it is recomputed next time even when it is later than the
+    claimed instant (an ingest moves the mark only back); clearing after the recompute
+    instead would forget such a change for good. A crash after the claim loses nothing:
+    the recompute then starts at the moved-back `buckets_computed_to`."""
+    for slo in slos:
+        dirty = slo.buckets_dirty_from
+        if dirty is None:
+            continue
+        back = {}
+        if slo.buckets_computed_to is not None and dirty < slo.buckets_computed_to:
+            back["buckets_computed_to"] = dirty
+        SLO.objects.filter(pk=slo.pk, buckets_dirty_from=dirty).update(
+            buckets_dirty_from=None, **back
+        )
+
+
 def _mark_computed(slos, now: dt.datetime) -> None:
     SLO.objects.filter(pk__in=[slo.pk for slo in slos]).update(buckets_computed_to=now)
-    for slo in slos:
-        if slo.buckets_dirty_from is not None:
-            # Cleared only if no newer change arrived meanwhile (it would have moved it).
-            SLO.objects.filter(pk=slo.pk, buckets_dirty_from=slo.buckets_dirty_from).update(
-                buckets_dirty_from=None
-            )
 
 
 def slos_mark_dirty(*, account, since: dt.datetime, service_ids=(), group_ids=(), kind=None):

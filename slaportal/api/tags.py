@@ -31,6 +31,8 @@ TAGS = {
     "public-incidents": "status pages",
     "incident-updates": "status pages",
     "maintenance-updates": "status pages",
+    "agreements": "agreements",
+    "contexts": "agreements",
 }
 
 TAG_DESCRIPTIONS = [
@@ -44,4 +46,9 @@ TAG_DESCRIPTIONS = [
     {"name": "notifications", "description": "Webhook endpoints and email recipients."},
     {"name": "status pages", "description": "Public status pages, incidents, maintenance."},
     {"name": "audit", "description": "Who changed what, when, values before and after."},
+    {
+        "name": "agreements",
+        "description": "Agreements on live metrics (PromQL guarantees, x/y/z levels, "
+        "violations, KPIs) and the context values that resolve their scopes.",
+    },
 ]

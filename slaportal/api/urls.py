@@ -7,6 +7,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
+from agreements.api import AgreementViewSet, ContextViewSet
 from audit.api import AuditLogView, SLAAsOfView
 from integrations.channels.api import ChannelViewSet
 from integrations.federation.api import (
@@ -108,6 +109,8 @@ router.register("prometheus-sources", PrometheusSourceViewSet, basename="prometh
 router.register(
     "prometheus-status-rules", PrometheusStatusRuleViewSet, basename="prometheus-status-rule"
 )
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("contexts", ContextViewSet, basename="context")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),

@@ -10,6 +10,14 @@ from tests.factories.accounts import (
     MembershipFactory,
     UserFactory,
 )
+from tests.factories.agreements import (
+    AgreementFactory,
+    ContextFactory,
+    GuaranteeFactory,
+    LevelChangeFactory,
+    NotificationEndpointFactory,
+    ViolationFactory,
+)
 from tests.factories.audit import AuditEntryFactory
 from tests.factories.channels import ChannelFactory
 from tests.factories.ingest import RollupMarkFactory
@@ -71,6 +79,7 @@ from tests.factories.vector import VectorBatchFactory, VectorRuleFactory, Vector
 __all__ = [
     "FACTORIES",
     "AccountFactory",
+    "AgreementFactory",
     "AlertFactory",
     "AlertPolicyFactory",
     "AlertmanagerAlertFactory",
@@ -81,16 +90,20 @@ __all__ = [
     "BurnRateWindowFactory",
     "ChannelFactory",
     "ComponentGroupFactory",
+    "ContextFactory",
     "DailyReportFactory",
     "DailyUptimeFactory",
     "DeliveryFactory",
     "DowntimeFactory",
     "EmailRecipientFactory",
+    "GuaranteeFactory",
     "IncidentFactory",
     "IncidentUpdateFactory",
     "JobRunFactory",
+    "LevelChangeFactory",
     "MaintenanceUpdateFactory",
     "MembershipFactory",
+    "NotificationEndpointFactory",
     "OutboxMessageFactory",
     "PeriodResultFactory",
     "PromQLDayFactory",
@@ -121,6 +134,7 @@ __all__ = [
     "VectorBatchFactory",
     "VectorRuleFactory",
     "VectorSourceFactory",
+    "ViolationFactory",
     "WebhookEndpointFactory",
     "factory_for",
 ]

@@ -284,3 +284,20 @@ def test_downtimes_are_created_changed_and_deleted(tenants, api_b):
     gone = data | {"deleted": True}
     assert post(api_b, "downtimes", envelope("federation.downtime", gone)).status_code == 200
     assert not Downtime.objects.for_account(tenants.b).exists()
+
+
+def test_a_later_push_moves_a_known_service_and_keeps_its_labels(tenants, api_b):
+    assert post(api_b, "events", envelope("federation.status", status_data())).status_code == 200
+    wiki = Service.objects.for_account(tenants.b).get(path="tools/wiki")
+    wiki.labels = {"team": "docs"}
+    wiki.save()
+    data = status_data({"service": "tools/wiki", "at": "2026-11-20T10:00:00Z", "state": "OK"})
+    data["services"][2]["group"] = "payment-system"
+    data["services"][2]["name"] = "Team wiki"
+    assert post(api_b, "events", envelope("federation.status", data)).status_code == 200
+    wiki.refresh_from_db()
+    assert (wiki.group.name, wiki.name, wiki.labels) == (
+        "payment-system",
+        "Team wiki",
+        {"team": "docs"},
+    )

@@ -1,0 +1,22 @@
+"""Test seams of the derived-data jobs.
+
+Each job calls `between_read_and_write(point)` after it read what it derives from (marks,
+events, stored rows) and before it writes what it derived: the window in which a
+concurrent ingest can commit. Production leaves it a no-op; the race tests replace it
+(monkeypatch) with a callable that commits an ingest from another connection at exactly
+that point. Points: "rollup:start", "rollup:chunk", "incidents:start", "incidents:chunk",
+"results:store", "results:bulk_store", "slo:store" (recent hours), "slo:store_range"
+(an older dirty range).
+"""
+
+
+def _nothing(point: str) -> None:
+    return None
+
+
+between_read_and_write = _nothing
+
+
+def reached(point: str) -> None:
+    """Call the seam (looked up on each call, so a test's replacement is seen)."""
+    between_read_and_write(point)
