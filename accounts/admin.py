@@ -3,10 +3,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.admin_base import TenantAdminMixin, member_account_ids
-from accounts.models import ALL_SCOPES, Account, ApiToken, Membership, Role
+from accounts.models import Account, ApiToken, Membership, Role, Scope
 from accounts.services import token_create
 
 admin.site.site_header = "SLA Portal"
@@ -111,8 +116,9 @@ class MembershipAdmin(TenantAdminMixin, admin.ModelAdmin):
 
 class ApiTokenAddForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        choices=[(scope, scope) for scope in sorted(ALL_SCOPES)],
+        choices=[(scope.value, f"{scope.value}: {scope.label}") for scope in Scope],
         widget=forms.CheckboxSelectMultiple,
+        help_text="What the token may do; give it no more than its program needs.",
     )
 
     class Meta:
@@ -120,12 +126,26 @@ class ApiTokenAddForm(forms.ModelForm):
         fields = ["account", "name", "scopes"]
 
 
+SESSION_SLOT_NEW = "accounts_new_apitoken"
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "account", "prefix", "scopes", "is_active", "last_used_at"]
-    readonly_fields = ["prefix", "scopes", "created_by", "created_at", "last_used_at", "revoked_at"]
+    """Tokens: the secret is shown once, in a panel with a copy button, right after
+    creation; revoking is a button on the token's page (and a list action)."""
+
+    list_display = ["name", "account", "prefix", "scope_labels", "is_active", "last_used_at"]
+    readonly_fields = [
+        "prefix",
+        "scope_labels",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     search_fields = ["name", "prefix"]
     actions = ["revoke_tokens"]
+    change_form_template = "admin/accounts/apitoken/change_form.html"
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -140,6 +160,11 @@ class ApiTokenAdmin(TenantAdminMixin, admin.ModelAdmin):
             return ["account", "name", "scopes"]
         return ["account", "name", *self.readonly_fields]
 
+    @admin.display(description="scopes")
+    def scope_labels(self, obj):
+        labels = dict(Scope.choices)
+        return ", ".join(str(labels.get(scope, scope)) for scope in obj.scopes) or "–"
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
@@ -152,16 +177,45 @@ class ApiTokenAdmin(TenantAdminMixin, admin.ModelAdmin):
         )
         obj.pk = token.pk
         obj.refresh_from_db()
-        messages.warning(
-            request,
-            f"Token created. Copy the secret now; it is not shown again: {secret}",
-        )
+        # Kept in the session only until the token's page shows it, once.
+        request.session[SESSION_SLOT_NEW] = {"token": token.pk, "secret": secret}
+
+    def response_add(self, request, obj, post_url_continue=None):
+        messages.success(request, f"Token {obj.name} created.")
+        return redirect(reverse("admin:accounts_apitoken_change", args=[obj.pk]))
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        stored = request.session.get(SESSION_SLOT_NEW)
+        if obj is not None and stored and stored.get("token") == obj.pk:
+            context["new_secret"] = request.session.pop(SESSION_SLOT_NEW)["secret"]
+        if obj is not None:
+            context["may_revoke"] = obj.is_active and self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(require_POST(self.revoke_view))
+        return [
+            path("<int:object_id>/revoke/", view, name="accounts_apitoken_revoke"),
+            *super().get_urls(),
+        ]
+
+    def revoke_view(self, request, object_id):
+        token = self.get_queryset(request).filter(pk=object_id).first()
+        if token is None:
+            raise Http404("No such token.")
+        if not self.has_change_permission(request, token):
+            raise PermissionDenied
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            messages.success(request, f"Token {token.name} revoked: it no longer works.")
+        return redirect(reverse("admin:accounts_apitoken_change", args=[token.pk]))
 
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke_tokens(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} token(s).")
 
-    @admin.display(boolean=True)
+    @admin.display(boolean=True, description="active")
     def is_active(self, obj):
         return obj.is_active

@@ -46,6 +46,19 @@ class TenantAdminMixin(IsoInstantsMixin):
             kwargs = {**override, **kwargs}
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    def get_changeform_initial_data(self, request):
+        """A new row proposes the account the operator works in (an explicit ?account=<id>
+        in the URL still wins)."""
+        initial = super().get_changeform_initial_data(request)
+        if self.account_field == "account" and "account" not in initial:
+            from accounts.context import ui_account
+
+            account = ui_account(request)
+            writable = member_account_ids(request, writable=True)
+            if account is not None and (request.user.is_superuser or account.pk in writable):
+                initial["account"] = account.pk
+        return initial
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:

@@ -130,6 +130,8 @@ class ApiToken(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -37,12 +37,13 @@ from reporting.selectors.sli import (
 )
 from reporting.selectors.trend import uptime_trend
 from reporting.services.reports import report_file
+from sla.burn_down import slo_burn_down_svg
 from sla.models import Service, SLADefinition
 from sla.models.slo import REQUEST_SLI_KINDS
 from sla.selectors.budgets import sla_requirement_budgets
 from sla.selectors.detail import service_sla_detail
 from sla.selectors.slo import slo_list, slo_status, slo_statuses
-from slaportal.api.params import clamped_int
+from slaportal.api.params import clamped_int, clamped_ints
 
 TREND_DAYS = (30, 90)
 CHART_CHOICES = (("1h", "1 hour"), ("1d", "1 day"), ("30d", "30 days"))
@@ -168,7 +169,7 @@ def service_sla(request, service_id: int):
         service=service,
         sla=chosen,
         periods=periods,
-        selected_index=clamped_int(request, "period", None, 0, 24),
+        selected_indexes=clamped_ints(request, "period", 0, 24),
         now=now,
     )
     budgets = []
@@ -260,6 +261,7 @@ def slo_detail(request, slo_id: int):
         "chart_choices": CHART_CHOICES,
         "chart_query": _other_params(request),
         "nines": nines_rows([(f"SLO {slo.name}", slo.target, "min")]),
+        "burn_down": mark_safe(slo_burn_down_svg(slo, now=now)),  # noqa: S308 - numbers only
     }
     return render(request, "dashboard/slo_detail.html", context)
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "integrations.prometheus",
     "integrations.federation",
     "agreements",
+    "slaviews",
 ]
 
 MIDDLEWARE = [

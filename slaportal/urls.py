@@ -16,6 +16,7 @@ urlpatterns = [
     path("ready", health.ready, name="ready"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    path("dashboard/sla-views/", include("slaviews.urls")),
     path("dashboard/agreements/", include("agreements.urls")),
     path("dashboard/", include("reporting.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

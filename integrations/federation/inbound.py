@@ -256,9 +256,12 @@ def _groups_apply(account, groups: dict[str, dict], *, define: bool) -> dict[str
 # --------------------------------------------------------------------------- status
 
 
-def pushed_event_id(path: str, at: dt.datetime, state: str) -> str:
-    """The same change (service, instant, state) is one status event however often pushed."""
+def pushed_event_id(path: str, at: dt.datetime, state: str, flapping: bool | None = None) -> str:
+    """The same change (service, instant, state, flag) is one status event however often
+    pushed."""
     text = f"{path}|{at.astimezone(dt.UTC).isoformat()}|{state}"
+    if flapping is not None:
+        text += f"|{'flapping' if flapping else 'steady'}"
     return "fed-" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
@@ -277,16 +280,22 @@ def _status_apply(account, envelope: Envelope, now: dt.datetime) -> dict:
             f"data.events[{error['index']}].{error['field']}".rstrip("."), error["error"]
         )
     catalog_apply(account, services, groups, define_groups=True)
-    events = [
-        {
+    events = []
+    for event in valid:
+        item = {
             "service": event.path,
             "at": event.at.isoformat(),
             "state": event.state,
-            "id": pushed_event_id(event.path, event.at, event.state),
+            "id": pushed_event_id(event.path, event.at, event.state, event.flapping),
         }
-        for event in valid
-    ]
+        if event.flapping is not None:
+            item["flapping"] = event.flapping
+        events.append(item)
     result = events_ingest(account=account, items=events, now=now)
+    if result.errors:  # e.g. an id of this account naming another event: nothing is kept
+        error = result.errors[0]
+        index = valid[error["index"]].index  # the item's place in data.events
+        raise PushRefused(f"data.events[{index}].{error['field']}", error["error"])
     return {"events": len(events), "new": result.new, "duplicates": result.duplicates}
 
 

@@ -10,6 +10,8 @@ as an audience of `sla.daily_report` (integrations.federation.senders).
   it), plus its latest instant, with the service's path, name and group. A late event is
   covered: everything from its instant on is compared again. The portal thus holds a
   subset of the plugin's events containing every change, i.e. the same state timeline.
+- Names and groups (`federation.status` without events): a service renamed or moved to
+  another group, a group whose title or aggregation changed, pushed when saved.
 - Downtimes (`federation.downtime`): every save or delete, in the caller's transaction.
   All downtimes are pushed, public or not: a non-public one still counts as downtime in
   the figures, and the portal shows only the public ones, as the plugin does.
@@ -27,9 +29,9 @@ from django.utils import timezone
 from integrations.federation import protocol
 from integrations.federation.models import PortalLink
 from reporting.services.notifications import notification_emit_to
-from sla.engine import STATE_BADNESS
+from sla.engine import STATE_BADNESS, Event
 from sla.models import Downtime, Incident, Service
-from sla.selectors.history import events_from, states_before
+from sla.selectors.history import events_from, flags_before, states_before
 
 # Incidents rebuilt in a transaction that began before the last scan may carry an older
 # updated_at: each scan looks back this far again (the outbox de-duplicates repeats).
@@ -43,6 +45,14 @@ def push_link(account) -> PortalLink | None:
     if link is None or not link.effective_url or not link.effective_api_key:
         return None
     return link
+
+
+def instant_text(value: dt.datetime | None) -> str | None:
+    """ISO 8601 UTC with every microsecond (Django's JSON encoder keeps only milliseconds,
+    which would move the portal's timeline)."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _digest(value) -> str:
@@ -64,21 +74,29 @@ def _queue(link: PortalLink, event_type: str, payload: dict, dedup_key: str):
 # --------------------------------------------------------------------------- states
 
 
-def change_points(before_state: str | None, events) -> list[tuple[dt.datetime, str]]:
-    """(instant, worst state at it) where the state changes, plus the latest instant."""
+def change_points(
+    before_state: str | None, events, before_flag: bool | None = None
+) -> list[tuple[dt.datetime, str, bool | None]]:
+    """(instant, worst state at it, flap flag in force) where the state or the flag
+    changes, plus the latest instant. At one instant the worse state wins and a set flag
+    `True` wins over `False` (as the engine reads them); a flag holds until set otherwise."""
     worst: dict[dt.datetime, str] = {}
+    flags: dict[dt.datetime, bool] = {}
     for event in events:
         known = worst.get(event.at)
         if known is None or STATE_BADNESS[event.state] > STATE_BADNESS[known]:
             worst[event.at] = event.state
+        flag = getattr(event, "flapping", None)
+        if flag is not None:
+            flags[event.at] = flags.get(event.at, False) or flag
     points = []
-    current = before_state
+    state, flag = before_state, before_flag
     instants = sorted(worst)
     for index, at in enumerate(instants):
-        state = worst[at]
-        if state != current or index == len(instants) - 1:
-            points.append((at, state))
-        current = state
+        new_flag = flags.get(at, flag)
+        if (worst[at], new_flag) != (state, flag) or index == len(instants) - 1:
+            points.append((at, worst[at], new_flag))
+        state, flag = worst[at], new_flag
     return points
 
 
@@ -103,9 +121,14 @@ def _catalog(account, service_ids) -> tuple[dict[int, dict], list[dict]]:
     return services, [groups[name] for name in sorted(groups)]
 
 
-def status_payload(account, changes: dict[int, dt.datetime]) -> dict | None:
-    """The change points of the changed services (None when there are none)."""
+def status_payload(
+    account, changes: dict[int, dt.datetime], *, with_state_before: bool = False
+) -> dict | None:
+    """The change points of the changed services (None when there are none); with
+    `with_state_before`, each service's event in force at its start too (a backfill:
+    the portal has nothing before it)."""
     before = states_before(account=account, starts=changes)
+    flags = flags_before(account=account, starts=changes)
     found = events_from(account=account, starts=changes)
     services, groups = _catalog(account, list(changes))
     events = []
@@ -114,8 +137,19 @@ def status_payload(account, changes: dict[int, dt.datetime]) -> dict | None:
         if service is None:
             continue  # deleted meanwhile
         prior = before.get(service_id)
-        for at, state in change_points(prior.state if prior else None, found.get(service_id, ())):
-            events.append({"service": service["path"], "at": at, "state": state})
+        prior_flag = flags.get(service_id)
+        flag = prior_flag[1] if prior_flag else None
+        rows = list(found.get(service_id, ()))
+        if with_state_before and prior is not None:
+            rows.append(Event(at=prior.at, state=prior.state, flapping=flag))
+            points = change_points(None, rows)
+        else:
+            points = change_points(prior.state if prior else None, rows, flag)
+        for at, state, flapping in points:
+            event = {"service": service["path"], "at": instant_text(at), "state": state}
+            if flapping is not None:
+                event["flapping"] = flapping
+            events.append(event)
     if not events:
         return None
     return {
@@ -125,17 +159,38 @@ def status_payload(account, changes: dict[int, dt.datetime]) -> dict | None:
     }
 
 
-def portal_push_status(*, account, changes: dict[int, dt.datetime]):
+def portal_push_status(
+    *, account, changes: dict[int, dt.datetime], with_state_before: bool = False
+):
     """Queue the state changes of `changes` ({service id: earliest changed instant})."""
     link = push_link(account)
     if link is None or not changes:
         return None
-    payload = status_payload(account, changes)
+    payload = status_payload(account, changes, with_state_before=with_state_before)
     if payload is None:
         return None
     key = f"{protocol.STATUS}:{_digest(payload['events'])}"
     with transaction.atomic():
         return _queue(link, protocol.STATUS, payload, key)
+
+
+def portal_push_catalog(*, account, service_ids) -> object | None:
+    """Queue the current name and group of these services (and their groups' definitions)
+    when they change without a new event: a status push with no events."""
+    link = push_link(account)
+    if link is None or not service_ids:
+        return None
+    services, groups = _catalog(account, list(service_ids))
+    if not services:
+        return None
+    payload = {
+        "services": sorted(services.values(), key=lambda row: row["path"]),
+        "groups": groups,
+        "events": [],
+    }
+    # The instant tells A -> B -> A apart (the outbox keeps one message per key).
+    key = f"{protocol.STATUS}:catalog:{_digest(payload)}:{timezone.now().isoformat()}"
+    return _queue(link, protocol.STATUS, payload, key)
 
 
 # --------------------------------------------------------------------------- downtimes
@@ -154,8 +209,8 @@ def downtime_payload(downtime: Downtime, *, deleted: bool) -> dict:
         "scope": scope,
         "target": target,
         "reason": downtime.reason,
-        "start": downtime.start,
-        "end": downtime.end,
+        "start": instant_text(downtime.start),
+        "end": instant_text(downtime.end),
         "recurrence": downtime.recurrence,
         "weekdays": list(downtime.weekdays or []),
         "time_from": downtime.time_from.isoformat() if downtime.time_from else None,
@@ -171,7 +226,8 @@ def portal_push_downtime(*, downtime: Downtime, deleted: bool = False):
     if link is None:
         return None
     payload = downtime_payload(downtime, deleted=deleted)
-    key = f"{protocol.DOWNTIME}:{downtime.pk}:{_digest(payload)}"
+    # The instant tells A -> B -> A apart (the outbox keeps one message per key).
+    key = f"{protocol.DOWNTIME}:{downtime.pk}:{_digest(payload)}:{timezone.now().isoformat()}"
     return _queue(link, protocol.DOWNTIME, payload, key)
 
 
@@ -186,22 +242,25 @@ def incident_payload(incident: Incident) -> dict:
     return {
         "subject": subject,
         "path": path,
-        "started_at": incident.started_at,
-        "ended_at": incident.ended_at,
+        "started_at": instant_text(incident.started_at),
+        "ended_at": instant_text(incident.ended_at),
         "worst_state": incident.worst_state,
         "state": incident.state,
     }
 
 
-def portal_push_incidents(*, account, now: dt.datetime | None = None) -> int:
-    """Queue every incident opened or closed since the link's watermark (one message per
-    opening and per closing); returns how many messages were new."""
+def portal_push_incidents(
+    *, account, now: dt.datetime | None = None, since: dt.datetime | None = None
+) -> int:
+    """Queue every incident opened or closed since the link's watermark (or `since`; one
+    message per opening and per closing); returns how many messages were new."""
     now = now or timezone.now()
     link = push_link(account)
     if link is None:
         return 0
-    since = link.incidents_pushed_until
-    since = now - INCIDENT_FIRST_LOOKBACK if since is None else since - INCIDENT_OVERLAP
+    if since is None:
+        since = link.incidents_pushed_until
+        since = now - INCIDENT_FIRST_LOOKBACK if since is None else since - INCIDENT_OVERLAP
     rows = (
         Incident.objects.for_account(account)
         .filter(updated_at__gte=since)
@@ -233,3 +292,44 @@ def portal_push_all_incidents(*, now: dt.datetime | None = None) -> int:
     for account in Account.objects.filter(pk__in=list(account_ids)):
         total += portal_push_incidents(account=account, now=now)
     return total
+
+
+# --------------------------------------------------------------------------- backfill
+
+BACKFILL_CHUNK = 200  # services per status message of a backfill
+
+
+def portal_backfill(*, account, days: int, now: dt.datetime | None = None) -> dict[str, int]:
+    """Push what an account had before its link existed: the state changes of the last
+    `days` days of every service, every downtime, the incidents and the daily reports of
+    those days. Safe to repeat: the portal applies each change, incident and report once
+    (repeated downtimes are applied again, to the same result)."""
+    from reporting.models import DailyReport
+    from reporting.services.reports import report_payload
+
+    now = now or timezone.now()
+    link = push_link(account)
+    if link is None:
+        raise LookupError("the account has no enabled portal link with a URL and a key")
+    since = now - dt.timedelta(days=days)
+    counts = {"status": 0, "downtimes": 0, "incidents": 0, "reports": 0}
+    service_ids = list(
+        Service.objects.for_account(account).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(service_ids), BACKFILL_CHUNK):
+        chunk = service_ids[start : start + BACKFILL_CHUNK]
+        changes = dict.fromkeys(chunk, since)
+        message = portal_push_status(account=account, changes=changes, with_state_before=True)
+        counts["status"] += message is not None
+    with transaction.atomic():
+        for downtime in Downtime.objects.for_account(account).select_related("service", "group"):
+            counts["downtimes"] += portal_push_downtime(downtime=downtime) is not None
+    counts["incidents"] = portal_push_incidents(account=account, now=now, since=since)
+    reports = DailyReport.objects.for_account(account).filter(day__gte=since.date())
+    for report in reports.order_by("day"):
+        key = (
+            f"{protocol.REPORT}:portal:{link.pk}:{report.day.isoformat()}:{report.json_sha256[:16]}"
+        )
+        _queue(link, protocol.REPORT, report_payload(report), key)
+        counts["reports"] += 1
+    return counts

@@ -48,7 +48,7 @@ class ServiceAdmin(TenantAdminMixin, admin.ModelAdmin):
 @admin.register(TimePeriod)
 class TimePeriodAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = TimePeriodAdminForm
-    list_display = ["name", "summary", "account"]
+    list_display = ["name", "summary", "holidays", "account"]
     search_fields = ["name"]
 
     def get_fields(self, request, obj=None):
@@ -56,7 +56,18 @@ class TimePeriodAdmin(TenantAdminMixin, admin.ModelAdmin):
 
         return ["account", "name", *WEEKDAYS, "exceptions"]
 
-    @admin.display(description="ranges")
+    @admin.display(description="holidays and exceptions")
+    def holidays(self, obj):
+        exceptions = (obj.definition or {}).get("exceptions", {})
+        return (
+            "; ".join(
+                f"{day} {', '.join(ranges)}" if ranges else f"{day} (holiday)"
+                for day, ranges in sorted(exceptions.items())
+            )
+            or "–"
+        )
+
+    @admin.display(description="weekly ranges")
     def summary(self, obj):
         definition = obj.definition or {}
         return "; ".join(

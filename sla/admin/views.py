@@ -7,7 +7,7 @@ from django.utils import timezone
 from sla.display import format_percent
 from sla.models import SLADefinition
 from sla.selectors.detail import service_sla_detail, sla_overview
-from slaportal.api.params import clamped_int
+from slaportal.api.params import clamped_int, clamped_ints
 
 DEFAULT_PERIODS = 6
 MAX_PERIODS = 24
@@ -33,7 +33,7 @@ def service_sla_view(model_admin):
             service=service,
             sla=chosen,
             periods=periods,
-            selected_index=clamped_int(request, "period", None, 0, MAX_PERIODS),
+            selected_indexes=clamped_ints(request, "period", 0, MAX_PERIODS),
             now=timezone.now(),
         )
         context = {

@@ -194,7 +194,9 @@ class SLO(TenantModel):
     group = models.ForeignKey(
         ServiceGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="slos"
     )
-    sli_kind = models.CharField(max_length=16, choices=SLIKind.choices, default=SLIKind.TIME)
+    sli_kind = models.CharField(
+        "SLI kind", max_length=16, choices=SLIKind.choices, default=SLIKind.TIME
+    )
     target = models.DecimalField(
         max_digits=8,
         decimal_places=5,

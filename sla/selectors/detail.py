@@ -2,14 +2,23 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from sla.display import format_duration, format_percent
-from sla.engine import parse_options, state_timeline
+from sla.engine import inputs_start, parse_options, period_timeline, state_timeline
 from sla.engine.flapping import flapping_periods
 from sla.engine.instants import from_micros, to_micros
+from sla.engine.states import time_in_state
 from sla.models import PeriodResult, Service, SLADefinition, StatusEvent
 from sla.options_text import options_in_words
-from sla.selectors.definitions import ordered_rules, rule_for_service, sla_for_service, sla_json
+from sla.selectors.definitions import (
+    ordered_rules,
+    rule_for_service,
+    service_periods,
+    sla_for_service,
+    sla_json,
+    sla_spec,
+)
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.selectors.results import sla_results_last
 from sla.services.results import Subject
@@ -24,6 +33,7 @@ class Cell:
     state: str
     text: str
     tooltip: str
+    selected: bool = False  # one of the periods chosen on the page
 
 
 @dataclass
@@ -41,6 +51,9 @@ class ServiceSLADetail:
     rows: list = field(default_factory=list)  # PeriodResult, oldest first
     requirement_rows: list = field(default_factory=list)  # (title, [Cell per period])
     selected: PeriodResult | None = None
+    selected_rows: list = field(default_factory=list)  # every chosen period, oldest first
+    combined: list = field(default_factory=list)  # per requirement: Cell over the chosen ones
+    class_timelines: list = field(default_factory=list)  # (title, [Segment]) per requirement
     timeline: list = field(default_factory=list)
     downtime_bar: list = field(default_factory=list)
     flapping_bar: list = field(default_factory=list)
@@ -95,14 +108,20 @@ def _when(instant: dt.datetime) -> str:
     return f"{instant:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def _segments(spans, start: dt.datetime, end: dt.datetime) -> list[Segment]:
+def _span_tooltip(name: str, start: dt.datetime, end: dt.datetime) -> str:
+    """What hovering a span says: its class (or state), start, end and duration."""
+    duration = format_duration((end - start).total_seconds())
+    return f"{name} {_when(start)} – {_when(end)} ({duration})"
+
+
+def _segments(spans, start: dt.datetime, end: dt.datetime, by_class=False) -> list[Segment]:
     length = (end - start).total_seconds()
     return [
         Segment(
-            state=span.raw_state,
+            state=span.klass if by_class else span.raw_state,
             left=100 * (span.start - start).total_seconds() / length,
             width=100 * (span.end - span.start).total_seconds() / length,
-            tooltip=f"{span.raw_state} {_when(span.start)} – {_when(span.end)}",
+            tooltip=_span_tooltip(span.klass if by_class else span.raw_state, span.start, span.end),
         )
         for span in spans
     ]
@@ -169,6 +188,22 @@ def _flapping_segments(detail, account, start, stop, end) -> list[Segment]:
     return segments
 
 
+def _class_timelines(detail, account, start, stop, end) -> list:
+    """Per requirement, the spans it measures in the period (after classification, time
+    period, merging and melting), each named by its class on hover."""
+    spec = sla_spec(detail.sla)
+    events = service_events(
+        account=account, service=detail.service, start=inputs_start(spec, start), end=stop
+    )
+    downtimes = downtime_intervals(account=account, service=detail.service, start=start, end=stop)
+    service_time = service_periods(account=account, service=detail.service)
+    timelines = []
+    for index, requirement in enumerate(spec.requirements):
+        spans = period_timeline(spec, index, events, downtimes, start, end, stop, **service_time)
+        timelines.append((requirement.title, _segments(spans, start, end, by_class=True)))
+    return timelines
+
+
 def fill_timeline(detail: ServiceSLADetail, *, account, now: dt.datetime) -> None:
     """Raw states and downtimes of the selected period, as bars (the future left empty)."""
     row = detail.selected
@@ -187,6 +222,9 @@ def fill_timeline(detail: ServiceSLADetail, *, account, now: dt.datetime) -> Non
     detail.flapping_bar = _flapping_segments(
         detail, account, row.period_start, stop, row.period_end
     )
+    detail.class_timelines = _class_timelines(
+        detail, account, row.period_start, stop, row.period_end
+    )
     detail.events, detail.repeated_events = _state_changes(
         account, detail.service, row.period_start, stop
     )
@@ -198,10 +236,15 @@ def service_sla_detail(
     service: Service,
     sla: SLADefinition | None,
     periods: int,
-    selected_index: int | None,
     now: dt.datetime,
+    selected_index: int | None = None,
+    selected_indexes: list[int] | None = None,
 ) -> ServiceSLADetail:
-    """Results of the last `periods` periods, one period's timeline and events, the spec."""
+    """Results of the last `periods` periods, one period's timeline and events, the spec.
+
+    Several periods may be chosen (`selected_indexes`, oldest first = 0): each is
+    highlighted in every requirement row and their combined figures are given; the
+    timeline shows the last chosen one."""
     rule = rule_for_service(account=account, service=service)
     sla = sla or (rule.sla if rule is not None else None)
     detail = ServiceSLADetail(service=service, sla=sla, rule=rule)
@@ -215,10 +258,63 @@ def service_sla_detail(
     detail.requirement_rows = requirement_table(sla, detail.rows)
     detail.spec = sla_json(sla)
     if detail.rows:
-        index = selected_index if selected_index is not None else len(detail.rows) - 1
-        detail.selected = detail.rows[max(0, min(index, len(detail.rows) - 1))]
+        chosen = list(selected_indexes or ([] if selected_index is None else [selected_index]))
+        last = len(detail.rows) - 1
+        chosen = sorted({max(0, min(index, last)) for index in chosen}) or [last]
+        detail.selected_rows = [detail.rows[index] for index in chosen]
+        detail.selected = detail.selected_rows[-1]
+        for _, cells in detail.requirement_rows:
+            for index in chosen:
+                if cells[index] is not None:
+                    cells[index].selected = True
+        if len(chosen) > 1:
+            detail.combined = combined_cells(sla, detail.spec, detail.selected_rows)
         fill_timeline(detail, account=account, now=now)
     return detail
+
+
+def combined_cells(sla: SLADefinition, spec_json: dict, rows: list[PeriodResult]) -> list:
+    """Per requirement, its figure over several periods together: time in its state over
+    the time considered in all of them (decided exactly, in microseconds), or the outages
+    of all of them."""
+    honor = (spec_json.get("options") or {}).get("downtimes", "honor") == "honor"
+    cells = []
+    for index, requirement in enumerate(sla.requirements.all()):
+        items = [
+            row.result["requirements"][index]
+            for row in rows
+            if index < len(row.result.get("requirements", []))
+        ]
+        if requirement.kind != "percentage":
+            count = sum(item.get("count") or 0 for item in items)
+            text = f"{count} outage(s) in {len(items)} periods"
+            cells.append(Cell(state="OK", text=text, tooltip=text, selected=True))
+            continue
+        cells.append(_combined_percentage(requirement, items, honor))
+    return cells
+
+
+def _combined_percentage(requirement, items: list[dict], honor: bool) -> Cell:
+    micros: dict[str, int] = {}
+    for item in items:
+        for klass, seconds in (item.get("seconds") or {}).items():
+            micros[klass] = micros.get(klass, 0) + round(seconds * 1_000_000)
+    considered = sum(micros.values())
+    if not considered:
+        return Cell(state="NODATA", text="no data", tooltip="nothing considered", selected=True)
+    measured = time_in_state(micros, requirement.state, honor)
+    target = Fraction(requirement.target)
+    scaled, goal = 100 * measured * target.denominator, target.numerator * considered
+    broken = scaled < goal if requirement.comparison == "min" else scaled > goal
+    value = 100 * measured / considered
+    text = format_percent(
+        value, requirement.target, broken=broken, comparison=requirement.comparison
+    )
+    details = [
+        f"{klass}: {format_duration(amount / 1_000_000)}" for klass, amount in micros.items()
+    ]
+    tooltip = "\n".join([f"{len(items)} periods together", *details])
+    return Cell(state="BROKEN" if broken else "OK", text=text, tooltip=tooltip, selected=True)
 
 
 @dataclass

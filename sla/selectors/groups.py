@@ -12,6 +12,21 @@ from sla.selectors.downtimes import downtime_index
 from sla.selectors.history import histories
 
 
+def group_and_descendant_ids(*, account, group_id: int) -> list[int]:
+    """The group and every group nested below it (its members' members ...)."""
+    parent_field = "parent" in {f.name for f in ServiceGroup._meta.get_fields()}
+    found = [group_id]
+    if not parent_field:
+        return found
+    level = [group_id]
+    scoped = ServiceGroup.objects.for_account(account)
+    while level:  # a tree is at most a few levels deep: one query per level
+        level = list(scoped.filter(parent_id__in=level).values_list("id", flat=True))
+        level = [item for item in level if item not in found]
+        found.extend(level)
+    return found
+
+
 def group_members(*, account, group_ids) -> dict[int, list[int]]:
     """Member service ids per group id."""
     members: dict[int, list[int]] = defaultdict(list)

@@ -93,3 +93,16 @@ class AwareDateTimeField(serializers.DateTimeField):
             return checked_instant(instant)
         except InstantError as error:
             raise serializers.ValidationError(str(error)) from None
+
+
+def clamped_ints(request, name: str, low: int, high: int, limit: int = 24) -> list[int]:
+    """For HTML pages: every value of a repeated parameter (``?period=0&period=2``) that is a
+    whole number, clamped into [low, high], without repeats, at most `limit` of them."""
+    found: list[int] = []
+    for value in request.GET.getlist(name)[: limit * 2]:
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            number = max(low, min(int(text), high))
+            if number not in found:
+                found.append(number)
+    return found[:limit]

@@ -48,6 +48,7 @@ from sla.api.nines import NinesView
 from sla.api.requests import RequestCountsView
 from sla.api.slo import AlertPolicyViewSet, GroupBudgetView, SLOReportView, SLOViewSet
 from sla.api.snapshots import GroupSnapshotsView, ServiceSnapshotsView
+from slaviews.api import SLAViewsViewSet
 from statuspage.api import (
     ComponentGroupViewSet,
     IncidentUpdatesView,
@@ -102,6 +103,7 @@ router.register("maintenance-updates", MaintenanceUpdateViewSet, basename="maint
 router.register("status-page-subscribers", SubscriberViewSet, basename="status-page-subscriber")
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("events", EventViewSet, basename="event")
+router.register("sla-views", SLAViewsViewSet, basename="sla-view")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("daily-reports", DailyReportViewSet, basename="daily-report")
 router.register("vector-sources", VectorSourceViewSet, basename="vector-source")

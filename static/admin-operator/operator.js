@@ -36,3 +36,15 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   document.addEventListener("formset:added", function (event) { wire(event.target); });
 })();
+
+/* Copy buttons: <button data-copy="element-id"> copies that element's text. Without
+   JavaScript the text is still selectable (user-select: all). */
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button) { return; }
+  var source = document.getElementById(button.dataset.copy);
+  if (!source || !navigator.clipboard) { return; }
+  navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+    button.textContent = "Copied";
+  });
+});

@@ -53,6 +53,7 @@ from tests.factories.sla import (
     TimePeriodFactory,
     UptimeSnapshotFactory,
 )
+from tests.factories.slaviews import SLAViewColumnFactory, SLAViewFactory
 from tests.factories.slo import (
     AlertFactory,
     AlertPolicyFactory,
@@ -117,6 +118,8 @@ __all__ = [
     "RequirementFactory",
     "RollupMarkFactory",
     "SLADefinitionFactory",
+    "SLAViewColumnFactory",
+    "SLAViewFactory",
     "SLODayBucketFactory",
     "SLOFactory",
     "SLOHourBucketFactory",

@@ -301,3 +301,18 @@ def test_a_later_push_moves_a_known_service_and_keeps_its_labels(tenants, api_b)
         "Team wiki",
         {"team": "docs"},
     )
+
+
+def test_flap_flags_travel_with_the_changes(tenants, api_b):
+    data = status_data(
+        {"service": "payment/api", "at": "2026-11-20T09:00:00Z", "state": "OK", "flapping": True},
+        {"service": "payment/api", "at": "2026-11-20T09:30:00Z", "state": "OK", "flapping": False},
+    )
+    assert post(api_b, "events", envelope("federation.status", data)).status_code == 200
+    stored = StatusEvent.objects.for_account(tenants.b).order_by("at")
+    assert [(event.state, event.flapping) for event in stored] == [("OK", True), ("OK", False)]
+    bad = status_data(
+        {"service": "payment/api", "at": "2026-11-20T09:00:00Z", "state": "OK", "flapping": "yes"}
+    )
+    response = post(api_b, "events", envelope("federation.status", bad))
+    assert response.status_code == 400 and "data.events[0].flapping" in response.json()["fields"]

@@ -53,8 +53,29 @@ def test_change_points_keep_changes_ties_and_the_latest_instant():
         Event(t[3], "WARN"),  # same instant: the worse one is the state
         Event(t[5], "WARN"),  # the latest instant is always sent
     ]
-    assert change_points("OK", events) == [(t[1], "CRIT"), (t[3], "WARN"), (t[5], "WARN")]
-    assert change_points(None, [Event(t[0], "OK")]) == [(t[0], "OK")]
+    assert change_points("OK", events) == [
+        (t[1], "CRIT", None),
+        (t[3], "WARN", None),
+        (t[5], "WARN", None),
+    ]
+    assert change_points(None, [Event(t[0], "OK")]) == [(t[0], "OK", None)]
+
+
+def test_change_points_follow_the_flap_flag():
+    t = [T0 + dt.timedelta(minutes=minute) for minute in range(6)]
+    events = [
+        Event(t[0], "OK", flapping=True),  # the flag changes: a change point
+        Event(t[1], "OK"),  # keeps the flag: nothing
+        Event(t[2], "OK", flapping=False),
+        Event(t[2], "OK", flapping=True),  # at one instant True wins: still flapping
+        Event(t[3], "OK", flapping=False),
+        Event(t[4], "OK", flapping=False),  # the latest instant
+    ]
+    assert change_points("OK", events, before_flag=False) == [
+        (t[0], "OK", True),
+        (t[3], "OK", False),
+        (t[4], "OK", False),
+    ]
 
 
 def test_ingested_changes_are_pushed_signed_to_the_portal(
@@ -168,3 +189,79 @@ def test_the_link_api_keeps_the_key_write_only(tenants, api_a, api_b, settings):
     assert api_b.get("/api/v1/federation/portal").status_code == 404
     assert api_b.delete("/api/v1/federation/portal").status_code == 404
     assert api_a.delete("/api/v1/federation/portal").status_code == 204
+
+
+def test_a_service_moved_or_a_group_redefined_is_pushed_without_events(tenants, link, portal):
+    from sla.models import ServiceGroup
+
+    group = ServiceGroup.objects.create(account=tenants.a, name="payments")
+    service = ServiceFactory(account=tenants.a, path="payment/api")
+    assert not OutboxMessage.objects.for_account(tenants.a).exists()  # created: nothing yet
+    service.group = group
+    service.save()
+    group.aggregation, group.k = "k_of_n", 1
+    group.save()
+    service.group = None
+    service.save()
+    deliver()
+    bodies = [item.json["data"] for item in portal.accepted]
+    assert [body["events"] for body in bodies] == [[], [], []]
+    assert [body["services"][0]["group"] for body in bodies] == ["payments", "payments", None]
+    assert bodies[1]["groups"] == [
+        {"name": "payments", "title": "", "aggregation": "k_of_n", "k": 1}
+    ]
+
+
+def test_a_downtime_changed_back_is_pushed_again(tenants, link, portal):
+    service = ServiceFactory(account=tenants.a, path="payment/api")
+    downtime = DowntimeFactory(account=tenants.a, service=service, reason="first")
+    for reason in ("second", "first"):
+        downtime.reason = reason
+        downtime.save()
+    deliver()
+    assert [item.json["data"]["reason"] for item in portal.accepted] == ["first", "second", "first"]
+
+
+def test_backfill_pushes_what_was_there_before_the_link(tenants, portal, settings):
+    from django.core.management import CommandError, call_command
+
+    from sla.services.ingest import events_ingest
+    from tests.factories import DailyReportFactory
+
+    settings.SLA_PORTAL_ALLOW_PRIVATE_NETWORKS = True
+    now = dt.datetime.now(dt.UTC)
+    history = [
+        {"service": "payment/api", "at": _z(now - dt.timedelta(days=3)), "state": "OK"},
+        {"service": "payment/api", "at": _z(now - dt.timedelta(days=2)), "state": "CRIT"},
+        {"service": "payment/api", "at": _z(now - dt.timedelta(days=2, minutes=-9)), "state": "OK"},
+        {"service": "old/one", "at": _z(now - dt.timedelta(days=40)), "state": "OK"},
+    ]
+    assert not events_ingest(account=tenants.a, items=history, now=now).errors
+    service = ServiceFactory(account=tenants.a, path="tools/wiki")
+    DowntimeFactory(account=tenants.a, service=service, public=True)
+    DailyReportFactory(account=tenants.a, day=(now - dt.timedelta(days=2)).date())
+    assert not OutboxMessage.objects.for_account(tenants.a).exists()  # no link yet
+    with pytest.raises(CommandError, match="no enabled portal link"):
+        call_command("portal_backfill", "--account", "alpha", "--days", "7")
+    PortalLink.objects.create(account=tenants.a, url=f"http://127.0.0.1:{portal.port}", api_key=KEY)
+    call_command("portal_backfill", "--account", "alpha", "--days", "7")
+    kinds = sorted(
+        OutboxMessage.objects.for_account(tenants.a).values_list("event_type", flat=True)
+    )
+    assert kinds == ["federation.downtime", "federation.status", "sla.daily_report"]
+    status = OutboxMessage.objects.for_account(tenants.a).get(event_type="federation.status")
+    pushed = [(event["service"], event["state"]) for event in status.payload["events"]]
+    # The changes of the 7 days, and the state in force before them (old/one: OK since
+    # 40 days), with its own instant: the portal's timeline starts where the plugin's does.
+    assert pushed == [
+        ("old/one", "OK"),
+        ("payment/api", "OK"),
+        ("payment/api", "CRIT"),
+        ("payment/api", "OK"),
+    ]
+    assert status.payload["events"][0]["at"] == _z(now - dt.timedelta(days=40))
+    assert not OutboxMessage.objects.for_account(tenants.b).exists()
+
+
+def _z(instant: dt.datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")

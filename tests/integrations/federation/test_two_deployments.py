@@ -243,7 +243,22 @@ def _history(now: dt.datetime) -> list[dict]:
             "state": "OK",
         },
         # Repeated OKs: not changes, but the latest one is the current state's "since".
-        {"service": "payment/api", "at": _instant(now - dt.timedelta(minutes=50)), "state": "OK"},
+        {
+            "service": "payment/api",
+            "at": _instant(now - dt.timedelta(minutes=50, microseconds=123_456)),
+            "state": "OK",
+        },
+        # Microseconds travel too: a shorter outage than any whole second.
+        {
+            "service": "tools/wiki",
+            "at": _instant(now - dt.timedelta(minutes=30, microseconds=654_321)),
+            "state": "CRIT",
+        },
+        {
+            "service": "tools/wiki",
+            "at": _instant(now - dt.timedelta(minutes=30, microseconds=4_321)),
+            "state": "OK",
+        },
         {"service": "payment/db", "at": _instant(now - dt.timedelta(minutes=40)), "state": "CRIT"},
     ]
     return events

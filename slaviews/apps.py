@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SLAViewsConfig(AppConfig):
+    name = "slaviews"
+    verbose_name = "SLA views"
