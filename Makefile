@@ -26,7 +26,9 @@ install: $(STAMP)
 system-deps:
 	./scripts/system-deps.sh
 
-## make run: migrate, load the demo account, serve on http://127.0.0.1:8000
+## make run: migrate, load the demo account, serve on http://$(HOST):$(PORT), by default
+## http://127.0.0.1:8000; PORT and HOST come from the environment or make arguments
+## (`PORT=8080 make run`, `make run PORT=8080`).
 ## Without REDIS_URL the periodic jobs (rollups) run in-process in the background; Ctrl-C
 ## stops both. With REDIS_URL, start a Celery worker and beat yourself (README).
 # Links printed and shown by the demo point at this server unless SLA_PUBLIC_BASE_URL says.

@@ -108,7 +108,7 @@ def _run_rounds(tenants, interval: int, rounds: int, start):
     total, lateness = AssessStats(), []
     end = start + dt.timedelta(seconds=interval * rounds)
     tick = start
-    while tick < end:
+    while tick <= end:
         pause = (tick - timezone.now()).total_seconds()
         if pause > 0:
             time.sleep(pause)

@@ -13,7 +13,7 @@ from accounts.api_base import AccountScopedMixin, AccountScopedReadOnlyViewSet, 
 from reporting.models import DailyReport, EmailRecipient, WebhookEndpoint
 from reporting.selectors.dashboard import assigned_pairs, period_results_rows, sla_assignments
 from reporting.selectors.overview import dashboard_overview, overview_json
-from reporting.selectors.trend import uptime_trend
+from reporting.selectors.trend import trend_json, uptime_trend
 from reporting.serializers import (
     DailyReportSerializer,
     EmailRecipientSerializer,
@@ -164,21 +164,4 @@ class DashboardTrendView(AccountScopedMixin, APIView):
         if group_id is not None:
             group = get_object_or_404(ServiceGroup.objects.for_account(self.account), pk=group_id)
         trend = uptime_trend(account=self.account, now=timezone.now(), days=days, group=group)
-        return Response(
-            {
-                "timezone": self.account.timezone,
-                "days": [day.isoformat() for day in trend.days],
-                "total_groups": trend.total_groups,
-                "groups": [
-                    {
-                        "id": item.group.pk,
-                        "name": item.group.name,
-                        "title": str(item.group),
-                        "mean_uptime_percent": item.mean,
-                        "uptime_percent": item.uptime,
-                        "seconds": item.seconds,
-                    }
-                    for item in trend.groups
-                ],
-            }
-        )
+        return Response(trend_json(trend, account=self.account))

@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from accounts.context import ui_account
 from accounts.features import sla_enabled
 from accounts.selectors import accounts_for_user
+from licensing.selectors import license_notice
 from reporting.charts import Series, group_colours, rate_chart_svg, uptime_trend_svg
 from reporting.models import DailyReport
 from reporting.selectors.dashboard import sla_assignments, sla_table, sla_tables
@@ -114,6 +115,7 @@ def dashboard(request):
         "trend_days": TREND_DAYS,
         "period_choices": range(1, MAX_PERIODS + 1),
         "report_time": settings.SLA_REPORT_TIME,
+        "license_notice": license_notice(account=account, now=now),
     }
     return render(request, "dashboard/index.html", context)
 

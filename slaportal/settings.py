@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "integrations.prometheus",
     "integrations.federation",
     "agreements",
+    "licensing",
     "slaviews",
 ]
 
@@ -214,7 +215,19 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SLA Portal <sla-portal@localhost>")
 
 # --- SLA Portal --------------------------------------------------------------------------
-SLA_ENABLED = env_bool("SLA_ENABLED", True)
+# The SLA feature switch; the ITOps spelling ITOPS_PLUGINS_SLA_ENABLED=false turns it off
+# exactly the same way (either one false: off).
+SLA_ENABLED = env_bool("SLA_ENABLED", True) and env_bool("ITOPS_PLUGINS_SLA_ENABLED", True)
+# Licences (licensing/): a JWT signed with Ed25519 by the vendor, verified with this public
+# key (PEM text, or the path of a PEM file). SLA_LICENSE is the deployment's licence (the
+# token or a file path); an account's own licence (admin, API) overrides it. With
+# SLA_LICENSE_REQUIRED an account's SLA features need a valid licence listing "sla"; an
+# expired one keeps working for SLA_LICENSE_GRACE_DAYS with a warning. A bad key or licence
+# never stops start-up: the gate stays closed and says why (license_show, /api/v1/account).
+SLA_LICENSE_PUBLIC_KEY = env_str("SLA_LICENSE_PUBLIC_KEY", "")
+SLA_LICENSE = env_str("SLA_LICENSE", "")
+SLA_LICENSE_REQUIRED = env_bool("SLA_LICENSE_REQUIRED", False)
+SLA_LICENSE_GRACE_DAYS = env_int("SLA_LICENSE_GRACE_DAYS", 14)
 SLA_REPORT_DIR = Path(env_str("SLA_REPORT_DIR", str(VAR_DIR / "reports")))
 SLA_PUBLIC_BASE_URL = env_str("SLA_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SLA_DEFAULT_TIMEZONE = env_timezone("SLA_DEFAULT_TIMEZONE", "UTC")
@@ -319,6 +332,16 @@ STATUSPAGE_SUBSCRIBE_ADDRESS_LIMIT = env_int("STATUSPAGE_SUBSCRIBE_ADDRESS_LIMIT
 SLA_REPORT_TIME = env_time_of_day("SLA_REPORT_TIME", "00:05")
 SLA_REPORT_CATCHUP_DAYS = env_int("SLA_REPORT_CATCHUP_DAYS", 7, minimum=1)
 
+# --- GraphQL (/graphql) --------------------------------------------------------------------
+# GraphiQL (the in-browser IDE, self-hosted) is served when DEBUG or this is true.
+GRAPHQL_GRAPHIQL = env_bool("GRAPHQL_GRAPHIQL", False)
+# Limits against abusive queries, each a clear GraphQL error: nested fields, page size of
+# every list (`first`), and the objects a query could return (pages x nested lists).
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10, minimum=2)
+GRAPHQL_DEFAULT_PAGE_SIZE = env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 100, minimum=1)
+GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 1000, minimum=1)
+GRAPHQL_MAX_NODES = env_int("GRAPHQL_MAX_NODES", 50_000, minimum=100)
+
 # --- REST API ----------------------------------------------------------------------------
 # API rate limits: requests per token per API_RATE_LIMIT_WINDOW_SECONDS, by the scope the
 # request needs (0: no limit). Ingest is generous (an agent's bursts after an outage).
@@ -393,6 +416,14 @@ CELERY_TASK_ACKS_LATE = True  # a killed worker's unit is redelivered; units are
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# kombu's Redis transport with the fix for a worker that exited on losing Redis (see
+# slaportal/broker.py); TLS (rediss://) URLs keep kombu's own.
+CELERY_BROKER_TRANSPORT = (
+    "slaportal.broker:Transport" if CELERY_BROKER_URL.startswith("redis://") else None
+)
+# A unit running when the broker goes away is stopped and redelivered (units are idempotent)
+# instead of finishing with an acknowledgement nobody can receive (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "slaportal")
 

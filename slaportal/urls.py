@@ -1,12 +1,14 @@
 """Root URL configuration."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from integrations.prometheus.api import metrics_view
 from slaportal import health, views
+from slaportal.graphql.schema import schema
+from slaportal.graphql.view import PortalGraphQLView
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
@@ -21,6 +23,7 @@ urlpatterns = [
     path("dashboard/", include("reporting.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("slaportal.api.urls")),
+    re_path(r"^graphql/?$", PortalGraphQLView.as_view(schema=schema), name="graphql"),
     # The original SLA Manager's interface (agreements.compat), same token auth.
     path("sla-manager/api/v1/", include("agreements.compat_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -62,3 +62,23 @@ def uptime_trend(
         trends = sorted(trends[:limit], key=lambda trend: trend.group.name)
     names = tuple(item.name for item in groups)
     return Trend(days=calendar, groups=trends, total_groups=len(groups), group_names=names)
+
+
+def trend_json(trend: Trend, *, account) -> dict:
+    """The trend in the API's shape (REST `dashboard/trend` and GraphQL `slaTrendData`)."""
+    return {
+        "timezone": account.timezone,
+        "days": list(trend.days),
+        "total_groups": trend.total_groups,
+        "groups": [
+            {
+                "id": item.group.pk,
+                "name": item.group.name,
+                "title": str(item.group),
+                "mean_uptime_percent": item.mean,
+                "uptime_percent": item.uptime,
+                "seconds": item.seconds,
+            }
+            for item in trend.groups
+        ],
+    }

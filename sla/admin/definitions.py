@@ -1,10 +1,12 @@
 """Admin for services, groups, time periods, SLAs (requirements inline), rules, downtimes."""
 
+from django import forms
 from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.admin_base import TenantAdminMixin, TenantInlineMixin
+from licensing.limits import service_create_refusal
 from sla.admin.forms import (
     LEVELS_HELP,
     RequirementAdminForm,
@@ -28,8 +30,22 @@ class ServiceGroupAdmin(TenantAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "title"]
 
 
+class ServiceAdminForm(forms.ModelForm):
+    """Adding a service beyond the licence's max_services is refused with the reason."""
+
+    def clean(self):
+        cleaned = super().clean()
+        account = cleaned.get("account")
+        if self.instance.pk is None and account is not None:
+            refusal = service_create_refusal(account)
+            if refusal:
+                raise forms.ValidationError(f"Not created: {refusal}.")
+        return cleaned
+
+
 @admin.register(Service)
 class ServiceAdmin(TenantAdminMixin, admin.ModelAdmin):
+    form = ServiceAdminForm
     list_display = ["path", "name", "group", "current_state", "current_state_since", "sla_link"]
     list_filter = ["current_state", "group"]
     search_fields = ["path", "name"]

@@ -2,9 +2,11 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.api_base import AccountScopedViewSet
+from licensing.limits import service_create_refusal
 from sla.api.results import (
     assigned_sla_payload,
     parse_results_query,
@@ -56,6 +58,12 @@ class ServiceViewSet(SLAViewSet):
     queryset = Service.objects.all()
     serializer_class = ServiceSerializer
     filterset_class = ServiceFilter
+
+    def perform_create(self, serializer):
+        refusal = service_create_refusal(self.account)
+        if refusal:
+            raise ValidationError({"path": [refusal[0].upper() + refusal[1:] + "."]})
+        super().perform_create(serializer)
 
     @extend_schema(parameters=RESULT_PARAMETERS, responses={200: dict})
     @action(detail=True, methods=["get"], url_path="sla")

@@ -1,7 +1,6 @@
 """Incidents API: `/api/v1/incidents` (list with filters) and `/incidents/{id}` (detail with
 its events and the SLAs it counts against)."""
 
-from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,7 +9,7 @@ from rest_framework import serializers
 from accounts.api_base import AccountScopedReadOnlyViewSet
 from sla.api.ingest import STATE_FILTER, StatusEventSerializer
 from sla.models import Incident
-from sla.selectors.incidents import incident_events, incident_slas
+from sla.selectors.incidents import incident_events, incident_slas, incidents_filtered
 from slaportal.api.params import choice_param, id_param, range_params
 
 STATUS_FILTER = {"open": "open", "closed": "closed"}
@@ -96,25 +95,20 @@ class IncidentViewSet(AccountScopedReadOnlyViewSet):
         if self.action != "list":
             return queryset
         request = self.request
-        for name in ("service", "group"):
-            value = id_param(request, name)
-            if value is not None:
-                queryset = queryset.filter(**{f"{name}_id": value})
-        state = choice_param(request, "state", STATE_FILTER)
-        if state is not None:
-            queryset = queryset.filter(worst_state=state)
         wanted = choice_param(request, "status", STATUS_FILTER)
         is_open = choice_param(request, "open", BOOLEAN_FILTER)
         if wanted is not None:
             is_open = wanted == "open"
-        if is_open is not None:
-            queryset = queryset.filter(ended_at__isnull=is_open)
         start, end = range_params(request)
-        if start is not None:
-            queryset = queryset.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
-        if end is not None:
-            queryset = queryset.filter(started_at__lt=end)
-        return queryset
+        return incidents_filtered(
+            account=self.account,
+            service_id=id_param(request, "service"),
+            group_id=id_param(request, "group"),
+            worst_state=choice_param(request, "state", STATE_FILTER),
+            is_open=is_open,
+            start=start,
+            end=end,
+        )
 
     @extend_schema(
         parameters=[

@@ -1,5 +1,8 @@
 """Reads for incident details: the events inside an incident, the SLAs it counts against."""
 
+import datetime as dt
+
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.features import sla_enabled
@@ -7,6 +10,38 @@ from sla.models import Incident, Service, StatusEvent
 from sla.selectors.definitions import ordered_rules, sla_for_group, sla_for_service
 
 MAX_INCIDENT_EVENTS = 1000
+
+
+def incidents_filtered(
+    *,
+    account,
+    service_id: int | None = None,
+    group_id: int | None = None,
+    worst_state: str | None = None,
+    is_open: bool | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+):
+    """Incidents of the account, newest first, with the filters of the incident list (REST
+    and GraphQL): subject, worst state reached, open or closed, overlapping [start, end)."""
+    queryset = (
+        Incident.objects.for_account(account)
+        .select_related("service", "group")
+        .order_by("-started_at", "-id")
+    )
+    if service_id is not None:
+        queryset = queryset.filter(service_id=service_id)
+    if group_id is not None:
+        queryset = queryset.filter(group_id=group_id)
+    if worst_state is not None:
+        queryset = queryset.filter(worst_state=worst_state)
+    if is_open is not None:
+        queryset = queryset.filter(ended_at__isnull=is_open)
+    if start is not None:
+        queryset = queryset.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    if end is not None:
+        queryset = queryset.filter(started_at__lt=end)
+    return queryset
 
 
 def incident_events(*, account, incident: Incident, limit: int = MAX_INCIDENT_EVENTS):

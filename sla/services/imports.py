@@ -19,6 +19,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from licensing.limits import service_limit, service_limit_message, service_room
 from sla.models import Service, ServiceGroup
 from sla.validators import SERVICE_PATH_RE, validate_labels
 from slaportal.text import lone_surrogate_fields
@@ -177,10 +178,30 @@ def _groups_ensure(account, names: set[str], result: ImportResult) -> dict[str, 
     return groups
 
 
+def _over_service_limit(account, specs: list[ServiceSpec]) -> list[dict]:
+    """The licence's max_services: the first new path beyond it is refused (nothing is
+    written then)."""
+    room = service_room(account)
+    if room is None:
+        return []
+    known = set(
+        Service.objects.for_account(account)
+        .filter(path__in=[spec.path for spec in specs])
+        .values_list("path", flat=True)
+    )
+    new = [index for index, spec in enumerate(specs) if spec.path not in known]
+    if len(new) <= room:
+        return []
+    message = service_limit_message(service_limit(account))
+    return [{"index": new[room], "field": "path", "error": message}]
+
+
 def services_import(*, account, documents: list) -> ImportResult:
     """Create or update the services the documents describe (all or nothing)."""
     result = ImportResult()
     specs, result.errors = services_validate(documents)
+    if not result.errors:
+        result.errors = _over_service_limit(account, specs)
     if result.errors:
         return result
     with transaction.atomic():

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from licensing.limits import creatable_paths, service_limit, service_limit_message
 from sla.engine import StateError, normalize_state
 from sla.models import Service, StatusEvent
 from sla.models.slo import SLIKind
@@ -242,26 +243,37 @@ def _resolve_services(account, valid, errors, result) -> tuple[list[ValidEvent],
     known = _services_by_path(account, paths)
     missing = [path for path in paths if path not in known]
     if missing and account.feature_auto_create_services:
-        # Sorted paths and ON CONFLICT DO NOTHING: concurrent batches may create the same
-        # service; both then see the one row.
-        Service.objects.bulk_create(
-            [Service(account=account, path=path) for path in missing], ignore_conflicts=True
-        )
-        known.update(_services_by_path(account, missing))
-        result.services_created = missing
+        missing, over_limit = creatable_paths(account, missing)
+        if missing:
+            # Sorted paths and ON CONFLICT DO NOTHING: concurrent batches may create the
+            # same service; both then see the one row.
+            Service.objects.bulk_create(
+                [Service(account=account, path=path) for path in missing], ignore_conflicts=True
+            )
+            known.update(_services_by_path(account, missing))
+            result.services_created = missing
+        if over_limit:
+            message = service_limit_message(service_limit(account))
+            valid = _reject_paths(valid, errors, set(over_limit), lambda path: message)
     elif missing:
-        absent = set(missing)
-        for event in valid:
-            if event.path in absent:
-                _error(
-                    errors,
-                    event.index,
-                    "service",
-                    f"unknown service {event.path!r}; this account does not create services "
-                    "on first sight (create or import it first)",
-                )
-        valid = [event for event in valid if event.path not in absent]
+        valid = _reject_paths(
+            valid,
+            errors,
+            set(missing),
+            lambda path: (
+                f"unknown service {path!r}; this account does not create services "
+                "on first sight (create or import it first)"
+            ),
+        )
     return valid, known
+
+
+def _reject_paths(valid, errors, absent: set, message) -> list[ValidEvent]:
+    """Refuse, item by item, the events of services that cannot be had."""
+    for event in valid:
+        if event.path in absent:
+            _error(errors, event.index, "service", message(event.path))
+    return [event for event in valid if event.path not in absent]
 
 
 def dedup_key(event: ValidEvent, service_id: int) -> str:

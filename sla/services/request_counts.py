@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from licensing.limits import creatable_paths
 from sla.engine.latency import LatencyError, empty_histogram, histogram_add, parse_latency
 from sla.models import SLO, RequestCount, Service
 from sla.models.slo import REQUEST_SLI_KINDS
@@ -151,6 +152,7 @@ def _services_for(account, paths: set[str], result: IngestResult) -> dict[str, S
     }
     missing = sorted(paths - services.keys())
     if missing and account.feature_auto_create_services:
+        missing = creatable_paths(account, missing)[0]  # beyond the licence: unknown
         Service.objects.bulk_create(
             [Service(account=account, path=path) for path in missing], ignore_conflicts=True
         )

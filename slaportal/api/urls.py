@@ -26,6 +26,7 @@ from integrations.prometheus.api import (
     SLOPrometheusRulesView,
 )
 from integrations.vector.api import VectorRecordsView, VectorSourceViewSet
+from licensing.api import AccountLicenseView
 from reporting.api import (
     DailyReportViewSet,
     DashboardPeriodResultsView,
@@ -118,6 +119,7 @@ urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
     api_path("audit-log", AuditLogView.as_view(), name="audit-log"),
     api_path("slas/<pk>/as-of", SLAAsOfView.as_view(), name="sla-as-of"),
+    api_path("account/license", AccountLicenseView.as_view(), name="account-license"),
     # Explicit routes first: "services/import" must not be read as a service pk.
     api_path("services/import", ServiceImportView.as_view(), name="service-import"),
     api_path("services/<pk>/snapshots", ServiceSnapshotsView.as_view(), name="service-snapshots"),

@@ -7,17 +7,13 @@ clean rebuild from the same events: zero differences.
 
 import datetime as dt
 import json
-import os
 import random
 import subprocess
 import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from sla import tasks
@@ -32,6 +28,7 @@ from sla.slo_tasks import slo_minutely
 from tests.factories import AccountFactory, AssignmentRuleFactory, SLADefinitionFactory, SLOFactory
 from tests.sla.derived_rows import derived_rows
 from tests.sla.helpers import iso
+from tests.sla.worker_process import ROOT, Worker, require_postgres
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -39,7 +36,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.slow,
 ]
-ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {
     "pay/api": "pay",
     "pay/db": "pay",
@@ -129,61 +125,11 @@ def batches_for(rng: random.Random, events: list[dict]) -> list[list[dict]]:
     return [batch for batch in batches if batch]
 
 
-class Worker:
-    """A real Celery worker on the test database, consuming a queue of its own."""
-
-    def __init__(self, tmp_path: Path, redis_url: str):
-        database = connection.settings_dict
-        self.queue = f"stress-{uuid.uuid4().hex[:10]}"
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-                f"{database['NAME']}"
-            ),
-            "REDIS_URL": redis_url,
-            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
-            "SLA_VAR_DIR": str(tmp_path),
-            "SLA_ROLLUP_CHUNK_SIZE": "2",
-            "DJANGO_SETTINGS_MODULE": "slaportal.settings",
-            "LOG_LEVEL": "WARNING",
-        }
-        self.log = tmp_path / "worker.log"
-        self.process = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "slaportal", "worker", "-Q", self.queue,
-                "--pool", "threads", "--concurrency", "3", "-n", f"{self.queue}@%h",
-                "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def send(self, task, *args) -> None:
-        task.apply_async(args=args, queue=self.queue)
-
-    def queued(self) -> int:
-        import redis
-
-        return redis.Redis.from_url(self.env["REDIS_URL"]).llen(self.queue)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
-
-
 @pytest.fixture
 def worker(tmp_path, redis_url, not_eager):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers on one database need PostgreSQL (DATABASE_URL)")
-    running = Worker(tmp_path, redis_url)
-    running.start()
+    require_postgres()
+    running = Worker(tmp_path, redis_url, pool_args=("--pool", "threads", "--concurrency", "3"))
+    running.start("--without-gossip", "--without-mingle", "--without-heartbeat")
     yield running
     running.stop()
 
@@ -219,7 +165,7 @@ def test_concurrent_ingest_and_jobs_on_a_worker_equal_a_clean_rebuild(
             (slo_minutely, ()),
         ):
             if worker.queued() < 8:
-                worker.send(task, *args)
+                task.apply_async(args=args, queue=worker.queue)
         read_results(raced, start, timezone.now())  # a dashboard, beside the worker
         rounds += 1
         time.sleep(0.2)
@@ -228,7 +174,7 @@ def test_concurrent_ingest_and_jobs_on_a_worker_equal_a_clean_rebuild(
     deadline = time.monotonic() + 60
     while worker.queued() and time.monotonic() < deadline:
         time.sleep(0.2)
-    worker.send(tasks.rollup_account, raced.pk)
+    tasks.rollup_account.apply_async(args=(raced.pk,), queue=worker.queue)
     while worker.queued() and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1)

@@ -70,11 +70,15 @@ def make_run(tmp_path):
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SLA_REPORT_DIR"}
     }
-    env.update(SLA_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
+    # PORT and HOST from the environment (as a container platform sets PORT), not make
+    # arguments: `make run` must honour them.
+    env.update(
+        SLA_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1", PORT=str(port), HOST="127.0.0.1"
+    )
     log = tmp_path / "make-run.log"  # copied to tests/artifacts/ at the end
     with log.open("wb") as output:
         process = subprocess.Popen(
-            ["make", "run", "HOST=127.0.0.1", f"PORT={port}"],
+            ["make", "run"],
             cwd=ROOT,
             env=env,
             stdout=output,

@@ -28,6 +28,7 @@ from integrations.prometheus.models import (
     AlertmanagerAlert,
     AlertmanagerSettings,
 )
+from licensing.limits import creatable_paths
 from sla.engine.states import STATE_BADNESS
 from sla.models import Service
 from sla.services.ingest import events_ingest
@@ -252,6 +253,7 @@ def _services(account, paths: set[str], result: ReceiveResult) -> dict[str, Serv
     services = {s.path: s for s in Service.objects.for_account(account).filter(path__in=paths)}
     missing = sorted(paths - services.keys())
     if missing and account.feature_auto_create_services:
+        missing = creatable_paths(account, missing)[0]  # beyond the licence: unknown
         Service.objects.bulk_create(
             [Service(account=account, path=path) for path in missing], ignore_conflicts=True
         )
