@@ -134,3 +134,24 @@ def test_api_refuses_a_cycle_naming_the_field(api_a, tenants):
     other = ServiceGroup.objects.create(account=tenants.b, name="other")
     response = api_a.patch(f"/api/v1/groups/{leaf.pk}", data={"parent": other.pk}, format="json")
     assert response.status_code == 400 and "parent" in response.json()["fields"]
+
+
+def test_import_yaml_names_a_parent_group_all_or_nothing():
+    from sla.services.imports import services_import
+
+    account = AccountFactory()
+    documents = [
+        {"path": "a1", "slaGroup": "leaf", "slaGroupParent": "mid"},
+        {"path": "b", "slaGroup": "mid", "slaGroupParent": "top"},
+        {"path": "c", "slaGroup": "top"},
+    ]
+    result = services_import(account=account, documents=documents)
+    assert result.errors == [] and sorted(result.groups_created) == ["leaf", "mid", "top"]
+    parents = dict(ServiceGroup.objects.filter(account=account).values_list("name", "parent__name"))
+    assert parents == {"leaf": "mid", "mid": "top", "top": None}
+    cycle = [{"path": "c", "slaGroup": "top", "slaGroupParent": "leaf"}, {"path": "new"}]
+    result = services_import(account=account, documents=cycle)
+    assert result.errors[0]["index"] == 0 and result.errors[0]["field"] == "slaGroupParent"
+    assert "cycle" in result.errors[0]["error"]
+    assert ServiceGroup.objects.get(account=account, name="top").parent_id is None
+    assert not Service.objects.filter(account=account, path="new").exists()

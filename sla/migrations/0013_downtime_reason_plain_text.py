@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0011_group_parent'),
+        ('sla', '0012_audit_history'),
     ]
 
     operations = [
