@@ -81,17 +81,20 @@ class AssignmentRuleAdmin(TenantAdminMixin, admin.ModelAdmin):
         self._warn_about_shadows(request, obj, before)
 
     def _warn_about_shadows(self, request, rule, before):
+        for text in self._shadow_texts(rule, before):
+            messages.warning(request, text[:1].upper() + text[1:])
+
+    def _shadow_texts(self, rule, before) -> list[str]:
+        texts = []
         shadows = rule_shadows(account=rule.account, rule=rule, before=before)
         names = {other.pk: other for other in AssignmentRule.objects.for_account(rule.account)}
         for hidden in shadows.hides:
-            messages.warning(
-                request,
+            texts.append(
                 f"{rule_name(hidden)} no longer applies: {rule_name(rule)} comes before it "
                 "and matches everything it matches (the first match wins).",
             )
         for earlier in shadows.hidden_by:
-            messages.warning(
-                request,
+            texts.append(
                 f"{rule_name(rule)} never applies: {rule_name(earlier)} comes before it and "
                 "matches everything it matches. Move it up or narrow the earlier rule.",
             )
@@ -99,8 +102,8 @@ class AssignmentRuleAdmin(TenantAdminMixin, admin.ModelAdmin):
             previous = names.get(previous_id)
             label = rule_name(previous) if previous else "another rule"
             shown = ", ".join(sorted(paths)[:10]) + (" ..." if len(paths) > 10 else "")
-            messages.warning(
-                request,
+            texts.append(
                 f"{len(paths)} service(s) now get {rule.sla} from {rule_name(rule)} instead of "
                 f"{label}: {shown}.",
             )
+        return texts

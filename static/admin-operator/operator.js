@@ -26,8 +26,10 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   function wire(inline) {
     var select = inline.querySelector("select[name$='-kind']");
-    if (!select || select.dataset.kindWired) { return; }
-    select.dataset.kindWired = "1";
+    // A property, not a data attribute: a row the admin clones from the empty form must
+    // be wired again (attributes are cloned, properties are not).
+    if (!select || select.kindWired) { return; }
+    select.kindWired = true;
     select.addEventListener("change", function () { showKind(inline); });
     showKind(inline);
   }

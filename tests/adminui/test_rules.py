@@ -39,7 +39,7 @@ def test_the_list_says_the_first_match_wins_and_moves_rules(operator_client, rul
     shown = _messages(response)
     assert "Moved up: rule 1 (Shop)." in shown
     # Shop (shop/*) now hides the narrower checkout rule, and takes its service.
-    assert any("rule 2 (shop/checkout → Silver) no longer applies" in text for text in shown)
+    assert any("Rule 2 (shop/checkout → Silver) no longer applies" in text for text in shown)
     assert any("1 service(s) now get Gold from rule 1 (Shop)" in text for text in shown)
 
 
@@ -62,10 +62,10 @@ def test_saving_a_rule_that_hides_others_names_them(operator_client, operator, r
     )
     shown = _messages(response)
     assert any(
-        text.startswith("rule 1 (shop/checkout → Silver) no longer applies: rule 0 (Everything)")
+        text.startswith("Rule 1 (shop/checkout → Silver) no longer applies: rule 0 (Everything)")
         for text in shown
     ), shown
-    assert any(text.startswith("rule 2 (Shop) no longer applies") for text in shown)
+    assert any(text.startswith("Rule 2 (Shop) no longer applies") for text in shown)
     assert any("instead of rule 1 (shop/checkout → Silver): shop/checkout" in t for t in shown)
 
 
@@ -85,7 +85,7 @@ def test_a_rule_saved_below_a_wider_one_is_told_it_never_applies(operator_client
         follow=True,
     )
     assert any(
-        "rule 3 (shop/checkout → Silver) never applies: rule 2 (Shop) comes before it" in text
+        "Rule 3 (shop/checkout → Silver) never applies: rule 2 (Shop) comes before it" in text
         for text in _messages(response)
     )
 
