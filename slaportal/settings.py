@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "simple_history",
     "slaportal",
+    "audit",
     "accounts",
     "sla",
     "reporting",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives the audit log the request (session user or API token) behind each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.operator_time.OperatorTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -339,6 +343,15 @@ GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 1000, minimum=1)
 GRAPHQL_MAX_NODES = env_int("GRAPHQL_MAX_NODES", 50_000, minimum=100)
 
 # --- REST API ----------------------------------------------------------------------------
+# API rate limits: requests per token per API_RATE_LIMIT_WINDOW_SECONDS, by the scope the
+# request needs (0: no limit). Ingest is generous (an agent's bursts after an outage).
+API_RATE_LIMIT_WINDOW_SECONDS = env_int("API_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
+API_RATE_LIMITS = {
+    "ingest": env_int("API_RATE_LIMIT_INGEST", 60_000, minimum=0),
+    "read": env_int("API_RATE_LIMIT_READ", 1_200, minimum=0),
+    "write": env_int("API_RATE_LIMIT_WRITE", 300, minimum=0),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.HasAccount"],
@@ -351,6 +364,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["slaportal.api.parsers.StorableTextJSONParser"],
     "UNAUTHENTICATED_USER": None,
+    # Per token and scope, limits below (slaportal/api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["slaportal.api.throttling.TokenRateThrottle"],
     "DATETIME_FORMAT": "iso-8601",
 }
 

@@ -9,6 +9,7 @@ from django.db import models
 
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
+from audit.history import audited
 from sla.models.services import STATE_CHOICES, Service, ServiceGroup
 from sla.validators import validate_labels
 
@@ -36,6 +37,7 @@ class TimePeriod(TenantModel):
     name = models.CharField(max_length=200)
     definition = models.JSONField(default=dict, validators=[_validate_time_period_definition])
     updated_at = models.DateTimeField(auto_now=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["name"]
@@ -71,6 +73,7 @@ class SLADefinition(TenantModel):
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["title"]
@@ -129,6 +132,7 @@ class Requirement(TenantModel):
         related_name="+",
         help_text="Replaces the SLA's time period for this requirement",
     )
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["sla_id", "position", "id"]
@@ -168,6 +172,7 @@ class AssignmentRule(TenantModel):
         help_text="All of these labels must match (services only)",
     )
     description = models.CharField(max_length=300, blank=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["position", "id"]
@@ -205,6 +210,7 @@ class Downtime(TenantModel):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone_name])
     public = models.BooleanField(default=False, help_text="Show on the public status page")
     created_at = models.DateTimeField(auto_now_add=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["-start"]
