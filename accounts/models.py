@@ -9,6 +9,7 @@ from django.db import models
 
 from accounts.querysets import AccountScopedQuerySet, TenantModel
 from accounts.validators import validate_timezone_name
+from audit.history import audited
 
 __all__ = ["Account", "AccountScopedQuerySet", "ApiToken", "Membership", "TenantModel"]
 
@@ -69,6 +70,7 @@ class Membership(TenantModel):
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         constraints = [
@@ -124,6 +126,7 @@ class ApiToken(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = audited(excluded_fields=["last_used_at"])  # audit log; use is not a change
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,7 +18,9 @@ attempt therefore
 
 Requests go out directly, not through HTTP(S)_PROXY. Why an address was refused is logged;
 the tenant sees the same message whether a host name does not resolve or resolves to a
-private address, so the error cannot be used to map internal DNS names.
+private address, so the error cannot be used to map internal DNS names; and one message for
+every failure to get an HTTP answer (refused, timeout, reset, TLS), so it cannot be used to
+map the open ports of public hosts either.
 """
 
 import http.client
@@ -40,6 +42,21 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 class WebhookRefused(Exception):
     """The URL or the addresses of its host may not be contacted (nothing was sent)."""
+
+
+class WebhookUnreachable(OSError):
+    """No HTTP answer: refused, timed out, reset, unreachable, TLS or not HTTP at all. One
+    text for every such failure (the cause goes to the log only): otherwise a tenant could
+    map which ports of a public host are open (an answer), closed (refused) or filtered
+    (a timeout) through the delivery errors of a webhook pointed at them."""
+
+    MESSAGE = (
+        "no HTTP answer from the receiver (connection refused, timed out, reset, or not an "
+        "HTTP server); check the URL and that it accepts POST requests"
+    )
+
+    def __init__(self):
+        super().__init__(self.MESSAGE)
 
 
 class WebhookHTTPError(Exception):
@@ -179,8 +196,10 @@ def post_json(
 ) -> int:
     """POST `body` to `url` under the rules above; returns the 2xx status or raises
     WebhookRefused (nothing sent), WebhookHTTPError (non-2xx, redirects included) or
-    OSError (network, TLS, timeout). `allow_private` None: the webhook setting decides; a
-    caller whose URL is the operator's own (the deployment's portal) may pass True."""
+    WebhookUnreachable, an OSError (network, timeout, reset: one text for all; a TLS
+    certificate error keeps its own, the one a receiver's operator must see).
+    `allow_private` None: the webhook setting decides; a caller whose URL is the
+    operator's own (the deployment's portal) may pass True."""
     problem = webhook_url_problem(url)
     if problem is not None:
         raise WebhookRefused(problem)
@@ -190,14 +209,20 @@ def post_json(
         allow_private = private_networks_allowed()
     addresses = resolve_host(parts.hostname, port, allow_private=allow_private)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = _connected(parts, addresses, timeout)
     try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        status, location = response.status, (response.getheader("Location") or "")[:300]
-        response.close()
-    finally:
-        connection.close()
+        connection = _connected(parts, addresses, timeout)
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            status, location = response.status, (response.getheader("Location") or "")[:300]
+            response.close()
+        finally:
+            connection.close()
+    except ssl.SSLCertVerificationError:
+        raise
+    except (OSError, http.client.HTTPException) as error:
+        logger.info("webhook %s:%s gave no HTTP answer: %r", parts.hostname, port, error)
+        raise WebhookUnreachable() from error
     if 300 <= status < 400:
         raise WebhookHTTPError(
             status, f"HTTP {status}: redirects are not followed; give the final URL ({location})"

@@ -118,7 +118,9 @@ def _service_deleted(sender, instance: Service, **kwargs):
 def _group_remember_definition(sender, instance: ServiceGroup, raw=False, **kwargs):
     if instance.pk is not None and not raw:
         instance._rollup_previous_definition = (
-            ServiceGroup.objects.filter(pk=instance.pk).values_list("aggregation", "k").first()
+            ServiceGroup.objects.filter(pk=instance.pk)
+            .values_list("aggregation", "k", "parent_id")
+            .first()
         )
 
 
@@ -127,6 +129,12 @@ def _group_definition_changed(sender, instance: ServiceGroup, created=False, raw
     if raw or created:
         return
     previous = getattr(instance, "_rollup_previous_definition", None)
-    if previous is not None and previous != (instance.aggregation, instance.k):
-        marks_for_group_definition(account=instance.account, group_id=instance.pk)
-        period_results_mark_group_stale(account=instance.account, group_ids=[instance.pk])
+    if previous is not None and previous != (instance.aggregation, instance.k, instance.parent_id):
+        # Its own history and that of every group above it, old place and new.
+        former_parent = [previous[2]] if previous[2] else []
+        marks_for_group_definition(
+            account=instance.account, group_id=instance.pk, also=former_parent
+        )
+        period_results_mark_group_stale(
+            account=instance.account, group_ids=[instance.pk, *former_parent]
+        )

@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "simple_history",
     "slaportal",
+    "audit",
     "accounts",
     "sla",
     "reporting",
@@ -74,10 +76,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives the audit log the request (session user or API token) behind each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.operator_time.OperatorTimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slaportal.api.middleware.ApiJsonNotFoundMiddleware",
+    # A view failing because PostgreSQL is unreachable answers 503 + Retry-After.
+    "slaportal.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out login into accounts.lockout's page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -189,6 +195,11 @@ MEDIA_URL = "/media/"
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HSTS on every HTTPS answer (the status page's edge cache too, statuspage/edge.py).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto to know a request is HTTPS.
+if env_bool("SECURE_PROXY_SSL", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Sent on every HTML answer without a policy of its own (slaportal.csp): scripts, styles,
 # fonts and images from this server only, no inline script or style, no framing.
@@ -341,6 +352,15 @@ GRAPHQL_MAX_PAGE_SIZE = env_int("GRAPHQL_MAX_PAGE_SIZE", 1000, minimum=1)
 GRAPHQL_MAX_NODES = env_int("GRAPHQL_MAX_NODES", 50_000, minimum=100)
 
 # --- REST API ----------------------------------------------------------------------------
+# API rate limits: requests per token per API_RATE_LIMIT_WINDOW_SECONDS, by the scope the
+# request needs (0: no limit). Ingest is generous (an agent's bursts after an outage).
+API_RATE_LIMIT_WINDOW_SECONDS = env_int("API_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
+API_RATE_LIMITS = {
+    "ingest": env_int("API_RATE_LIMIT_INGEST", 60_000, minimum=0),
+    "read": env_int("API_RATE_LIMIT_READ", 1_200, minimum=0),
+    "write": env_int("API_RATE_LIMIT_WRITE", 300, minimum=0),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.HasAccount"],
@@ -353,6 +373,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["slaportal.api.parsers.StorableTextJSONParser"],
     "UNAUTHENTICATED_USER": None,
+    # Per token and scope, limits below (slaportal/api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["slaportal.api.throttling.TokenRateThrottle"],
     "DATETIME_FORMAT": "iso-8601",
 }
 

@@ -1,8 +1,11 @@
 """Error handlers: JSON under /api/, HTML elsewhere."""
 
+import sys
+
 from django.views import defaults
 
 from slaportal.api.errors import api_not_found, api_server_error
+from slaportal.unavailable import database_unavailable, unavailable_response
 
 
 def _is_api(request) -> bool:
@@ -16,6 +19,10 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # Called while the exception is handled: a lost database (raised in a middleware,
+    # before any view) is a 503 to retry, not a 500.
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
     if _is_api(request):
         return api_server_error(request)
     return defaults.server_error(request)

@@ -69,13 +69,43 @@ def cached_answer(environ) -> tuple[int, list[tuple[str, str]], bytes] | None:
         cache_state = "STALE"
     else:
         return None
-    return cache.response_parts(
+    status, headers, body = cache.response_parts(
         entry,
         method=environ["REQUEST_METHOD"],
         accept_encoding=environ.get("HTTP_ACCEPT_ENCODING", ""),
         if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""),
         cache_state=f"EDGE-{cache_state}",
     )
+    hsts = hsts_header(environ)
+    if hsts:
+        headers.append(("Strict-Transport-Security", hsts))
+    return status, headers, body
+
+
+def hsts_header(environ) -> str | None:
+    """Strict-Transport-Security as Django's SecurityMiddleware sends it: on HTTPS requests
+    (SECURE_PROXY_SSL_HEADER honoured as in `request.is_secure()`) when SECURE_HSTS_SECONDS
+    is set. The other security headers are stored with the entry (documents.py); this one
+    depends on the request, so the edge adds it to each answer."""
+    seconds = settings.SECURE_HSTS_SECONDS
+    if not seconds or not _is_secure(environ):
+        return None
+    value = f"max-age={seconds}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        value += "; preload"
+    return value
+
+
+def _is_secure(environ) -> bool:
+    proxy_header = settings.SECURE_PROXY_SSL_HEADER
+    if proxy_header:
+        name, secure_value = proxy_header
+        forwarded = environ.get(name)
+        if forwarded is not None:
+            return forwarded.split(",", 1)[0].strip() == secure_value
+    return environ.get("wsgi.url_scheme") == "https"
 
 
 class StatusPageEdge:

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
+from audit.history import audited
 from statuspage import hosts
 from statuspage.text import validate_line, validate_text
 
@@ -136,6 +137,7 @@ class StatusPage(TenantModel):
     password_hash = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["title"]
@@ -163,6 +165,7 @@ class StatusPageDomain(TenantModel):
     page = models.ForeignKey(StatusPage, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253, unique=True, validators=[validate_domain])
     created_at = models.DateTimeField(auto_now_add=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["domain"]
@@ -242,6 +245,7 @@ class StatusPageComponent(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["page_id", "position", "id"]

@@ -109,3 +109,10 @@ def smtp_server(smtp_server_session, settings):
     yield smtp_server_session
     if not smtp_server_session.running:
         smtp_server_session.start()
+
+
+@pytest.fixture(autouse=True)
+def _no_api_rate_limits(settings):
+    # Tests send bursts with one token (schemathesis: thousands); the limits themselves are
+    # tested in tests/api/test_rate_limits.py, which sets its own.
+    settings.API_RATE_LIMITS = {}

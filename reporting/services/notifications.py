@@ -272,6 +272,23 @@ def _enqueue(delivery_ids: list[int]) -> None:
             logger.warning("could not queue deliveries %s; the outbox job will", argument)
 
 
+def _schedule_retry(delivery_id: int, retry_at: dt.datetime) -> None:
+    """Queue the next attempt for its due time (30 s, 1, 2, 4 ... minutes after a failure,
+    as documented) instead of waiting for the once-a-minute outbox job, which stays the
+    safety net for a lost task or a broker that is down. Without a broker (eager tasks) the
+    periodic job alone retries: an eager task would run now, before the attempt is due."""
+    from reporting.tasks import deliver
+
+    if deliver.app.conf.task_always_eager:
+        return
+    try:
+        deliver.apply_async(args=(delivery_id,), eta=retry_at, retry=False)
+    except Exception:  # broker down: the periodic job retries it when due
+        logger.warning(
+            "could not schedule the retry of delivery %s; the outbox job will", delivery_id
+        )
+
+
 # --------------------------------------------------------------------------- bodies
 
 
@@ -436,6 +453,9 @@ def _attempt(delivery: Delivery, now: dt.datetime, context: SendContext) -> bool
         else:
             delivery.next_attempt_at = now + retry_delay(delivery.attempts)
         delivery.save()
+        if delivery.status == DeliveryStatus.PENDING:
+            retry_at, delivery_id = delivery.next_attempt_at, delivery.pk
+            transaction.on_commit(lambda: _schedule_retry(delivery_id, retry_at))
         return False
     delivery.status = DeliveryStatus.DELIVERED
     delivery.delivered_at = now

@@ -31,9 +31,25 @@ class StateField(serializers.CharField):
 
 
 class ServiceGroupSerializer(ValidatedModelSerializer):
+    parent = AccountScopedRelatedField(
+        queryset=ServiceGroup.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The group this group is a member of (a BI tree: no cycles, at most 5 levels)",
+    )
+
     class Meta:
         model = ServiceGroup
-        fields = ["id", "name", "title", "description", "aggregation", "k", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "title",
+            "description",
+            "aggregation",
+            "k",
+            "parent",
+            "created_at",
+        ]
 
 
 class CurrentStateField(serializers.ChoiceField):

@@ -9,8 +9,10 @@ from django.db import models
 
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
+from audit.history import audited
 from sla.models.services import STATE_CHOICES, Service, ServiceGroup
 from sla.validators import validate_labels
+from statuspage.text import validate_line
 
 
 def _validate_time_period_definition(value) -> None:
@@ -36,6 +38,7 @@ class TimePeriod(TenantModel):
     name = models.CharField(max_length=200)
     definition = models.JSONField(default=dict, validators=[_validate_time_period_definition])
     updated_at = models.DateTimeField(auto_now=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["name"]
@@ -71,6 +74,7 @@ class SLADefinition(TenantModel):
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["title"]
@@ -129,6 +133,7 @@ class Requirement(TenantModel):
         related_name="+",
         help_text="Replaces the SLA's time period for this requirement",
     )
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["sla_id", "position", "id"]
@@ -168,6 +173,7 @@ class AssignmentRule(TenantModel):
         help_text="All of these labels must match (services only)",
     )
     description = models.CharField(max_length=300, blank=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["position", "id"]
@@ -195,7 +201,8 @@ class Downtime(TenantModel):
     group = models.ForeignKey(
         ServiceGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="downtimes"
     )
-    reason = models.CharField(max_length=300, blank=True)
+    # Published (status page, feeds, mails): no control characters, as statuspage's texts.
+    reason = models.CharField(max_length=300, blank=True, validators=[validate_line])
     start = models.DateTimeField()
     end = models.DateTimeField(null=True, blank=True)
     recurrence = models.CharField(max_length=8, choices=Recurrence.choices, default=Recurrence.ONCE)
@@ -205,6 +212,7 @@ class Downtime(TenantModel):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone_name])
     public = models.BooleanField(default=False, help_text="Show on the public status page")
     created_at = models.DateTimeField(auto_now_add=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["-start"]

@@ -21,9 +21,13 @@ class Aggregation(models.TextChoices):
     K_OF_N = "k_of_n", "CRIT when fewer than k members are OK"
 
 
+MAX_GROUP_DEPTH = 5
+
+
 class ServiceGroup(TenantModel):
-    """An SLA group: a set of services whose state at any instant is derived from its members
-    (worst, best or k-of-n), like a BI aggregation. SLAs can be assigned to groups."""
+    """An SLA group: a set of services and groups (its children) whose state at any instant
+    is derived from its direct members (worst, best or k-of-n), like a BI aggregation tree
+    (at most MAX_GROUP_DEPTH levels, no cycles). SLAs can be assigned to groups."""
 
     name = models.CharField(
         max_length=200,
@@ -36,6 +40,14 @@ class ServiceGroup(TenantModel):
     )
     k = models.PositiveIntegerField(
         null=True, blank=True, help_text="For k_of_n: CRIT when fewer than k members are OK."
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The group this group is a member of (a BI tree, at most 5 levels)",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -54,6 +66,44 @@ class ServiceGroup(TenantModel):
             raise ValidationError({"k": "k_of_n aggregation needs k (at least 1)."})
         if self.aggregation != Aggregation.K_OF_N and self.k:
             raise ValidationError({"k": "k is only used with k_of_n aggregation."})
+        if self.parent_id is not None:
+            self._check_tree()
+
+    def _check_tree(self) -> None:
+        """No cycle, and at most MAX_GROUP_DEPTH levels once this group hangs below its
+        parent (its own subtree included)."""
+        groups = ServiceGroup.objects.filter(account_id=self.account_id)
+        parents = dict(groups.values_list("id", "parent_id"))
+        if self.pk is not None:
+            parents[self.pk] = self.parent_id
+        chain, current = [], self.parent_id
+        while current is not None:
+            if current == self.pk or current in chain:
+                raise ValidationError(
+                    {"parent": "This parent would make a cycle: a group cannot contain itself."}
+                )
+            chain.append(current)
+            current = parents.get(current)
+        below = 0 if self.pk is None else _subtree_height(self.pk, parents)
+        depth = len(chain) + 1 + below
+        if depth > MAX_GROUP_DEPTH:
+            raise ValidationError(
+                {"parent": f"The tree would be {depth} levels deep; at most {MAX_GROUP_DEPTH}."}
+            )
+
+
+def _subtree_height(group_id, parents: dict) -> int:
+    """Levels below `group_id` (0 for a group without child groups)."""
+    children: dict = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    height, level, seen = 0, [group_id], {group_id}
+    while True:
+        level = [child for item in level for child in children.get(item, ()) if child not in seen]
+        if not level:
+            return height
+        seen.update(level)
+        height += 1
 
 
 class Service(TenantModel):

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from accounts.models import TenantModel
 from accounts.validators import validate_timezone_name
+from audit.history import audited
 from sla.models.definitions import TimePeriod
 from sla.models.services import ONE_SUBJECT, Service, ServiceGroup
 
@@ -76,6 +77,7 @@ class AlertPolicy(TenantModel):
         "considered seconds (time SLIs) before it may fire.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["name"]
@@ -112,6 +114,7 @@ class BurnRateWindow(TenantModel):
         help_text="Percent of the SLO window's budget burnt in the long window (2 for 14.4x "
         "over 1 h of 30 days).",
     )
+    history = audited()  # audit log: every change, who, before and after
 
     class Meta:
         ordering = ["policy_id", "long_window_seconds", "id"]
@@ -254,6 +257,8 @@ class SLO(TenantModel):
     buckets_computed_to = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The bucket bookkeeping is the job's, not a definition change.
+    history = audited(excluded_fields=["buckets_dirty_from", "buckets_computed_to", "updated_at"])
 
     class Meta:
         ordering = ["name", "id"]

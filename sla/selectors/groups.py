@@ -5,26 +5,67 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sla.engine import Event, Interval, Span
-from sla.engine.groups import group_timeline_from_events, spans_to_events
+from sla.engine import Event, Interval, Span, state_timeline
+from sla.engine.groups import group_timeline, group_timeline_from_events, spans_to_events
 from sla.models import Service, ServiceGroup
+from sla.models.services import MAX_GROUP_DEPTH
 from sla.selectors.downtimes import downtime_index
 from sla.selectors.history import histories
 
 
+def group_parents(*, account) -> dict[int, int | None]:
+    """Parent group id per group id of the account (one query; accounts have few groups)."""
+    return dict(ServiceGroup.objects.for_account(account).values_list("id", "parent_id"))
+
+
+def _children(parents: dict[int, int | None]) -> dict[int, list[int]]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for group_id, parent_id in sorted(parents.items()):
+        if parent_id is not None:
+            children[parent_id].append(group_id)
+    return children
+
+
+def descendants(group_ids, parents: dict[int, int | None]) -> list[int]:
+    """The groups and every group nested below them, each once (a cycle, which validation
+    refuses, would simply end the walk)."""
+    children = _children(parents)
+    found = list(dict.fromkeys(group_ids))
+    seen = set(found)
+    index = 0
+    while index < len(found):
+        for child in children.get(found[index], ()):
+            if child not in seen:
+                seen.add(child)
+                found.append(child)
+        index += 1
+    return found
+
+
+def ancestors(group_ids, parents: dict[int, int | None]) -> list[int]:
+    """The groups and every group above them (parents, their parents ...), each once."""
+    found = list(dict.fromkeys(group_id for group_id in group_ids if group_id))
+    seen = set(found)
+    for group_id in list(found):
+        current = parents.get(group_id)
+        while current is not None and current not in seen:
+            seen.add(current)
+            found.append(current)
+            current = parents.get(current)
+    return found
+
+
 def group_and_descendant_ids(*, account, group_id: int) -> list[int]:
     """The group and every group nested below it (its members' members ...)."""
-    parent_field = "parent" in {f.name for f in ServiceGroup._meta.get_fields()}
-    found = [group_id]
-    if not parent_field:
-        return found
-    level = [group_id]
-    scoped = ServiceGroup.objects.for_account(account)
-    while level:  # a tree is at most a few levels deep: one query per level
-        level = list(scoped.filter(parent_id__in=level).values_list("id", flat=True))
-        level = [item for item in level if item not in found]
-        found.extend(level)
-    return found
+    return descendants([group_id], group_parents(account=account))
+
+
+def group_and_ancestor_ids(*, account, group_ids) -> list[int]:
+    """The groups and every group they are nested in: whose derived timeline they feed."""
+    ids = [group_id for group_id in group_ids if group_id]
+    if not ids:
+        return []
+    return ancestors(ids, group_parents(account=account))
 
 
 def group_members(*, account, group_ids) -> dict[int, list[int]]:
@@ -53,36 +94,52 @@ class GroupHistories:
     members: dict[int, list[int]]
     aggregations: dict[int, tuple[str, int | None]]
     events: dict[int, list[Event]]
+    children: dict[int, list[int]] = None  # child groups per group (a BI tree)
 
-    def timeline(self, group_id: int, start: dt.datetime, end: dt.datetime) -> list[Span] | None:
-        """The group's derived timeline over [start, end); None for a group deleted since."""
-        if group_id not in self.aggregations:
+    def timeline(
+        self, group_id: int, start: dt.datetime, end: dt.datetime, depth: int = 0
+    ) -> list[Span] | None:
+        """The group's derived timeline over [start, end) from its direct members: its
+        services and its child groups (their own derived timelines); None for a group
+        deleted since."""
+        if group_id not in self.aggregations or depth > MAX_GROUP_DEPTH:
             return None
         aggregation, k = self.aggregations[group_id]
-        return group_timeline_from_events(
-            [self.events[service_id] for service_id in self.members.get(group_id, [])],
-            aggregation=aggregation,
-            k=k,
-            start=start,
-            end=end,
-        )
+        members = [
+            state_timeline(self.events.get(service_id, []), start, end)
+            for service_id in self.members.get(group_id, [])
+        ]
+        for child in (self.children or {}).get(group_id, []):
+            spans = self.timeline(child, start, end, depth + 1)
+            if spans is not None:
+                members.append(spans)
+        return group_timeline(members, aggregation=aggregation, k=k, start=start, end=end)
 
 
 def group_histories(
     *, account, starts: dict[int, dt.datetime], end: dt.datetime | None = None
 ) -> GroupHistories:
     """Members, aggregations and member histories of the groups in `starts` (group id ->
-    the instant its timeline is needed from), with three reads whatever the group count."""
-    members = group_members(account=account, group_ids=list(starts))
-    member_starts = {
-        service_id: starts[group_id]
-        for group_id, service_ids in members.items()
-        for service_id in service_ids
-    }
+    the instant its timeline is needed from) and of every group nested below them, with
+    four reads whatever the group count."""
+    parents = group_parents(account=account) if starts else {}
+    tree_starts = dict(starts)
+    for group_id, start in sorted(starts.items(), key=lambda item: item[1]):
+        for nested in descendants([group_id], parents):
+            if nested not in tree_starts or start < tree_starts[nested]:
+                tree_starts[nested] = start
+    members = group_members(account=account, group_ids=list(tree_starts))
+    member_starts: dict[int, dt.datetime] = {}
+    for group_id, service_ids in members.items():
+        for service_id in service_ids:
+            start = tree_starts[group_id]
+            if service_id not in member_starts or start < member_starts[service_id]:
+                member_starts[service_id] = start
     return GroupHistories(
         members=members,
-        aggregations=group_aggregations(account=account, group_ids=list(starts)),
+        aggregations=group_aggregations(account=account, group_ids=list(tree_starts)),
         events=histories(account=account, starts=member_starts, end=end),
+        children=_children(parents),
     )
 
 
@@ -102,12 +159,10 @@ def group_events(
     *, account, group: ServiceGroup, start: dt.datetime, end: dt.datetime
 ) -> list[Event]:
     """The group's state changes in [start, end) (its state at `start` included), derived
-    from its members with its aggregation; before any member reports there is no event."""
-    members = group_members(account=account, group_ids=[group.pk]).get(group.pk, [])
-    events = histories(account=account, starts=dict.fromkeys(members, start), end=end)
-    return group_events_from_members(
-        group=group, member_events=[events[member] for member in members], start=start, end=end
-    )
+    from its members (services and nested groups) with its aggregation; before any member
+    reports there is no event."""
+    found = group_histories(account=account, starts={group.pk: start}, end=end)
+    return spans_to_events(found.timeline(group.pk, start, end) or [])
 
 
 def group_downtime_intervals(

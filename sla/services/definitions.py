@@ -76,9 +76,9 @@ def sla_definition_save(
     sla.save()  # a pre_save receiver gives an existing SLA a new revision
     if requirements is not None:
         sla.requirements.all().delete()
-        for row in rows:
+        for row in rows:  # one save each (few rows): the audit log records every one
             row.sla = sla
-        Requirement.objects.bulk_create(rows)
+            row.save()
     return sla
 
 

@@ -2,6 +2,7 @@
 
     path: payment/api
     slaGroup: payment-system        # optional; without it the service is in no group
+    slaGroupParent: payments        # optional: the group's parent group (a BI tree)
     name: Payment API               # optional display name
     labels: {team: pay, tier: "1"}  # optional, string values
 
@@ -24,7 +25,7 @@ from sla.models import Service, ServiceGroup
 from sla.validators import SERVICE_PATH_RE, validate_labels
 from slaportal.text import lone_surrogate_fields
 
-ALLOWED_KEYS = ("path", "name", "slaGroup", "labels")
+ALLOWED_KEYS = ("path", "name", "slaGroup", "slaGroupParent", "labels")
 MAX_DOCUMENTS = 10_000
 
 
@@ -61,6 +62,7 @@ class ServiceSpec:
     name: str
     group: str | None
     labels: dict
+    parent: str | None = None  # the group's parent group
 
 
 def services_yaml_documents(text: str) -> list:
@@ -127,6 +129,13 @@ def _spec(document, index: int, errors: list) -> ServiceSpec | None:
     group = document.get("slaGroup")
     if group is not None:
         group = _text(group, "slaGroup", errors, index, 200)
+    parent = document.get("slaGroupParent")
+    if parent is not None:
+        parent = _text(parent, "slaGroupParent", errors, index, 200)
+        if document.get("slaGroup") is None:
+            errors.append(
+                {"index": index, "field": "slaGroupParent", "error": "needs slaGroup (the child)"}
+            )
     labels = document.get("labels")
     if labels is None:
         labels = {}
@@ -137,7 +146,7 @@ def _spec(document, index: int, errors: list) -> ServiceSpec | None:
             errors.append({"index": index, "field": "labels", "error": error.messages[0]})
     if len(errors) > before:
         return None
-    return ServiceSpec(path=path, name=name or "", group=group, labels=labels)
+    return ServiceSpec(path=path, name=name or "", group=group, labels=labels, parent=parent)
 
 
 def services_validate(documents: list) -> tuple[list[ServiceSpec], list[dict]]:
@@ -178,6 +187,33 @@ def _groups_ensure(account, names: set[str], result: ImportResult) -> dict[str, 
     return groups
 
 
+def _parents_set(specs: list[ServiceSpec], groups: dict[str, ServiceGroup]) -> list[dict]:
+    """Hang groups below the parents the documents name; a cycle, a tree deeper than 5
+    levels or two parents for one group is an error of that document."""
+    errors: list[dict] = []
+    chosen: dict[str, tuple[str, int]] = {}
+    for index, spec in enumerate(specs):
+        if not spec.parent:
+            continue
+        if spec.group in chosen and chosen[spec.group][0] != spec.parent:
+            message = f"group {spec.group!r} already has parent {chosen[spec.group][0]!r}"
+            errors.append({"index": index, "field": "slaGroupParent", "error": message})
+            continue
+        chosen[spec.group] = (spec.parent, index)
+        group = groups[spec.group]
+        if group.parent_id == groups[spec.parent].pk:
+            continue
+        group.parent = groups[spec.parent]
+        try:
+            group.full_clean()
+        except ValidationError as error:
+            message = " ".join(error.message_dict.get("parent", error.messages))
+            errors.append({"index": index, "field": "slaGroupParent", "error": message})
+            continue
+        group.save(update_fields=["parent"])
+    return errors
+
+
 def _over_service_limit(account, specs: list[ServiceSpec]) -> list[dict]:
     """The licence's max_services: the first new path beyond it is refused (nothing is
     written then)."""
@@ -205,7 +241,13 @@ def services_import(*, account, documents: list) -> ImportResult:
     if result.errors:
         return result
     with transaction.atomic():
-        groups = _groups_ensure(account, {spec.group for spec in specs if spec.group}, result)
+        names = {name for spec in specs for name in (spec.group, spec.parent) if name}
+        groups = _groups_ensure(account, names, result)
+        result.errors = _parents_set(specs, groups)
+        if result.errors:
+            transaction.set_rollback(True)  # all or nothing
+            result.groups_created = []
+            return result
         existing = {
             service.path: service
             for service in Service.objects.for_account(account).filter(

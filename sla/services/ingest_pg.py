@@ -23,13 +23,13 @@ import psycopg.errors
 import psycopg.sql
 from django.db import connection, transaction
 
-from sla.models import SLO, PeriodResult, RollupMark, Service, StatusEvent
+from sla.models import SLO, PeriodResult, RollupMark, Service, ServiceGroup, StatusEvent
 from sla.models.slo import SLIKind
 from sla.sql import bulk_cursor, prepared
 
 _MARKER = "/* slaportal: ingest write */"
 _TEMPLATE = """/* slaportal: ingest write */
-WITH v AS (
+WITH RECURSIVE v AS (
     SELECT * FROM unnest(%b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[],
                          %b::bool[], %b::bigint[], %b::bool[])
         AS v(path, at, state, message, key, has_id, ord, flapping)
@@ -69,8 +69,17 @@ WITH v AS (
     FROM grouped JOIN (SELECT DISTINCT service_id, group_id FROM s WHERE group_id IS NOT NULL)
         AS sg ON sg.service_id = grouped.service_id
     GROUP BY sg.group_id
+), tree (group_id, since, depth) AS (
+    -- every group above a member's group (BI trees are at most 5 levels deep)
+    SELECT group_id, since, 1 FROM member_groups
+    UNION ALL
+    SELECT g.parent_id, tree.since, tree.depth + 1
+    FROM tree JOIN {group} AS g ON g.id = tree.group_id
+    WHERE g.parent_id IS NOT NULL AND tree.depth < 6
+), tree_groups AS (
+    SELECT group_id, min(since) AS since FROM tree GROUP BY group_id
 ), stale_groups AS (
-    UPDATE {result} AS r SET stale = true FROM member_groups AS mg
+    UPDATE {result} AS r SET stale = true FROM tree_groups AS mg
     WHERE r.group_id = mg.group_id AND r.period_end > mg.since
       AND r.account_id = %s AND NOT r.stale AND r.complete
 ), slo_since AS (
@@ -79,7 +88,7 @@ WITH v AS (
         JOIN grouped ON o.service_id = grouped.service_id
         WHERE o.account_id = %s AND o.sli_kind = %s
         UNION ALL
-        SELECT o.id, mg.since FROM {slo} AS o JOIN member_groups AS mg ON o.group_id = mg.group_id
+        SELECT o.id, mg.since FROM {slo} AS o JOIN tree_groups AS mg ON o.group_id = mg.group_id
         WHERE o.account_id = %s AND o.sli_kind = %s
     ) AS touched GROUP BY id
 ), slo_dirty AS (
@@ -98,6 +107,7 @@ _SQL = (
     .replace("{mark}", RollupMark._meta.db_table)
     .replace("{result}", PeriodResult._meta.db_table)
     .replace("{slo}", SLO._meta.db_table)
+    .replace("{group}", ServiceGroup._meta.db_table)
 )
 
 

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from sla.models import RollupMark, Service
+from sla.selectors.groups import ancestors, group_and_ancestor_ids, group_parents
 from sla.sql import Column, least_sql, update_from_rows, upsert
 
 MARK_TABLE = RollupMark._meta.db_table
@@ -76,25 +77,25 @@ def marks_dirty_existing(*, account, subjects: Q, since: dt.datetime) -> int:
 
 def marks_for_group_membership(*, account, service: Service, group_ids: Iterable[int]) -> None:
     """A service joined or left groups: their whole history (from the service's first event)
-    must be derived again."""
+    must be derived again, and that of every group above them."""
     service_mark = RollupMark.objects.for_account(account).filter(service=service).first()
     if service_mark is None or service_mark.history_start is None:
         return
     since = service_mark.history_start
-    marks_upsert(
-        account=account,
-        subject="group",
-        marks={group_id: (since, since, since) for group_id in group_ids if group_id},
-    )
+    tree = group_and_ancestor_ids(account=account, group_ids=group_ids)
+    marks_upsert(account=account, subject="group", marks=dict.fromkeys(tree, (since, since, since)))
 
 
-def marks_for_group_definition(*, account, group_id: int) -> None:
-    """A group's aggregation changed: derive its whole history again."""
+def marks_for_group_definition(*, account, group_id: int, also=()) -> None:
+    """A group's aggregation (or place in its tree) changed: derive its whole history again,
+    and that of every group above it (and above the groups in `also`, e.g. its former
+    parent)."""
     mark = RollupMark.objects.for_account(account).filter(group_id=group_id).first()
     if mark is None or mark.history_start is None:
         return
     since = mark.history_start
-    marks_upsert(account=account, subject="group", marks={group_id: (None, since, since)})
+    tree = group_and_ancestor_ids(account=account, group_ids=[group_id, *also])
+    marks_upsert(account=account, subject="group", marks=dict.fromkeys(tree, (since, since, since)))
 
 
 def marks_propagate_to_groups(*, account, marks: Iterable[RollupMark]) -> int:
@@ -116,11 +117,16 @@ def marks_propagate_to_groups(*, account, marks: Iterable[RollupMark]) -> int:
         .values_list("id", "group_id")
     )
     wanted: dict[int, list] = {}
+    parents = None
     for service_id, group_id in groups:
-        current = wanted.setdefault(group_id, [None, None, None])
-        for index, value in enumerate(pending[service_id]):
-            if value is not None and (current[index] is None or value < current[index]):
-                current[index] = value
+        if parents is None:
+            parents = group_parents(account=account)
+        # A nested group's change reaches every group above it (BI trees).
+        for tree_group in ancestors([group_id], parents):
+            current = wanted.setdefault(tree_group, [None, None, None])
+            for index, value in enumerate(pending[service_id]):
+                if value is not None and (current[index] is None or value < current[index]):
+                    current[index] = value
     if not wanted:
         return 0
     existing = {

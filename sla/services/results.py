@@ -240,7 +240,7 @@ def period_results_refresh_current(
 
 
 _PG_MARK_STALE = """
-WITH c AS (
+WITH RECURSIVE c AS (
     SELECT * FROM unnest(%b::bigint[], %b::timestamptz[]) AS c(service_id, since)
 ), services AS (
     UPDATE {result} AS r SET stale = true FROM c
@@ -250,14 +250,24 @@ WITH c AS (
 ), member_groups AS (
     SELECT s.group_id, min(c.since) AS since FROM {service} AS s JOIN c ON s.id = c.service_id
     WHERE s.account_id = %s AND s.group_id IS NOT NULL GROUP BY s.group_id
+), tree (group_id, since, depth) AS (
+    -- every group above a member's group (BI trees are at most 5 levels deep)
+    SELECT group_id, since, 1 FROM member_groups
+    UNION ALL
+    SELECT g.parent_id, tree.since, tree.depth + 1
+    FROM tree JOIN {group} AS g ON g.id = tree.group_id
+    WHERE g.parent_id IS NOT NULL AND tree.depth < 6
+), tree_groups AS (
+    SELECT group_id, min(since) AS since FROM tree GROUP BY group_id
 ), groups AS (
-    UPDATE {result} AS r SET stale = true FROM member_groups AS mg
+    UPDATE {result} AS r SET stale = true FROM tree_groups AS mg
     WHERE r.group_id = mg.group_id AND r.period_end > mg.since
       AND r.account_id = %s AND NOT r.stale AND r.complete
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM groups)
 """.replace("{result}", PeriodResult._meta.db_table).replace("{service}", Service._meta.db_table)
+_PG_MARK_STALE = _PG_MARK_STALE.replace("{group}", ServiceGroup._meta.db_table)
 
 
 def period_results_mark_stale(*, account, changes: dict) -> int:
@@ -300,18 +310,27 @@ def period_results_mark_stale(*, account, changes: dict) -> int:
 
 
 def _groups_changed_since(account, changes: dict) -> dict[int, dt.datetime]:
-    """Per group of the changed services, the earliest change of any of its members."""
+    """Per group of the changed services, and every group above it, the earliest change of
+    any of its (nested) members."""
+    from sla.selectors.groups import ancestors, group_parents
+
     since: dict[int, dt.datetime] = {}
     members = Service.objects.for_account(account).filter(pk__in=list(changes))
+    parents = None
     for service_id, group_id in members.filter(group__isnull=False).values_list("pk", "group_id"):
-        if group_id not in since or changes[service_id] < since[group_id]:
-            since[group_id] = changes[service_id]
+        parents = parents if parents is not None else group_parents(account=account)
+        for tree_group in ancestors([group_id], parents):
+            if tree_group not in since or changes[service_id] < since[tree_group]:
+                since[tree_group] = changes[service_id]
     return since
 
 
 def period_results_mark_group_stale(*, account, group_ids) -> int:
-    """Every stored result of these groups is stale (membership or aggregation changed)."""
-    ids = [group_id for group_id in group_ids if group_id]
+    """Every stored result of these groups, and of every group above them, is stale
+    (membership, aggregation or tree changed)."""
+    from sla.selectors.groups import group_and_ancestor_ids
+
+    ids = group_and_ancestor_ids(account=account, group_ids=group_ids)
     if not ids:
         return 0
     scoped = PeriodResult.objects.for_account(account).filter(group_id__in=ids, stale=False)

@@ -14,8 +14,13 @@ from drf_spectacular.plumbing import ResolvedComponent, get_doc
 from rest_framework.permissions import AllowAny
 
 from slaportal.api.tags import TAGS
+from slaportal.api.throttling import TokenRateThrottle
 
 ERROR_COMPONENT = "Error"
+RETRY_AFTER_HEADER = {
+    "description": "Seconds until the token's rate limit for this scope resets.",
+    "schema": {"type": "integer", "minimum": 1},
+}
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -27,7 +32,7 @@ ERROR_SCHEMA = {
             "description": "validation_error, parse_error, not_authenticated, "
             "authentication_failed, insufficient_scope, permission_denied, plugin_disabled, "
             "not_found, method_not_allowed, unsupported_media_type, batch_too_large, "
-            "payload_too_large, throttled, server_error",
+            "payload_too_large, throttled, server_error, service_unavailable",
         },
         "message": {"type": "string"},
         "fields": {
@@ -140,7 +145,13 @@ class ApiAutoSchema(AutoSchema):
             statuses["413"] = "`payload_too_large` or `batch_too_large`."
             statuses["415"] = "`unsupported_media_type`: send the documented content type."
         if self._throttled():
-            statuses["429"] = "`throttled`: too many requests; retry after `Retry-After`."
+            statuses["429"] = (
+                "`throttled`: the token's rate limit for this scope (read, write or ingest) "
+                "is used up; retry after `Retry-After` seconds."
+            )
+        statuses["503"] = (
+            "`service_unavailable`: the database cannot be reached; retry after `Retry-After`."
+        )
         return statuses
 
     def _authenticated(self) -> bool:
@@ -151,9 +162,12 @@ class ApiAutoSchema(AutoSchema):
 
     def _throttled(self) -> bool:
         try:
-            return bool(self.view.get_throttles())
+            throttles = self.view.get_throttles()
         except Exception:  # a throttle that cannot be built without a request: assume one
             return True
+        # The per-token limit never applies where no token is asked for.
+        counted = [t for t in throttles if not isinstance(t, TokenRateThrottle)]
+        return bool(counted) or (bool(throttles) and self._authenticated())
 
     def _add_error_responses(self, operation: dict) -> None:
         component = ResolvedComponent(
@@ -171,6 +185,8 @@ class ApiAutoSchema(AutoSchema):
                 "description": description,
                 "content": {"application/json": {"schema": component.ref}},
             }
+            if status == "429":
+                responses[status]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
 
 
 def _first_sentence(doc: str) -> str:

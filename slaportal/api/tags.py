@@ -4,6 +4,7 @@
 TAGS = {
     "account": "accounts",
     "tokens": "accounts",
+    "audit-log": "audit",
     "events": "ingest",
     "requests": "ingest",
     "services/import": "ingest",
@@ -44,6 +45,7 @@ TAG_DESCRIPTIONS = [
     {"name": "reports", "description": "Daily reports and the dashboard's figures."},
     {"name": "notifications", "description": "Webhook endpoints and email recipients."},
     {"name": "status pages", "description": "Public status pages, incidents, maintenance."},
+    {"name": "audit", "description": "Who changed what, when, values before and after."},
     {
         "name": "agreements",
         "description": "Agreements on live metrics (PromQL guarantees, x/y/z levels, "

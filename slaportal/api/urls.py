@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import AccountView, ApiTokenViewSet
 from agreements.api import AgreementViewSet, ContextViewSet
+from audit.api import AuditLogView, SLAAsOfView
 from integrations.channels.api import ChannelViewSet
 from integrations.federation.api import (
     FederationDowntimesView,
@@ -116,6 +117,8 @@ router.register("contexts", ContextViewSet, basename="context")
 
 urlpatterns = [
     api_path("account", AccountView.as_view(), name="account"),
+    api_path("audit-log", AuditLogView.as_view(), name="audit-log"),
+    api_path("slas/<pk>/as-of", SLAAsOfView.as_view(), name="sla-as-of"),
     api_path("account/license", AccountLicenseView.as_view(), name="account-license"),
     # Explicit routes first: "services/import" must not be read as a service pk.
     api_path("services/import", ServiceImportView.as_view(), name="service-import"),

@@ -232,12 +232,20 @@ def _federation_push(endpoint: str):
     return case
 
 
+def _context_put(tenants):
+    response = _post(
+        client_for(tenants.token_a), "put", "/api/v1/contexts/agent-1/site", {"building": BAD}
+    )
+    _assert_names(response, "building", "contexts")
+
+
 OPEN_BODIES = {
     ("post", "/api/v1/events"): _events,
     ("post", "/api/v1/requests"): _requests,
     ("post", "/api/v1/integrations/alertmanager"): _alertmanager,
     ("post", "/api/v1/services/import"): _services_import,
     ("post", "/api/v1/vector-sources/{id}/records"): _vector_records,
+    ("put", "/api/v1/contexts/{id}"): _context_put,
     **{
         ("post", f"/api/v1/federation/{endpoint}"): _federation_push(endpoint)
         for endpoint in ("events", "incidents", "downtimes", "reports")

@@ -18,6 +18,7 @@ from tests.factories.agreements import (
     NotificationEndpointFactory,
     ViolationFactory,
 )
+from tests.factories.audit import AuditEntryFactory
 from tests.factories.channels import ChannelFactory
 from tests.factories.ingest import RollupMarkFactory
 from tests.factories.prometheus import (
@@ -86,6 +87,7 @@ __all__ = [
     "AlertmanagerSettingsFactory",
     "ApiTokenFactory",
     "AssignmentRuleFactory",
+    "AuditEntryFactory",
     "BurnRateWindowFactory",
     "ChannelFactory",
     "ComponentGroupFactory",

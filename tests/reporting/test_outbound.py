@@ -155,7 +155,7 @@ def test_the_connection_goes_to_the_checked_address(settings, monkeypatch, conne
 
     monkeypatch.setattr(outbound.socket, "getaddrinfo", rebinding)
     monkeypatch.setattr(outbound.socket, "create_connection", refuse)
-    with pytest.raises(ConnectionRefusedError):
+    with pytest.raises(outbound.WebhookUnreachable):  # one text for every connect failure
         post_json(url="https://hooks.example.com/sla", body=b"{}", headers={}, timeout=1)
     assert lookups == ["hooks.example.com"] and connections == ["93.184.216.34"]
 
@@ -330,3 +330,45 @@ def test_setting_defaults_to_false_and_is_parsed_strictly():
     assert _setting_at_start("yes").stdout.strip() == "True"
     bad = _setting_at_start("sometimes")
     assert bad.returncode != 0 and "SLA_WEBHOOK_ALLOW_PRIVATE_NETWORKS:" in bad.stderr
+
+
+def test_refused_timed_out_and_non_http_ports_fail_with_the_same_text():
+    # Issue 12: different texts for refused connections and timeouts let a tenant map the
+    # open, closed and filtered ports of a public host through delivery errors.
+    import threading
+
+    from reporting.outbound import WebhookUnreachable
+    from tests.redis_server import free_port
+
+    silent = socket.socket()  # accepts, never answers: a read timeout
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    banner = socket.socket()  # answers what is no HTTP (an SSH-like banner), then closes
+    banner.bind(("127.0.0.1", 0))
+    banner.listen()
+
+    def serve_banner():
+        conn, _ = banner.accept()
+        conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+        conn.close()
+
+    thread = threading.Thread(target=serve_banner, daemon=True)
+    thread.start()
+    texts = set()
+    try:
+        for port in (free_port(), silent.getsockname()[1], banner.getsockname()[1]):
+            with pytest.raises(WebhookUnreachable) as raised:
+                post_json(
+                    url=f"http://127.0.0.1:{port}/hook",
+                    body=b"{}",
+                    headers={},
+                    timeout=0.5,
+                    allow_private=True,
+                )
+            assert isinstance(raised.value, OSError)  # callers catch OSError as before
+            texts.add(str(raised.value))
+    finally:
+        silent.close()
+        banner.close()
+        thread.join(timeout=5)
+    assert texts == {WebhookUnreachable.MESSAGE}

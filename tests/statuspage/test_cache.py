@@ -273,3 +273,33 @@ def test_domains_are_unique_across_accounts(page):
         status_page_domains_set(account=other.account, page=other, domains=["status.acme.example"])
     with pytest.raises(ValidationError):
         status_page_domains_set(account=page.account, page=page, domains=["http://bad/path"])
+
+
+SECURITY_HEADERS = (
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Content-Security-Policy",
+)
+
+
+@pytest.mark.parametrize(
+    "path", ["/status/acme/", "/status/acme/api/v2/summary.json", "/status/acme/history"]
+)
+def test_edge_hits_carry_every_security_header_django_sends(client, page, settings, path):
+    # Issue 12: edge-cache hits skipped HSTS (it depends on the request being HTTPS).
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    django = client.get(path, HTTP_X_FORWARDED_PROTO="https")
+    assert django.status_code == 200 and django["Strict-Transport-Security"]
+    edge = StatusPageEdge(Inner())
+    for forwarded in ("https", None):
+        extra = {"x_forwarded_proto": forwarded} if forwarded else {}
+        status, headers, _ = _edge_get(edge, path, **extra)
+        assert status == "200 OK" and headers["X-Status-Cache"] == "EDGE-HIT"
+        plain = client.get(path, **({"HTTP_X_FORWARDED_PROTO": forwarded} if forwarded else {}))
+        for name in SECURITY_HEADERS:
+            assert headers.get(name) == plain.get(name), (path, forwarded, name)
+    assert "Strict-Transport-Security" not in headers  # plain HTTP gets none, as from Django

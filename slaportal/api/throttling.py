@@ -1,0 +1,70 @@
+"""API rate limits per token and scope: `429 throttled` with `Retry-After`.
+
+Each token has its own budget per scope the request needs (`ingest`, `read`, `write`;
+settings.API_RATE_LIMITS, requests per API_RATE_LIMIT_WINDOW_SECONDS), so an agent
+flooding ingest never slows another token of the same account, and reads of a dashboard
+script never eat the agent's ingest budget.
+
+A fixed window counted with one atomic cache increment (Redis when REDIS_URL is set, so
+every gunicorn worker shares the count): cheap enough for the ingest path, exact under
+concurrency. At a window's edge a token can get up to twice its limit within a short
+span; that is the price of O(1) per request and is documented. When the cache is down the
+request passes (ingest keeps working through a Redis outage, as promised) and the outage
+is logged once per process.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+from accounts.context import api_token
+from accounts.permissions import scope_needed
+
+logger = logging.getLogger(__name__)
+KEY_PREFIX = "api-rate"
+
+
+class TokenRateThrottle(BaseThrottle):
+    """The request's token within its scope's limit for the current window."""
+
+    _cache_down_logged = False
+
+    def allow_request(self, request, view) -> bool:
+        self.wait_seconds = None
+        token = api_token(request)
+        if token is None:
+            return True  # no token: authentication answers (401), nothing to count
+        scope = scope_needed(view, request.method)
+        limit = settings.API_RATE_LIMITS.get(scope)
+        if not limit:
+            return True  # 0 or None: no limit for this scope
+        window = settings.API_RATE_LIMIT_WINDOW_SECONDS
+        now = time.time()
+        window_start = int(now // window) * window
+        count = self._count(f"{KEY_PREFIX}:{scope}:{token.pk}:{window_start}", window)
+        if count is None or count <= limit:
+            return True
+        self.wait_seconds = max(1, int(window_start + window - now + 0.999))
+        return False
+
+    def wait(self):
+        return self.wait_seconds
+
+    def _count(self, key: str, window: int) -> int | None:
+        """This request's number in the window (None when the cache cannot count)."""
+        try:
+            cache.add(key, 0, timeout=window + 5)
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr: this is the window's first
+            cache.set(key, 1, timeout=window + 5)
+            return 1
+        except Exception:  # the cache (Redis) is down: never refuse for that
+            if not TokenRateThrottle._cache_down_logged:
+                TokenRateThrottle._cache_down_logged = True
+                logger.warning("API rate limits not enforced: the cache is unreachable")
+            return None
+        TokenRateThrottle._cache_down_logged = False
+        return count
