@@ -48,7 +48,7 @@ def test_a_group_has_one_colour_on_the_dashboard_and_in_the_pdf(client, tenants,
     trend = html.split('id="uptime-trend"')[1].split("</section>")[0]
     dashboard = {
         name.strip(): colour
-        for colour, name in re.findall(r'background: (#[0-9a-f]{6})"></span>([^<]+)<', trend)
+        for colour, name in re.findall(r'fill="(#[0-9a-f]{6})"/></svg>([^<]+)<', trend)
     }
     with time_machine.travel(NOW, tick=False):
         data = daily_report_data(account=tenants.a, day=DAY)
