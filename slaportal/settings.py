@@ -407,6 +407,8 @@ SPECTACULAR_SETTINGS = {
         "ConditionOperatorEnum": "integrations.prometheus.models.Operator",
         "AgreementLevelEnum": "agreements.models.Level",
         "AgreementOutcomeEnum": "agreements.models.Outcome",
+        # An SLA view's period states and the worst of them share one set of choices.
+        "SLAViewResultStateEnum": "slaviews.selectors.RESULT_STATES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
