@@ -1,4 +1,5 @@
 """Demo data for `make run`: 12 services in 3 SLA groups with 90 days of status history
+(SLA_DEMO_HISTORY_DAYS)
 (hourly heartbeats, a few outages, degraded spells), pushed through the real ingest path and
 rolled up, so incidents, snapshots and daily rows are there from the first page view.
 
@@ -8,12 +9,20 @@ Idempotent: an account that already has the demo history only gets its rollup ca
 import datetime as dt
 import random
 
+from django.conf import settings
+
 from sla.models import Downtime, Recurrence, Service, ServiceGroup, StatusEvent
 from sla.services.imports import services_import
 from sla.services.ingest import events_ingest
 from sla.services.rollups import account_rollup
 
-DAYS = 90
+
+
+def _days() -> int:
+    """How many days of history the demo gets (90 by default; the test suite seeds less)."""
+    return settings.SLA_DEMO_HISTORY_DAYS
+
+
 GROUPS = {
     "payment-system": ("worst", None, "Payment system"),
     "storefront": ("k_of_n", 3, "Storefront (3 of 4 must be OK)"),
@@ -51,7 +60,7 @@ def _service_events(rng: random.Random, path: str, start: dt.datetime, end: dt.d
         instant += dt.timedelta(hours=1)
     span = (end - start).total_seconds()
     for _, state, per_month, (low, high) in SPELLS:
-        for _ in range(rng.randint(0, round(per_month * 2 * DAYS / 30))):
+        for _ in range(rng.randint(0, round(per_month * 2 * _days() / 30))):
             spell_start = start + dt.timedelta(seconds=rng.uniform(3600, span - 7200))
             spell_start = spell_start.replace(second=0, microsecond=0)
             minutes = rng.randint(low, high)
@@ -94,7 +103,7 @@ def seed(account, now: dt.datetime) -> list[str]:
             ],
         )
         rng = random.Random(20261121)
-        start = (now - dt.timedelta(days=DAYS)).replace(minute=0, second=0, microsecond=0)
+        start = (now - dt.timedelta(days=_days())).replace(minute=0, second=0, microsecond=0)
         items = []
         for path in SERVICES:
             items.extend(_service_events(rng, path, start, now))
@@ -115,7 +124,7 @@ def seed(account, now: dt.datetime) -> list[str]:
         )
         notes.append(
             f"Demo status history: {len(SERVICES)} services in {len(GROUPS)} SLA groups, "
-            f"{len(items)} events over {DAYS} days."
+            f"{len(items)} events over {_days()} days."
         )
     stats = account_rollup(account=account, now=now)
     notes.append(

@@ -249,6 +249,8 @@ SLA_INGEST_MAX_BATCH = env_int("SLA_INGEST_MAX_BATCH", 10_000, minimum=1)
 SLA_INGEST_MAX_BODY_BYTES = env_int("SLA_INGEST_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
 # 5-minute snapshots (and their daily rollups) reach back at most this many days.
 SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
+# Days of status history `seed_demo` (make run) writes for the demo account.
+SLA_DEMO_HISTORY_DAYS = env_int("SLA_DEMO_HISTORY_DAYS", 90, minimum=1)
 # Request counts (API, nginx import, Vector) starting further back are refused: SLO buckets
 # are recomputed at most 400 days back, so older counts could never count.
 SLA_REQUEST_COUNTS_MAX_AGE_DAYS = env_int("SLA_REQUEST_COUNTS_MAX_AGE_DAYS", 400, minimum=1)

@@ -8,6 +8,14 @@ from rest_framework.test import APIClient
 from tests.factories import AccountFactory, ApiTokenFactory, MembershipFactory, UserFactory
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The demo's 90 days of history cost ~15 s per seed; two weeks show the same kinds of
+    # rows (incidents, snapshots, daily rows, reports) to the tests that seed it.
+    settings.SLA_DEMO_HISTORY_DAYS = 14
+
+
 @dataclass
 class Tenants:
     """Account A with its owner and a viewer member; account B with an outsider.
