@@ -17,7 +17,6 @@ from sla.services.ingest import events_ingest
 from sla.services.rollups import account_rollup
 
 
-
 def _days() -> int:
     """How many days of history the demo gets (90 by default; the test suite seeds less)."""
     return settings.SLA_DEMO_HISTORY_DAYS
