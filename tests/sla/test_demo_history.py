@@ -17,8 +17,8 @@ def test_seeder_is_registered():
     assert "sla.demo_history.seed" in DEMO_SEEDERS
 
 
-def test_seed_builds_history_and_rolls_it_up(monkeypatch):
-    monkeypatch.setattr(demo_history, "DAYS", 4)
+def test_seed_builds_history_and_rolls_it_up(settings):
+    settings.SLA_DEMO_HISTORY_DAYS = 4
     account = AccountFactory(timezone="Europe/Berlin")
     notes = demo_history.seed(account, NOW)
     assert "12 services in 3 SLA groups" in notes[0]
