@@ -16,16 +16,18 @@ attempt therefore
    that changes between the check and the connection (DNS rebinding) changes nothing;
 4. never follows a redirect: a 3xx answer is a failed attempt.
 
-With HTTP_PROXY / HTTPS_PROXY set (NO_PROXY not covering the host; see
-`reporting.proxies`), steps 1 and 2 are the same, then the request goes through the proxy
-(forwarded for http, a CONNECT tunnel for https with the certificate still verified against
-the host name); the proxy resolves the name again, so there the proxy's own egress rules
-are what holds against DNS rebinding. Through a forwarding proxy, its 502/503/504 (and 407)
-answers count as no HTTP answer. Why an address was refused is logged;
-the tenant sees the same message whether a host name does not resolve or resolves to a
-private address, so the error cannot be used to map internal DNS names; and one message for
-every failure to get an HTTP answer (refused, timeout, reset, TLS), so it cannot be used to
-map the open ports of public hosts either.
+Why an address was refused is logged; the tenant sees the same message whether a host
+name does not resolve or resolves to a private address, so the error cannot be used to map
+internal DNS names; and one message for every failure to get an HTTP answer (refused,
+timeout, reset, TLS), so it cannot be used to map the open ports of public hosts either.
+
+With HTTP_PROXY / HTTPS_PROXY set (and NO_PROXY not covering the host; see
+`reporting.proxies`), steps 1, 2 and 4 stay, step 3 becomes the proxy: forwarding for http,
+a CONNECT tunnel for https (TLS end to end, the certificate verified against the host name).
+The proxy resolves the name again, so there its own egress rules are what holds against DNS
+rebinding. A proxy that cannot be reached has its own message (it tells nothing about the
+receiver); a failed tunnel and a forwarding proxy's 502/503/504/407 answers (which would
+tell refused from filtered ports) get the one "no HTTP answer" message.
 """
 
 import http.client
@@ -219,8 +221,9 @@ def post_json(
 ) -> int:
     """POST `body` to `url` under the rules above; returns the 2xx status or raises
     WebhookRefused (nothing sent), WebhookHTTPError (non-2xx, redirects included) or
-    WebhookUnreachable, an OSError (network, timeout, reset, the proxy down: one text for
-    all; a TLS certificate error keeps its own, the one a receiver's operator must see).
+    WebhookUnreachable, an OSError (network, timeout, reset: one text for all; the proxy
+    unreachable: WebhookProxyUnreachable; a TLS certificate error keeps its own, the one a
+    receiver's operator must see).
     `allow_private` None: the webhook setting decides; a caller whose URL is the
     operator's own (the deployment's portal) may pass True."""
     problem = webhook_url_problem(url)
@@ -275,7 +278,7 @@ def _connected_via(parts, port: int, proxy: Proxy, timeout: float) -> http.clien
 
 def _checked_status(status: int, location: str, *, forwarded: bool) -> int:
     if forwarded and status in PROXY_FAILURE_STATUSES:
-        logger.info("webhook proxy answered %s: the receiver was not reached", status)
+        logger.info("webhook proxy answered %s: counted as no HTTP answer", status)
         raise WebhookUnreachable()
     if 300 <= status < 400:
         raise WebhookHTTPError(
