@@ -51,10 +51,11 @@ def state_at_step(service: int, step: int) -> str:
 class Loader:
     """Writes one account's history with COPY (generated, deterministic)."""
 
-    def __init__(self, account, services: int, days: int, now: dt.datetime):
+    def __init__(self, account, services: int, days: int, now: dt.datetime, tree: bool = False):
         from sla.engine.buckets import bucket_floor
 
         self.account = account
+        self.tree = tree
         self.count = services
         self.end = bucket_floor(now)  # the rollup computes [edge, end)
         self.edge = self.end - dt.timedelta(minutes=5)  # rolled up to here already
@@ -67,9 +68,7 @@ class Loader:
         from sla.models import Service, ServiceGroup
 
         account = self.account
-        groups = ServiceGroup.objects.bulk_create(
-            [ServiceGroup(account=account, name=f"group-{n:03d}") for n in range(100)]
-        )
+        groups, parents = self._groups(ServiceGroup)
         services = Service.objects.bulk_create(
             [
                 Service(account=account, path=f"svc/{n:05d}", group=groups[n % 100])
@@ -78,7 +77,7 @@ class Loader:
             batch_size=2000,
         )
         self.service_ids = [service.pk for service in services]
-        self.group_ids = [group.pk for group in groups]
+        self.group_ids = [group.pk for group in groups + parents]
         counts = {}
         with transaction.atomic():
             counts["events"] = copy_rows(
@@ -129,6 +128,32 @@ class Loader:
                           "sla_dailyuptime", "sla_rollupmark", "sla_service"):  # fmt: skip
                 cursor.execute(f"ANALYZE {table}")
         return counts
+
+    def _groups(self, ServiceGroup) -> tuple[list, list]:
+        """100 groups holding the services; with `tree`, hung below 20 middle groups below 4
+        top groups (3 levels; the top and middle groups hold only groups)."""
+        account = self.account
+        parents = []
+        if self.tree:
+            top = ServiceGroup.objects.bulk_create(
+                [ServiceGroup(account=account, name=f"top-{n}") for n in range(4)]
+            )
+            middle = ServiceGroup.objects.bulk_create(
+                [ServiceGroup(account=account, name=f"mid-{n:02d}", parent=top[n % 4])
+                 for n in range(20)]
+            )  # fmt: skip
+            parents = top + middle
+        groups = ServiceGroup.objects.bulk_create(
+            [
+                ServiceGroup(
+                    account=account,
+                    name=f"group-{n:03d}",
+                    parent=parents[4 + n % 20] if self.tree else None,
+                )
+                for n in range(100)
+            ]
+        )
+        return groups, parents
 
     def _events(self):
         received = self.edge
@@ -217,7 +242,7 @@ class Loader:
         return new
 
 
-def run(days: int, services: int) -> dict:
+def run(days: int, services: int, tree: bool = False) -> dict:
     from django.utils import timezone
 
     from accounts.services import account_create
@@ -230,7 +255,7 @@ def run(days: int, services: int) -> dict:
     # A moment 1-4 minutes into a bucket, as when beat fires the unit.
     now = timezone.now().replace(second=0, microsecond=0)
     now = now - dt.timedelta(minutes=now.minute % 5) + dt.timedelta(minutes=1)
-    loader = Loader(account, services, days, now)
+    loader = Loader(account, services, days, now, tree=tree)
     started = time.perf_counter()
     counts = loader.load()
     counts["load_seconds"] = time.perf_counter() - started

@@ -30,6 +30,7 @@ from bench.common import pg_server, redis_url  # noqa: E402
 ORDER = [
     "engine", "results", "ingest", "rollup", "slo", "nginx", "report", "dashboard", "statuspage",
     "prometheus", "vector", "subscribers", "agreements", "federation", "graphql", "slaviews",
+    "group_tree",
 ]  # fmt: skip
 
 

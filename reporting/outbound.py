@@ -16,11 +16,18 @@ attempt therefore
    that changes between the check and the connection (DNS rebinding) changes nothing;
 4. never follows a redirect: a 3xx answer is a failed attempt.
 
-Requests go out directly, not through HTTP(S)_PROXY. Why an address was refused is logged;
-the tenant sees the same message whether a host name does not resolve or resolves to a
-private address, so the error cannot be used to map internal DNS names; and one message for
-every failure to get an HTTP answer (refused, timeout, reset, TLS), so it cannot be used to
-map the open ports of public hosts either.
+Why an address was refused is logged; the tenant sees the same message whether a host
+name does not resolve or resolves to a private address, so the error cannot be used to map
+internal DNS names; and one message for every failure to get an HTTP answer (refused,
+timeout, reset, TLS), so it cannot be used to map the open ports of public hosts either.
+
+With HTTP_PROXY / HTTPS_PROXY set (and NO_PROXY not covering the host; see
+`reporting.proxies`), steps 1, 2 and 4 stay, step 3 becomes the proxy: forwarding for http,
+a CONNECT tunnel for https (TLS end to end, the certificate verified against the host name).
+The proxy resolves the name again, so there its own egress rules are what holds against DNS
+rebinding. A proxy that cannot be reached has its own message (it tells nothing about the
+receiver); a failed tunnel and a forwarding proxy's 502/503/504/407 answers (which would
+tell refused from filtered ports) get the one "no HTTP answer" message.
 """
 
 import http.client
@@ -31,6 +38,14 @@ import ssl
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from reporting.proxies import (
+    PROXY_FAILURE_STATUSES,
+    Proxy,
+    ProxyError,
+    proxied_connection,
+    proxy_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +72,16 @@ class WebhookUnreachable(OSError):
 
     def __init__(self):
         super().__init__(self.MESSAGE)
+
+
+class WebhookProxyUnreachable(WebhookUnreachable):
+    """The deployment's outbound proxy could not be reached (or HTTP(S)_PROXY is unusable):
+    nothing reached the receiver. Its own text: it tells nothing about the receiver."""
+
+    MESSAGE = (
+        "no connection to the deployment's outbound proxy (HTTP_PROXY / HTTPS_PROXY); "
+        "nothing reached the receiver, the delivery is tried again later"
+    )
 
 
 class WebhookHTTPError(Exception):
@@ -196,8 +221,9 @@ def post_json(
 ) -> int:
     """POST `body` to `url` under the rules above; returns the 2xx status or raises
     WebhookRefused (nothing sent), WebhookHTTPError (non-2xx, redirects included) or
-    WebhookUnreachable, an OSError (network, timeout, reset: one text for all; a TLS
-    certificate error keeps its own, the one a receiver's operator must see).
+    WebhookUnreachable, an OSError (network, timeout, reset: one text for all; the proxy
+    unreachable: WebhookProxyUnreachable; a TLS certificate error keeps its own, the one a
+    receiver's operator must see).
     `allow_private` None: the webhook setting decides; a caller whose URL is the
     operator's own (the deployment's portal) may pass True."""
     problem = webhook_url_problem(url)
@@ -207,10 +233,9 @@ def post_json(
     port = parts.port or SCHEMES[parts.scheme]
     if allow_private is None:
         allow_private = private_networks_allowed()
-    addresses = resolve_host(parts.hostname, port, allow_private=allow_private)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        connection = _connected(parts, addresses, timeout)
+        connection, forwarded = _opened(parts, port, timeout, allow_private)
         try:
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
@@ -220,9 +245,41 @@ def post_json(
             connection.close()
     except ssl.SSLCertVerificationError:
         raise
+    except ProxyError as error:
+        raise WebhookProxyUnreachable() from error
     except (OSError, http.client.HTTPException) as error:
         logger.info("webhook %s:%s gave no HTTP answer: %r", parts.hostname, port, error)
         raise WebhookUnreachable() from error
+    return _checked_status(status, location, forwarded=forwarded)
+
+
+def _opened(parts, port: int, timeout: float, allow_private: bool):
+    """A connected connection for the URL `parts` and whether it is forwarded by a proxy
+    (plain HTTP through HTTP_PROXY); the target host is judged first either way."""
+    proxy = proxy_for(parts.scheme, parts.hostname, port)
+    if proxy is None:
+        addresses = resolve_host(parts.hostname, port, allow_private=allow_private)
+        return _connected(parts, addresses, timeout), False
+    if not allow_private:  # allowed: nothing to judge, the proxy resolves the name
+        resolve_host(parts.hostname, port, allow_private=False)
+    return _connected_via(parts, port, proxy, timeout), parts.scheme == "http"
+
+
+def _connected_via(parts, port: int, proxy: Proxy, timeout: float) -> http.client.HTTPConnection:
+    context = ssl.create_default_context() if parts.scheme == "https" else None
+    connection = proxied_connection(parts, port, proxy, timeout=timeout, context=context)
+    try:
+        connection.connect()
+    except OSError:
+        connection.close()
+        raise
+    return connection
+
+
+def _checked_status(status: int, location: str, *, forwarded: bool) -> int:
+    if forwarded and status in PROXY_FAILURE_STATUSES:
+        logger.info("webhook proxy answered %s: counted as no HTTP answer", status)
+        raise WebhookUnreachable()
     if 300 <= status < 400:
         raise WebhookHTTPError(
             status, f"HTTP {status}: redirects are not followed; give the final URL ({location})"

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import AccountFactory, ApiTokenFactory, MembershipFactory, UserFactory
+from tests.proxy_server import forward_proxy  # noqa: F401 - a fixture for every test module
 
 
 def pytest_configure(config):
@@ -124,3 +125,15 @@ def _no_api_rate_limits(settings):
     # Tests send bursts with one token (schemathesis: thousands); the limits themselves are
     # tested in tests/api/test_rate_limits.py, which sets its own.
     settings.API_RATE_LIMITS = {}
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
+
+
+@pytest.fixture(autouse=True)
+def _no_outbound_proxy(monkeypatch):
+    # Webhooks and Prometheus sources honour HTTP(S)_PROXY: a developer's proxy must not
+    # carry the tests' requests to 127.0.0.1. Proxy tests set their own.
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)

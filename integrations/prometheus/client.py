@@ -6,7 +6,9 @@ and credentials, or build it from a ``PrometheusSource`` with :func:`client_for_
 - Source URLs are tenant input: every connection goes through the webhook address guard of
   ``reporting.outbound`` (http/https, no credentials in the URL, loopback/private/link-local
   addresses refused unless ``SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS``), to the address that
-  was checked (no DNS rebinding), never through a proxy, never following a redirect.
+  was checked (no DNS rebinding), never following a redirect. With ``HTTP(S)_PROXY`` set
+  (and ``NO_PROXY`` not covering the host) the host is still judged, then the request goes
+  through the proxy (``reporting.proxies``: forwarded for http, a CONNECT tunnel for https).
 - Queries are POSTed form-encoded (no URL length limit) with Prometheus' own ``timeout``
   parameter, on one kept-alive connection per client.
 - Every failure is a :class:`PrometheusError` with a message fit to show a user:
@@ -33,6 +35,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 
 from reporting.outbound import SCHEMES, WebhookRefused, resolve_host
+from reporting.proxies import ProxyError, proxied_connection, proxy_for
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -381,29 +384,61 @@ class PrometheusClient:
         parts = _checked_url(self.base_url)
         port = parts.port or SCHEMES[parts.scheme]
         try:
-            addresses = resolve_host(parts.hostname, port, allow_private=self.allow_private)
-        except WebhookRefused as error:
-            raise PrometheusUnreachable(
-                f"{error} (set SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS for private sources)"
-            ) from None
+            proxy = proxy_for(parts.scheme, parts.hostname, port)
+        except ProxyError as error:
+            raise PrometheusUnreachable(str(error)) from None
+        if proxy is not None:
+            return self._connect_via(parts, port, proxy)
+        addresses = self._checked_addresses(parts, port)
         last_error: OSError | None = None
         for address in addresses:
             connection = _pinned_connection(parts, port, address, self.timeout, self.verify_tls)
             try:
-                connection.connect()
-            except TimeoutError:
-                connection.close()
-                raise PrometheusTimeout(f"no connection within {self.timeout:g} s") from None
-            except ssl.SSLError as error:
-                connection.close()
-                raise PrometheusUnreachable(f"TLS error: {error.reason or error}") from None
+                self._open(connection)
             except OSError as error:
-                connection.close()
                 last_error = error
                 continue
             self._connection = connection
             return connection
         raise PrometheusUnreachable(f"cannot connect: {last_error or 'no address'}")
+
+    def _checked_addresses(self, parts, port: int) -> list[str]:
+        try:
+            return resolve_host(parts.hostname, port, allow_private=self.allow_private)
+        except WebhookRefused as error:
+            raise PrometheusUnreachable(
+                f"{error} (set SLA_DATASOURCE_ALLOW_PRIVATE_NETWORKS for private sources)"
+            ) from None
+
+    def _connect_via(self, parts, port: int, proxy) -> http.client.HTTPConnection:
+        """Through HTTP(S)_PROXY: the source's host is judged first (unless private sources
+        are allowed), then the proxy forwards (http) or tunnels (https) to it."""
+        if not self.allow_private:
+            self._checked_addresses(parts, port)
+        context = _tls_context(self.verify_tls) if parts.scheme == "https" else None
+        connection = proxied_connection(parts, port, proxy, timeout=self.timeout, context=context)
+        try:
+            self._open(connection)
+        except ProxyError as error:
+            raise PrometheusUnreachable(str(error)) from None
+        except OSError as error:
+            raise PrometheusUnreachable(f"cannot connect through the proxy: {error}") from None
+        self._connection = connection
+        return connection
+
+    def _open(self, connection: http.client.HTTPConnection) -> None:
+        """connect(); a timeout or TLS error is final, other OSErrors are raised as such."""
+        try:
+            connection.connect()
+        except TimeoutError:
+            connection.close()
+            raise PrometheusTimeout(f"no connection within {self.timeout:g} s") from None
+        except ssl.SSLError as error:
+            connection.close()
+            raise PrometheusUnreachable(f"TLS error: {error.reason or error}") from None
+        except OSError:
+            connection.close()
+            raise
 
 
 def _seconds(value) -> float:
@@ -455,13 +490,18 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _pinned_connection(parts, port, address, timeout, verify_tls):
-    if parts.scheme == "http":
-        return _PinnedHTTP(parts.hostname, port, address=address, timeout=timeout)
+def _tls_context(verify_tls: bool) -> ssl.SSLContext:
     context = ssl.create_default_context()
     if not verify_tls:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _pinned_connection(parts, port, address, timeout, verify_tls):
+    if parts.scheme == "http":
+        return _PinnedHTTP(parts.hostname, port, address=address, timeout=timeout)
+    context = _tls_context(verify_tls)
     return _PinnedHTTPS(parts.hostname, port, address=address, timeout=timeout, context=context)
 
 

@@ -3,7 +3,7 @@ group's SLA (and error budget) is evaluated exactly like a service's."""
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sla.engine import Event, Interval, Span, state_timeline
 from sla.engine.groups import group_timeline, group_timeline_from_events, spans_to_events
@@ -95,6 +95,9 @@ class GroupHistories:
     aggregations: dict[int, tuple[str, int | None]]
     events: dict[int, list[Event]]
     children: dict[int, list[int]] = None  # child groups per group (a BI tree)
+    # Derived timelines by (group, start, end): in a tree a child group's timeline is also
+    # a member of its parent's, so without this each level would derive it again.
+    derived: dict[tuple, list[Span] | None] = field(default_factory=dict)
 
     def timeline(
         self, group_id: int, start: dt.datetime, end: dt.datetime, depth: int = 0
@@ -102,6 +105,15 @@ class GroupHistories:
         """The group's derived timeline over [start, end) from its direct members: its
         services and its child groups (their own derived timelines); None for a group
         deleted since."""
+        key = (group_id, start, end)
+        if key not in self.derived:
+            self.derived[key] = self._derive(group_id, start, end, depth)
+        spans = self.derived[key]
+        return None if spans is None else list(spans)
+
+    def _derive(
+        self, group_id: int, start: dt.datetime, end: dt.datetime, depth: int
+    ) -> list[Span] | None:
         if group_id not in self.aggregations or depth > MAX_GROUP_DEPTH:
             return None
         aggregation, k = self.aggregations[group_id]
