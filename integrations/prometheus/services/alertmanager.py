@@ -313,18 +313,24 @@ def _events(account, touched: dict[int, list[tuple]]) -> list[dict]:
     if not touched:
         return []
     earliest = min(instant for changes in touched.values() for _, _, instant in changes)
-    alerts_by_service: dict[int, list[AlertmanagerAlert]] = {}
-    rows = AlertmanagerAlert.objects.for_account(account).filter(service_id__in=list(touched))
-    for row in rows.exclude(ends_at__lte=earliest).select_related("service"):
-        alerts_by_service.setdefault(row.service_id, []).append(row)
+    # Plain tuples, not model instances: a busy service can have hundreds of open alerts.
+    alerts_by_service: dict[int, list[tuple]] = {}
+    rows = (
+        AlertmanagerAlert.objects.for_account(account)
+        .filter(service_id__in=list(touched))
+        .exclude(ends_at__lte=earliest)
+        .values_list("service_id", "starts_at", "ends_at", "state")
+    )
+    for service_id, starts_at, ends_at, state in rows:
+        alerts_by_service.setdefault(service_id, []).append((starts_at, ends_at, state))
     events = []
     for service_id, changes in touched.items():
         service_alerts = alerts_by_service.get(service_id, [])
         for row, kind, instant in changes:
             firing = [
-                other.state
-                for other in service_alerts
-                if other.starts_at <= instant and (other.ends_at is None or other.ends_at > instant)
+                state
+                for starts_at, ends_at, state in service_alerts
+                if starts_at <= instant and (ends_at is None or ends_at > instant)
             ]
             state = max(firing, key=STATE_BADNESS.__getitem__) if firing else "OK"
             events.append(
