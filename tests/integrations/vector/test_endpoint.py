@@ -267,6 +267,15 @@ def test_tokens_scopes_and_accounts(tenants):
     foreign = sink_request([{}], tenants.token_b.secret)
     response = _post(source, foreign)
     assert response.status_code == 404 and response.json()["error"] == "not_found"
+    mine = sink_request([{}], tenants.token_a.secret)
+    for path in ("nope", str(2**63), str(source.pk + 1000)):
+        missing = Client().post(
+            f"/api/v1/vector-sources/{path}/records",
+            data=mine.body,
+            content_type=mine.content_type,
+            **mine.headers,
+        )
+        assert missing.status_code == 404 and missing.json()["error"] == "not_found", path
     assert not RequestCount.objects.exists()
 
 
