@@ -407,6 +407,14 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
 
 
+def _roles(parents: dict[int, str]) -> dict[int, str]:
+    """{pid: role} of these processes and their children (pool processes come and go)."""
+    roles = dict(parents)
+    for pid, role in parents.items():
+        roles.update(dict.fromkeys(_children(pid), role))
+    return roles
+
+
 def _machine_busy() -> float:
     """CPU seconds the whole machine spent busy since boot (/proc/stat: all but idle, iowait)."""
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
@@ -582,14 +590,12 @@ def main() -> int:
         for label in ("without jobs", "with jobs")[1 if args.only_jobs else 0 :]:
             settle()
             worker = sender = None
-            roles = {server.pid: "gunicorn", **dict.fromkeys(_children(server.pid), "gunicorn")}
+            parents = {server.pid: "gunicorn", os.getpid(): "load generator"}
             if label == "with jobs":
                 worker = start_worker(log_path, args)
-                roles[worker.pid] = "celery"
-                roles.update(dict.fromkeys(_children(worker.pid), "celery"))
+                parents[worker.pid] = "celery"
                 sender = JobSender(args).start()
-            roles[os.getpid()] = "load generator"
-            sampler = Sampler(args.sample_ms).start(lambda roles=roles: roles)
+            sampler = Sampler(args.sample_ms).start(lambda parents=parents: _roles(parents))
             found = open_loop(port, secret, args, args.seconds)
             found["load"] = os.getloadavg()[0]
             sampler.stop()
