@@ -251,3 +251,59 @@ def test_the_daily_job_prunes_every_account(accounts, settings, eager):
     assert not OutboxMessage.objects.exists()
     for account in accounts:
         assert _snapshot_starts(account)[0] >= utc("2026-11-09 23:00")
+
+
+# --------------------------------------------------------------------------- SLO history
+
+
+def _history_rows(account, slo, first_day: dt.datetime, days: int) -> dict:
+    """Hour rows with distinct values and their day rows; returns hour -> (good, total)."""
+    hourly = {}
+    for index in range(days * 24):
+        hour = first_day + index * HOUR
+        hourly[hour] = (index % 7, 10 + index % 5)
+        SLOHourBucketFactory(
+            account=account,
+            slo=slo,
+            hour_start=hour,
+            day_start=hour.replace(hour=0),
+            good=hourly[hour][0],
+            total=hourly[hour][1],
+        )
+    for day in range(days):
+        day_start = first_day + day * DAY
+        good = sum(hourly[day_start + hour * HOUR][0] for hour in range(24))
+        total = sum(hourly[day_start + hour * HOUR][1] for hour in range(24))
+        SLODayBucketFactory(account=account, slo=slo, day_start=day_start, good=good, total=total)
+    return hourly
+
+
+def _brute(hourly: dict, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    rows = [value for hour, value in hourly.items() if start <= hour < end]
+    return sum(row[0] for row in rows), sum(row[1] for row in rows)
+
+
+def test_history_sums_equal_the_hour_rows_and_round_pruned_edges_to_days(accounts):
+    from sla.selectors.slo_history import HistorySums
+
+    account = accounts[0]
+    slo = SLOFactory(account=account)
+    first = utc("2026-10-01 00:00")
+    hourly = _history_rows(account, slo, first, 6)
+    sums = HistorySums(account=account, slo=slo, start=first, end=first + 6 * DAY)
+    for start_hour in range(0, 6 * 24, 5):
+        for length in (1, 7, 23, 24, 25, 49, 100):
+            start = first + start_hour * HOUR
+            end = min(start + length * HOUR, first + 6 * DAY)
+            assert sums.window(start, end) == _brute(hourly, start, end), (start, end)
+    SLOHourBucket.objects.filter(slo=slo, day_start=first + DAY).delete()  # pruned
+    sums = HistorySums(account=account, slo=slo, start=first, end=first + 6 * DAY)
+    whole_day = _brute(hourly, first + DAY, first + 2 * DAY)
+    later = _brute(hourly, first + 2 * DAY, first + 4 * DAY)
+    # An edge covering 18 of the pruned day's hours counts the day whole; 6 hours: nothing.
+    start = first + DAY + 6 * HOUR
+    assert sums.window(start, first + 4 * DAY) == tuple(
+        a + b for a, b in zip(whole_day, later, strict=True)
+    )
+    assert sums.window(first + DAY + 18 * HOUR, first + 4 * DAY) == later
+    assert sums.window(first, first + 3 * DAY) == _brute(hourly, first, first + 3 * DAY)
