@@ -9,11 +9,19 @@ import time_machine
 
 from reporting.models import Delivery, DeliveryStatus, OutboxMessage
 from sla import tasks
-from sla.models import DailyUptime, SLODayBucket, SLOHourBucket, StatusEvent, UptimeSnapshot
+from sla.models import (
+    SLO,
+    DailyUptime,
+    Service,
+    SLODayBucket,
+    SLOHourBucket,
+    StatusEvent,
+    UptimeSnapshot,
+)
 from sla.services.ingest import events_ingest
 from sla.services.retention import Budget, account_retention, delete_in_batches
 from sla.services.rollups import account_rollup
-from sla.services.slo_buckets import recompute_start
+from sla.services.slo_buckets import recompute_start, slo_buckets_refresh
 from tests.factories import (
     AccountFactory,
     DailyUptimeFactory,
@@ -307,3 +315,46 @@ def test_history_sums_equal_the_hour_rows_and_round_pruned_edges_to_days(account
     )
     assert sums.window(first + DAY + 18 * HOUR, first + 4 * DAY) == later
     assert sums.window(first, first + 3 * DAY) == _brute(hourly, first, first + 3 * DAY)
+
+
+def _slo_history(account) -> SLO:
+    start = NOW - 80 * DAY
+    items = [{"service": "web", "at": start.isoformat(), "state": "OK"}]
+    for hours in range(7, 80 * 24, 31):
+        at = start + hours * HOUR
+        items.append({"service": "web", "at": at.isoformat(), "state": "CRIT"})
+        back = at + dt.timedelta(minutes=23)
+        items.append({"service": "web", "at": back.isoformat(), "state": "OK"})
+    with time_machine.travel(NOW, tick=False):
+        events_ingest(account=account, items=items)
+    slo = SLOFactory(account=account, service=Service.objects.get(account=account), window_days=7)
+    for now in (NOW - 66 * DAY, NOW):
+        with time_machine.travel(now, tick=False):
+            slo_buckets_refresh(account=account, now=now)
+    return slo
+
+
+def _slo_rows(slo) -> tuple[list, list]:
+    days = SLODayBucket.objects.filter(slo=slo).order_by("day_start")
+    hours = SLOHourBucket.objects.filter(slo=slo, hour_start__gte=NOW - 30 * DAY)
+    return (
+        list(days.values_list("day_start", "good", "total")),
+        list(hours.order_by("hour_start").values_list("hour_start", "good", "total")),
+    )
+
+
+def test_a_late_event_in_a_pruned_day_gives_the_slo_rows_of_no_pruning(accounts, settings):
+    """The recompute starts at the pruned day's midnight, so its day row is summed from
+    hours that are all recomputed: the same rows as an account that never pruned."""
+    settings.SLA_SLO_HOUR_RETENTION_DAYS = 35
+    pruned_slo, kept_slo = (_slo_history(account) for account in accounts)
+    assert prune(accounts[0]).slo_hours > 0
+    late = NOW - 45 * DAY + dt.timedelta(hours=5, minutes=13)
+    for account in accounts:
+        with time_machine.travel(NOW, tick=False):
+            events_ingest(
+                account=account, items=[{"service": "web", "at": late.isoformat(), "state": "CRIT"}]
+            )
+            slo_buckets_refresh(account=account, now=NOW)
+    assert _slo_rows(pruned_slo) == _slo_rows(kept_slo)
+    assert len(_slo_rows(pruned_slo)[0]) == 81
