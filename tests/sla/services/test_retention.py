@@ -12,6 +12,7 @@ from sla import tasks
 from sla.models import (
     SLO,
     DailyUptime,
+    RequestCount,
     Service,
     SLODayBucket,
     SLOHourBucket,
@@ -27,6 +28,7 @@ from tests.factories import (
     DailyUptimeFactory,
     DeliveryFactory,
     OutboxMessageFactory,
+    RequestCountFactory,
     ServiceFactory,
     SLODayBucketFactory,
     SLOFactory,
@@ -358,3 +360,32 @@ def test_a_late_event_in_a_pruned_day_gives_the_slo_rows_of_no_pruning(accounts,
             slo_buckets_refresh(account=account, now=NOW)
     assert _slo_rows(pruned_slo) == _slo_rows(kept_slo)
     assert len(_slo_rows(pruned_slo)[0]) == 81
+
+
+# --------------------------------------------------------------------------- request counts
+
+
+def test_request_counts_are_kept_unless_configured_and_never_what_a_recompute_reads(
+    accounts, settings
+):
+    for account in accounts:
+        service = ServiceFactory(account=account)
+        for days in (500, 420, 402, 399, 1):
+            start = NOW.replace(minute=0) - days * DAY
+            RequestCountFactory(account=account, service=service, start=start, end=start + HOUR)
+
+    def ages(account) -> list[int]:
+        rows = RequestCount.objects.for_account(account).order_by("start")
+        return [(NOW - row.start).days for row in rows]
+
+    account, other = accounts
+    assert prune(account).request_counts == 0  # default: raw counts are kept
+    settings.SLA_REQUEST_COUNT_RETENTION_DAYS = 450
+    assert prune(account).request_counts == 1
+    settings.SLA_REQUEST_COUNT_RETENTION_DAYS = 30  # at least 401 days are kept
+    assert prune(account).request_counts == 2
+    assert ages(account) == [399, 1]
+    assert ages(other) == [500, 420, 402, 399, 1]
+    settings.SLA_REQUEST_COUNTS_MAX_AGE_DAYS = 410  # counts an ingest may still replace
+    prune(other)
+    assert ages(other) == [402, 399, 1]
