@@ -26,7 +26,7 @@ rows removed are disjoint from those the rollups write.
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -49,6 +49,8 @@ from sla.selectors.slo_windows import CALENDAR_PERIODS, DAY, HOUR, SLOT, floor_t
 from sla.services.rollups import snapshot_horizon
 from sla.services.slo_buckets import MAX_RECOMPUTE
 
+# Between subjects with nothing to remove, `between_batches` is called at most this often.
+IDLE_CALL_SECONDS = 10
 # The SLO history API's default range (GET /api/v1/slos/<id>/snapshots): its windows stay.
 HISTORY_DAYS = 7
 
@@ -59,6 +61,7 @@ class Budget:
 
     deadline: float | None = None
     between_batches: Callable[[], None] | None = None
+    _last_call: float = field(default_factory=time.monotonic)
 
     def spent(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline
@@ -66,6 +69,13 @@ class Budget:
     def batch_done(self) -> None:
         if self.between_batches is not None:
             self.between_batches()
+            self._last_call = time.monotonic()
+
+    def subject_done(self) -> None:
+        """After a subject with nothing to remove: call `between_batches` now and then, so
+        a long walk over many subjects keeps its lock too."""
+        if time.monotonic() - self._last_call > IDLE_CALL_SECONDS:
+            self.batch_done()
 
 
 @dataclass
@@ -125,6 +135,7 @@ def snapshots_prune(*, account, now: dt.datetime, budget: Budget) -> int:
             deleted += delete_in_batches(old, budget=budget)
             if budget.spent():
                 return deleted
+            budget.subject_done()
     return deleted
 
 
@@ -185,6 +196,7 @@ def slo_hours_prune(*, account, now: dt.datetime, budget: Budget) -> int:
             deleted += delete_in_batches(rows, budget=budget)
         if budget.spent():
             break
+        budget.subject_done()
     return deleted
 
 
@@ -217,6 +229,7 @@ def request_counts_prune(*, account, now: dt.datetime, budget: Budget) -> int:
         deleted += delete_in_batches(old, budget=budget)
         if budget.spent():
             break
+        budget.subject_done()
     return deleted
 
 

@@ -389,3 +389,16 @@ def test_request_counts_are_kept_unless_configured_and_never_what_a_recompute_re
     settings.SLA_REQUEST_COUNTS_MAX_AGE_DAYS = 410  # counts an ingest may still replace
     prune(other)
     assert ages(other) == [402, 399, 1]
+
+
+def test_a_long_walk_over_subjects_with_nothing_to_remove_still_extends_its_lock(
+    accounts, monkeypatch
+):
+    from sla.services import retention
+
+    monkeypatch.setattr(retention, "IDLE_CALL_SECONDS", -1)
+    for _ in range(3):
+        ServiceFactory(account=accounts[0])
+    calls = []
+    prune(accounts[0], budget=Budget(between_batches=lambda: calls.append(1)))
+    assert len(calls) >= 3  # once per service at least, though nothing was removed
