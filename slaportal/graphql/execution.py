@@ -118,18 +118,18 @@ class PlainTreeExecutor(StrawberryGraphQLCoreExecutionContext):
         return attribute
 
     def _shape(self, field_type, field_details_list) -> tuple | None:
-        non_null = field_type.__class__ is GraphQLNonNull
+        # isinstance, as graphql-core's own dispatch (strawberry subclasses the enum type)
+        non_null = isinstance(field_type, GraphQLNonNull)
         named = field_type.of_type if non_null else field_type
-        kind = named.__class__
-        if kind is GraphQLScalarType or kind is GraphQLEnumType:
+        if isinstance(named, GraphQLScalarType | GraphQLEnumType):
             coerce = named.coerce_output_value
             if coerce in NUMBERS:
                 return (NUMBER, non_null, coerce, NUMBERS[coerce])
             return (LEAF, non_null, coerce, IDENTITY.get(coerce, _Never))
-        if kind is GraphQLList:
+        if isinstance(named, GraphQLList):
             item = self._shape(named.of_type, field_details_list)
             return None if item is None else (LIST, non_null, item, None)
-        if kind is GraphQLObjectType:
+        if isinstance(named, GraphQLObjectType):
             plan = self._plan(named, field_details_list)
             return None if plan is None else (OBJECT, non_null, plan, None)
         return None
