@@ -6,6 +6,10 @@ account's SLA features are off; `incidents` and `incident` are not gated (as ove
 Root fields are nullable so that one field's error leaves the others' data intact.
 `schema.graphql` at the repository root is this schema printed (`manage.py
 graphql_schema`); a test fails when it is stale.
+
+Executed by `execution.PlainTreeExecutor` (plain fields without graphql-core's per-field
+machinery, same answers) with `execution.field_value` as the default resolver (dict keys
+or attributes).
 """
 
 import datetime as dt
