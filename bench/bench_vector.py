@@ -10,8 +10,8 @@ Every batch is different (no retry is answered from its key), its records fall i
 hours' minutes of 3 services (path rules), and every answer is checked (all counted).
 
 Printed beside it: the same bodies through a bare ``json.loads`` loop over their lines (the
-floor of any Python NDJSON reader), and the endpoint's phases in-process (read and split,
-count, store) for one batch, to show where the time goes.
+floor of any Python NDJSON reader), and the endpoint's phases in-process (sha256, read and
+count, the whole service call with its one write) for one batch, to show where the time goes.
 
 Target (issue 17): at least 100,000 records/s per worker. Exit code 1 if missed.
 """
@@ -124,24 +124,28 @@ def bare_json_rate(payloads: list[bytes], size: int) -> tuple[float, float]:
 
 
 def phases(account, source, payload: bytes) -> dict:
-    """Seconds of the endpoint's phases for one batch, in-process."""
-    from integrations.vector.records import count_records, split_records
+    """Seconds of the endpoint's phases for one batch, in-process (best of 5 runs of the
+    reading; the service call once, as the endpoint makes it)."""
+    import hashlib
+
+    from integrations.vector.records import count_body
     from integrations.vector.services import vector_batch_ingest, vector_source_config
 
     now = dt.datetime.now(dt.UTC)
-    started = time.perf_counter()
-    items = split_records(payload, "application/x-ndjson")
-    split = time.perf_counter() - started
     config = vector_source_config(account=account, source=source, now=now)
-    started = time.perf_counter()
-    count_records(items, config)
-    counted = time.perf_counter() - started
+    best = {"sha256": 1e9, "read and count": 1e9}
+    for _ in range(5):
+        started = time.perf_counter()
+        hashlib.sha256(payload).hexdigest()
+        best["sha256"] = min(best["sha256"], time.perf_counter() - started)
+        started = time.perf_counter()
+        count_body(payload, "application/x-ndjson", config)
+        best["read and count"] = min(best["read and count"], time.perf_counter() - started)
     started = time.perf_counter()
     vector_batch_ingest(
         account=account, source=source, body=payload, media_type="application/x-ndjson"
     )
-    whole = time.perf_counter() - started
-    return {"split": split, "count": counted, "whole service call": whole}
+    return {**best, "whole service call": time.perf_counter() - started}
 
 
 def post_all(port: int, path: str, secret: str, payloads: list[bytes], clients: int) -> float:

@@ -6,6 +6,8 @@
 - `sla.rollup_account`: the account's snapshots, daily rows and incidents up to the last
   complete bucket; a singleton per account (Redis lock, skipped when held).
 - `sla.incidents_refresh`: incidents only, sent (debounced) after each ingest commit.
+- `sla.retention_dispatch` (beat, daily) and `sla.retention_account`: rows past their
+  retention pruned in small batches (sla.services.retention).
 
 Every unit is idempotent and keeps its progress in the database (rollup marks), so a
 killed worker, a redelivered message (acks_late) or a missed beat changes nothing but
@@ -165,3 +167,52 @@ def refresh_period_results_account(account_id: int) -> int:
             logger.info("period results of account %s: another run is busy; skipped", account_id)
             return 0
         return period_results_refresh_account(account=account, now=timezone.now())
+
+
+# --------------------------------------------------------------------------- retention
+
+
+@shared_task(name="sla.retention_dispatch", soft_time_limit=60, time_limit=90)
+def retention_dispatch() -> dict:
+    """Beat entry point (daily): one `sla.retention_account` unit per account."""
+    with singleton_lock("sla.retention_dispatch", timeout=120) as held:
+        if held is None:
+            logger.info("sla.retention_dispatch: another run holds the lock; skipped")
+            return {"skipped": True}
+        account_ids = list(Account.objects.order_by("id").values_list("id", flat=True))
+        for account_id in account_ids:
+            retention_account.delay(account_id)
+        return {"accounts": len(account_ids)}
+
+
+@shared_task(
+    name="sla.retention_account",
+    soft_time_limit=ROLLUP_SOFT_LIMIT,
+    time_limit=ROLLUP_HARD_LIMIT,
+    acks_late=True,
+)
+def retention_account(account_id: int) -> dict:
+    """Per-account unit: prune rows past their retention (sla.services.retention) in
+    small batches; stops before the time limit, the next day's run goes on."""
+    from sla.services.retention import Budget, account_retention
+
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        return {"skipped": "no such account"}
+    with singleton_lock(f"sla.retention_account:{account_id}", timeout=LOCK_TIMEOUT) as held:
+        if held is None:
+            logger.info("sla.retention_account %s: already running; skipped", account_id)
+            return {"skipped": True}
+        budget = Budget(deadline=time.monotonic() + ROLLUP_BUDGET, between_batches=held.refresh)
+        stats = account_retention(account=account, budget=budget)
+    if not stats.complete:
+        logger.warning(
+            "sla.retention_account %s: time budget used up; goes on next run", account_id
+        )
+    return {
+        "snapshots": stats.snapshots,
+        "slo_hours": stats.slo_hours,
+        "request_counts": stats.request_counts,
+        "outbox_messages": stats.outbox_messages,
+        "complete": stats.complete,
+    }

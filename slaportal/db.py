@@ -83,3 +83,21 @@ def _fetch_one(sql: str, params, prepare: bool):
     with bulk_cursor() as cursor:
         cursor.execute(sql, params, prepare=prepare)
         return cursor.fetchone()
+
+
+def fetch_one(sql: str, params, *, prepare: bool = False):
+    """The first row of a query on Django's connection (PostgreSQL: server-side binding,
+    prepared when asked), or None."""
+    return _fetch_one(sql, params, prepare)
+
+
+def instance_from_row(model, values):
+    """A model instance from raw values of its concrete fields (in `_meta` order), through
+    the fields' converters, as the ORM would load it."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)

@@ -92,6 +92,14 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "pushes to one (integrations.federation)",
     ),
     PeriodicJob(
+        name="retention",
+        task="sla.retention_dispatch",
+        crontab="23 3 * * *",
+        description="Remove rows past their retention (old 5-minute snapshots, SLO hour "
+        "buckets, delivered outbox messages, request counts when configured) in small "
+        "batches, per account",
+    ),
+    PeriodicJob(
         name="daily-reports",
         task="reporting.daily_reports",
         crontab=daily_crontab(settings.SLA_REPORT_TIME),

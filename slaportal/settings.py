@@ -249,6 +249,17 @@ SLA_INGEST_MAX_BATCH = env_int("SLA_INGEST_MAX_BATCH", 10_000, minimum=1)
 SLA_INGEST_MAX_BODY_BYTES = env_int("SLA_INGEST_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
 # 5-minute snapshots (and their daily rollups) reach back at most this many days.
 SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
+# Retention (sla.services.retention, daily job `retention`): snapshots older than
+# SLA_SNAPSHOT_MAX_DAYS are removed (their daily rows stay); SLO hour buckets this many days
+# after their day rows exist (at least 32: the dashboard's 30-day SLO chart reads hours);
+# outbox messages this many days after their last delivery finished. Rows per transaction.
+SLA_SLO_HOUR_RETENTION_DAYS = env_int("SLA_SLO_HOUR_RETENTION_DAYS", 35, minimum=32)
+SLA_OUTBOX_RETENTION_DAYS = env_int("SLA_OUTBOX_RETENTION_DAYS", 30, minimum=1)
+SLA_RETENTION_BATCH_SIZE = env_int("SLA_RETENTION_BATCH_SIZE", 2000, minimum=1)
+# Raw request counts are kept unless this is set (days; 0: keep): older ones are removed,
+# never less than 401 days (SLO buckets are recomputed up to 400 days back) nor within
+# SLA_REQUEST_COUNTS_MAX_AGE_DAYS (a bucket sent again would count anew).
+SLA_REQUEST_COUNT_RETENTION_DAYS = env_int("SLA_REQUEST_COUNT_RETENTION_DAYS", 0)
 # Days of status history `seed_demo` (make run) writes for the demo account.
 SLA_DEMO_HISTORY_DAYS = env_int("SLA_DEMO_HISTORY_DAYS", 90, minimum=1)
 # Request counts (API, nginx import, Vector) starting further back are refused: SLO buckets

@@ -4,13 +4,13 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import AccountScopedMixin, AccountScopedRelatedField, AccountScopedViewSet
 from integrations.vector.models import VectorRule, VectorSource
 from integrations.vector.records import BodyError, BodyTooLarge, UnsupportedEncoding, decode_body
+from integrations.vector.selectors import vector_source_for_batch
 from integrations.vector.services import vector_batch_ingest, vector_source_save
 from sla.api.common import PayloadTooLarge, media_type, raw_body
 from sla.models import Service
@@ -149,7 +149,9 @@ class VectorRecordsView(AccountScopedMixin, APIView):
         ),
     )
     def post(self, request, pk):
-        source = get_object_or_404(VectorSource.objects.for_account(self.account), pk=pk)
+        source = vector_source_for_batch(account=self.account, source_id=_source_id(pk))
+        if source is None:
+            raise exceptions.NotFound()
         kind = MEDIA_TYPES.get(media_type(request))
         if kind is None:
             raise exceptions.UnsupportedMediaType(request.content_type)
@@ -167,6 +169,14 @@ class VectorRecordsView(AccountScopedMixin, APIView):
         if result.stored:
             return Response(result.data)
         return _nothing_counted(result.data)
+
+
+def _source_id(pk: str) -> int | None:
+    """The path's id as the ORM reads it (int()), None when it is no id (then 404)."""
+    try:
+        return int(pk)
+    except ValueError:
+        return None
 
 
 def _decoded(raw: bytes, content_encoding: str, limit: int) -> bytes:

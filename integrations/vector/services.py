@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.vector.models import VectorBatch, VectorRule, VectorSource
-from integrations.vector.records import Rule, SourceConfig, count_records, split_records
+from integrations.vector.records import Rule, SourceConfig, count_body
 from sla.nginx_log import LogFormat, compile_log_format
 from sla.services.request_counts import BucketCounts, accepted_window, request_counts_add
 from sla.sql import adapt
@@ -69,15 +69,16 @@ def vector_batch_ingest(
 
     The batch is known by the SHA-256 of its body: Vector retries resend the same bytes, so
     a body counted before (its key is kept at least SLA_VECTOR_DEDUP_HOURS) is answered
-    with the first answer and counts nothing. The key and the counts are written in one
-    transaction, the key first, so a crash never keeps one without the other, and two
-    copies of a batch arriving at once count once (the second waits for the first's key,
+    with the first answer and counts nothing. The key and the counts are written as one
+    unit, the key first (on PostgreSQL one statement: one round trip, no transaction to
+    open and commit), so a crash never keeps one without the other, and two copies of a
+    batch arriving at once count once (the second's claim of the key waits for the first's,
     then finds it).
     """
     now = now or timezone.now()
     digest = hashlib.sha256(body).hexdigest()
     config = vector_source_config(account=account, source=source, now=now)
-    counts = count_records(split_records(body, media_type), config)
+    counts = count_body(body, media_type, config)
     data = {
         "received": counts.received,
         "counted": counts.counted,
@@ -94,33 +95,37 @@ def vector_batch_ingest(
         key: BucketCounts(good, total, None if histogram is None else {"histogram": histogram})
         for key, (good, total, histogram) in counts.buckets.items()
     }
-    with transaction.atomic():
-        batch_id = _claim(account, source, digest, now, data)
-        if batch_id is not None:
-            request_counts_add(
-                account=account, source=source.count_source, buckets=buckets, width=MINUTE
-            )
-            if batch_id % PRUNE_EVERY == 0:
-                _prune(account, source, now)
+    batch_id = request_counts_add(
+        account=account,
+        source=source.count_source,
+        buckets=buckets,
+        width=MINUTE,
+        once=_claim(account, source, digest, now, data),
+    )
     if batch_id is None:
         return _seen(account, source, digest)
+    if batch_id % PRUNE_EVERY == 0:
+        _prune(account, source, now)
     return BatchResult(data, stored=True)
 
 
+_CLAIM_SQL = (
+    f"INSERT INTO {VectorBatch._meta.db_table} "  # noqa: S608
+    "(account_id, source_id, sha256, received_at, result) "
+    "VALUES (%s, %s, %s, %s, {value}) "
+    "ON CONFLICT (source_id, sha256) DO NOTHING RETURNING id"
+)
+
+
 def _claim(account, source: VectorSource, digest: str, now: dt.datetime, data: dict):
-    """Store the batch's key; its id, or None when the key is there already (a retry, or
-    a copy of the batch that got there first: PostgreSQL makes this insert wait for it)."""
-    value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {VectorBatch._meta.db_table} "  # noqa: S608
-            "(account_id, source_id, sha256, received_at, result) "
-            f"VALUES (%s, %s, %s, %s, {value}) "
-            "ON CONFLICT (source_id, sha256) DO NOTHING RETURNING id",
-            [account.pk, source.pk, digest, adapt(now), json.dumps(data)],
-        )
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+    """The statement storing the batch's key (for request_counts_add's `once`): it returns
+    the key's id, or nothing when the key is there already (a retry, or a copy of the
+    batch that got there first: PostgreSQL makes this insert wait for it)."""
+    if connection.vendor == "postgresql":
+        sql = _CLAIM_SQL.replace("{value}", "CAST(%s AS jsonb)")
+        return sql, [account.pk, source.pk, digest, now, json.dumps(data)]
+    sql = _CLAIM_SQL.replace("{value}", "%s")
+    return sql, [account.pk, source.pk, digest, adapt(now), json.dumps(data)]
 
 
 def _seen(account, source: VectorSource, digest: str) -> BatchResult:

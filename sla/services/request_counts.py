@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from licensing.limits import creatable_paths
@@ -292,36 +292,56 @@ def request_counts_add(
     source: str,
     buckets: dict[tuple[int, dt.datetime], BucketCounts],
     width: dt.timedelta,
-) -> int:
+    once: tuple[str, list] | None = None,
+):
     """Add counts to the (service id, start) buckets of `source`: a log stream pushed in
     batches, each batch adding its requests to the minutes they fall in (histograms bucket
     by bucket). Rows are written in (service, start) order, so concurrent batches queue on
     the same rows instead of deadlocking, and no addition is lost: on PostgreSQL one upsert
     adds in SQL; elsewhere the rows are created, locked and summed in Python. Run it inside
-    the caller's transaction to make the addition and the caller's own bookkeeping (a
-    batch's idempotency key) one unit. Returns the number of buckets touched."""
+    the caller's transaction to make the addition and the caller's own bookkeeping one unit.
+    Returns the number of buckets touched.
+
+    `once`: an `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (SQL and parameters) that
+    claims the caller's idempotency key: the counts are added only when it inserts, in the
+    same statement on PostgreSQL (one round trip, atomic without a transaction of the
+    caller's), and the claimed id (None: the key was there) is returned instead."""
+    if once is not None and not buckets:
+        raise ValueError("`once` claims a key for counts: give some")
     if not buckets:
         return 0
     ordered = sorted(buckets.items(), key=lambda pair: pair[0])
+    if once is not None and is_postgres():
+        return _add_postgres(account, source, ordered, width, once)
     with transaction.atomic(savepoint=False):  # inside the caller's: no extra round trips
+        claimed = None
+        if once is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*once)
+                row = cursor.fetchone()
+            claimed = None if row is None else row[0]
+            if claimed is None:
+                return None
         if is_postgres():
             _add_postgres(account, source, ordered, width)
         else:
             _add_portable(account, source, ordered, width)
             _mark_dirty(account, dict(ordered))
-    return len(ordered)
+    return len(ordered) if once is None else claimed
 
 
 # One round trip: add the counts (histograms bucket by bucket) and mark the request SLOs
 # of the services (and of their groups) dirty from the hour of the batch's first minute.
+# With a key to claim first (`once`), nothing is added when the key is there already: the
+# claim's INSERT waits for a concurrent copy's transaction, then inserts nothing.
 _PG_ADD = """
-WITH added AS (
+WITH {claim}added AS (
 INSERT INTO {table} AS t
     (account_id, service_id, source, start, "end", good, total, latency, updated_at)
 SELECT %s, v.service_id, %s, v.start, v.start + %s, v.good, v.total, v.latency::jsonb, now()
 FROM unnest(%b::bigint[], %b::timestamptz[], %b::bigint[], %b::bigint[], %b::text[])
     AS v(service_id, start, good, total, latency)
-ORDER BY v.service_id, v.start
+{where}ORDER BY v.service_id, v.start
 ON CONFLICT (service_id, source, start) DO UPDATE SET
     good = t.good + excluded.good,
     total = t.total + excluded.total,
@@ -338,22 +358,21 @@ ON CONFLICT (service_id, source, start) DO UPDATE SET
 RETURNING t.service_id
 ), changed AS (
     SELECT DISTINCT service_id FROM added
-)
+), marked AS (
 UPDATE {slo} AS o SET buckets_dirty_from = %s
 WHERE o.account_id = %s AND o.sli_kind = ANY(%s)
   AND (o.service_id IN (SELECT service_id FROM changed)
        OR o.group_id IN (SELECT s.group_id FROM {service} AS s
                          WHERE s.id IN (SELECT service_id FROM changed)))
   AND (o.buckets_dirty_from IS NULL OR o.buckets_dirty_from > %s)
-"""
-_PG_ADD = (
-    _PG_ADD.replace("{table}", RequestCount._meta.db_table)
-    .replace("{slo}", SLO._meta.db_table)
-    .replace("{service}", Service._meta.db_table)
+RETURNING 1
 )
+SELECT {result}
+""".replace("{table}", RequestCount._meta.db_table).replace("{slo}", SLO._meta.db_table)
+_PG_ADD = _PG_ADD.replace("{service}", Service._meta.db_table)
 
 
-def _add_postgres(account, source: str, ordered, width: dt.timedelta) -> None:
+def _add_postgres(account, source: str, ordered, width: dt.timedelta, once=None):
     import json
 
     latency = [
@@ -361,10 +380,21 @@ def _add_postgres(account, source: str, ordered, width: dt.timedelta) -> None:
         for _, counts in ordered
     ]
     since = min(start for (_, start), _ in ordered).replace(minute=0, second=0, microsecond=0)
+    sql, claim_params = _PG_ADD, []
+    if once is None:
+        sql = sql.replace("{claim}", "").replace("{where}", "").replace("{result}", "NULL")
+    else:
+        claim_sql, claim_params = once
+        sql = (
+            sql.replace("{claim}", f"claim AS ({claim_sql}), ")
+            .replace("{where}", "WHERE EXISTS (SELECT FROM claim)\n")
+            .replace("{result}", "(SELECT id FROM claim)")
+        )
     with bulk_cursor() as cursor:
         cursor.execute(
-            _PG_ADD,
+            sql,
             [
+                *claim_params,
                 account.pk,
                 source,
                 width,
@@ -380,6 +410,7 @@ def _add_postgres(account, source: str, ordered, width: dt.timedelta) -> None:
             ],
             prepare=prepared(),
         )
+        return cursor.fetchone()[0]
 
 
 def _add_portable(account, source: str, ordered, width: dt.timedelta) -> None:

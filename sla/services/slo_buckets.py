@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from fractions import Fraction
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 
@@ -199,7 +200,9 @@ def _days_rebuild(account, by_start: dict[dt.datetime, list[int]]) -> None:
 
 def recompute_start(slo: SLO, now: dt.datetime) -> dt.datetime:
     """Where the next recompute of `slo` starts: the earliest dirty instant or the last
-    computed one (first time: two windows back, for the reports), floored to the hour."""
+    computed one (first time: two windows back, for the reports), floored to the hour, or
+    to the UTC day when that day's hours may have been pruned (sla.services.retention): its
+    day row is then summed from hours that are all recomputed."""
     if slo.buckets_computed_to is None:
         window = slo_window(slo, now)
         start = window.end - 2 * dt.timedelta(seconds=max(window.seconds, 3 * 86400))
@@ -207,7 +210,10 @@ def recompute_start(slo: SLO, now: dt.datetime) -> dt.datetime:
         start = slo.buckets_computed_to
         if slo.buckets_dirty_from is not None:
             start = min(start, slo.buckets_dirty_from)
-    return floor_to(max(start, now - MAX_RECOMPUTE), HOUR)
+    start = floor_to(max(start, now - MAX_RECOMPUTE), HOUR)
+    if start < now - dt.timedelta(days=settings.SLA_SLO_HOUR_RETENTION_DAYS):
+        start = floor_to(start, DAY)
+    return start
 
 
 def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) -> dict:

@@ -12,7 +12,7 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 
-from integrations.vector.models import VectorBatch, VectorSource
+from integrations.vector.models import VectorBatch, VectorRule, VectorSource
 from sla.models import RequestCount, Service
 from tests.factories import ApiTokenFactory, ServiceFactory, VectorSourceFactory
 from tests.integrations.vector.sink import (
@@ -267,6 +267,15 @@ def test_tokens_scopes_and_accounts(tenants):
     foreign = sink_request([{}], tenants.token_b.secret)
     response = _post(source, foreign)
     assert response.status_code == 404 and response.json()["error"] == "not_found"
+    mine = sink_request([{}], tenants.token_a.secret)
+    for path in ("nope", str(2**63), str(source.pk + 1000)):
+        missing = Client().post(
+            f"/api/v1/vector-sources/{path}/records",
+            data=mine.body,
+            content_type=mine.content_type,
+            **mine.headers,
+        )
+        assert missing.status_code == 404 and missing.json()["error"] == "not_found", path
     assert not RequestCount.objects.exists()
 
 
@@ -311,6 +320,24 @@ def test_rules_map_records_to_services(api_a, tenants):
     unmapped = _post(source, sink_request([records[2]], tenants.token_a.secret))
     assert unmapped.status_code == 400
     assert "No rule" in unmapped.json()["errors"][0]["error"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_rule_deleted_with_its_service_stops_mapping_at_once(tenants):
+    web = ServiceFactory(account=tenants.a, path="shop/web")
+    api = ServiceFactory(account=tenants.a, path="shop/api")
+    source = VectorSourceFactory(account=tenants.a, default_service=web)
+    VectorRule.objects.create(
+        account=tenants.a, source=source, kind="path_prefix", value="/api/", service=api
+    )
+    record = remap(Request(START, 200, "0.1", path="/api/orders").line(), CONFIG, "web1")
+    assert _post(source, sink_request([record], tenants.token_a.secret)).status_code == 200
+    assert sum(total for _, total, _ in _rows(api).values()) == 1
+    Service.objects.filter(pk=api.pk).delete()  # its rule goes with it (CASCADE)
+    again = dict(record, request_time=0.2)  # another body: not a retry
+    response = _post(source, sink_request([again], tenants.token_a.secret))
+    assert response.status_code == 200, response.content
+    assert sum(total for _, total, _ in _rows(web).values()) == 1
 
 
 @time_machine.travel(NOW, tick=False)

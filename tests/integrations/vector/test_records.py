@@ -15,6 +15,7 @@ from integrations.vector.records import (
     Rule,
     SourceConfig,
     UnsupportedEncoding,
+    count_body,
     count_records,
     decode_body,
     split_records,
@@ -218,3 +219,44 @@ def test_the_inline_fast_path_counts_exactly_as_the_full_reader(records):
 
 def _ndjson(records) -> bytes:
     return b"\n".join(json.dumps(record).encode() for record in records) or b"{}"
+
+
+ODD_LINES = st.sampled_from(
+    [
+        b"",
+        b"  \r",
+        b"not json",
+        b'{"status": 200',
+        b"[1, 2]",
+        b"7",
+        b'{"n": 1}, {"n": 3}',
+        b'{"status": 200, "timestamp": "2026-11-21T08:00:59Z", "request_time": NaN}',
+        b'{"status": 200, "timestamp": "2026-11-21T08:00:59Z", "request_time": 0.3, "x": "\xff"}',
+        b'{"status": 200, "timestamp": "2026-11-21T08:00:59Z", "request_time": 0.3, '
+        b'"request_path": "/api/\\ud800", "n": 123456789012345678901234567890}',
+        b'{"status": 200, "status": 503, "timestamp": "2026-11-21T08:00:59Z", '
+        b'"request_time": 1, "request_path": "/static/x"}',
+        b'{"status": 200, "timestamp": "2026-11-21T08:00:59Z", "request_time": 1e400}',
+        b'{"message": "10.0.0.1 - - [21/Nov/2026:08:00:30 +0000] \\"GET / HTTP/1.1\\" 200 5"}',
+    ]
+)
+LINES = st.lists(st.one_of(RECORDS.map(lambda record: json.dumps(record).encode()), ODD_LINES))
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES, st.sampled_from(["request_time", None, "upstream_response_time"]))
+def test_the_typed_reading_counts_exactly_as_the_full_reading(lines, latency):
+    prefixes = (Rule("path_prefix", "/api", 2), Rule("path_prefix", "/static", 3))
+    body = b"\n".join(lines) or b"{}"
+    array = b"[" + b",".join(line for line in lines if line.strip().startswith(b"{")) + b"]"
+    for rules, default in (((), 1), (prefixes, 1), (prefixes, None)):
+        config = _config(rules=rules, default=default, latency=latency)
+        for data, media_type in ((body, "application/x-ndjson"), (array, "application/json")):
+            try:
+                full = count_records(split_records(data, media_type), config, inline=False)
+            except BodyError:
+                with pytest.raises(BodyError):
+                    count_body(data, media_type, config)
+                continue
+            typed = count_body(data, media_type, config)
+            assert typed == full

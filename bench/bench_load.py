@@ -1,0 +1,633 @@
+"""Benchmark of ingest under load: 200 requests/s with the periodic jobs running beside it.
+
+Run: ``python bench/bench_load.py [--seconds 120] [--rate 200]`` (``--help`` for the knobs;
+also part of ``make bench``). PostgreSQL at BENCH_PG_SERVER (default
+postgres://postgres@127.0.0.1:5432), its own database sla_bench_load (created if missing,
+migrated, emptied); Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/15, emptied
+before and after) as broker, as in production.
+
+Data (loaded before anything is timed): one account (SLA feature on) with an ingest token,
+1,000 services (``--services``) in 50 groups, ``--history-hours`` (24) of history (an
+event every 30 minutes per service, now and then a CRIT), rolled up in-process once
+(snapshots, daily rows, incidents: the jobs start from a steady state), 250 time SLOs
+(every fifth service and every group, 30-day windows) with their buckets computed.
+
+Servers: gunicorn on 127.0.0.1 with the flags bench_ingest.py uses (``--worker-class
+sync --workers <2 x nproc + 1>``), and for the run with jobs a real Celery worker as the
+README runs it (``celery -A slaportal worker -Q slaportal --concurrency 2``). Instead of
+beat (whose rollup comes once every 5 minutes) this script sends the periodic jobs on a
+compressed schedule: ``sla.rollups_dispatch`` every ``--rollup-every`` s (30) and
+``sla.slo_minutely`` every ``--slo-every`` s (60, its real cadence), the first a few
+seconds into the run; ``sla.incidents_refresh`` is sent by ingest itself after its
+commits (debounced, one per 2 s), as in production.
+
+Load: open loop, ``--rate`` requests/s (200) for ``--seconds`` (120): ``--clients`` (50)
+threads, thread i sending its n-th request at t0 + (i + clients x n) / rate, whether or
+not the earlier ones have been answered; 90% single-event POST /api/v1/events, 10%
+(``--batch-share``) batches of ``--batch-size`` (10) events, each event new (unique id,
+now, a random service, mostly OK, some WARN and CRIT so incidents open and close), one
+connection per request (sync workers close it). Latency: from the request's scheduled
+instant to the last byte of the answer (a request sent late because its thread was still
+waiting counts its lateness: no coordinated omission); an error is an answer other than
+200 or no answer. Two runs, printed side by side: first without jobs (no worker: the
+incidents refreshes wait in Redis, as in bench_ingest), then with the worker and the
+jobs. Before each run the tables are vacuumed and a checkpoint is written.
+
+While each run goes, a sampler (``--sample-ms``, 100) reads pg_stat_activity with
+pg_blocking_pids and the ungranted pg_locks of every backend: for the web backends
+(application_name ``bench-load-web``, set by PGAPPNAME) it counts what an active
+statement waits on (CPU when no wait event, else the wait event; for a lock wait, the
+lock and the blocking backend's role and statement), and for the worker's backends
+(``bench-load-worker``) the longest transaction seen. Every second it also reads the CPU
+time of the gunicorn, Celery and PostgreSQL processes (by role) from /proc, printed as
+cores in use; the worker's log gives the jobs' run times.
+
+Target (issue 12): with the jobs running, p99 < 50 ms and no error. Exit code 1 if missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    ROOT,
+    Targets,
+    copy_rows,
+    django_on_postgres,
+    fresh_data,
+    machine,
+    start_gunicorn,
+    stop_gunicorn,
+)
+
+DATABASE = "sla_bench_load"
+GROUPS = 50
+STEP = dt.timedelta(minutes=30)
+STATES = ["OK"] * 16 + ["WARN", "CRIT"]
+WEB_APP = "bench-load-web"
+WORKER_APP = "bench-load-worker"
+TARGET_P99_MS = 50.0
+
+
+# --------------------------------------------------------------------------- data
+
+
+def seed(args) -> tuple[object, str]:
+    """The account, its services, groups, history, SLOs; rolled up once (not timed)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.services import account_create, token_create
+    from sla.models import SLO, Service, ServiceGroup
+    from sla.services.marks import marks_upsert
+    from sla.services.rollups import account_rollup
+    from sla.services.slo_buckets import slo_buckets_refresh
+
+    fresh_data()
+    account = account_create(name="Load benchmark", slug="bench-load")
+    _, secret = token_create(account=account, name="bench", scopes=["ingest"])
+    groups = ServiceGroup.objects.bulk_create(
+        [ServiceGroup(account=account, name=f"group-{number:02d}") for number in range(GROUPS)]
+    )
+    services = Service.objects.bulk_create(
+        [
+            Service(account=account, path=f"bench/svc-{n:05d}", group=groups[n % GROUPS])
+            for n in range(args.services)
+        ],
+        batch_size=2000,
+    )
+    now = timezone.now()
+    first = now - dt.timedelta(hours=args.history_hours)
+    steps = int((now - first) / STEP)
+
+    def history():
+        for number, service in enumerate(services):
+            for step in range(steps):
+                state = "CRIT" if (number * 7 + step) % 41 == 0 else "OK"
+                yield (
+                    account.pk,
+                    service.pk,
+                    first + step * STEP,
+                    state,
+                    "",
+                    f"h:{number}:{step}",
+                    now,
+                )
+
+    started = time.perf_counter()
+    events = copy_rows(
+        "sla_statusevent",
+        ["account_id", "service_id", "at", "state", "message", "dedup_key", "received_at"],
+        history(),
+    )
+    marks_upsert(
+        account=account,
+        subject="service",
+        marks={service.pk: (first, first, first) for service in services},
+    )
+    stats = account_rollup(account=account)
+    slos = [
+        SLO(account=account, name=f"svc {n}", service=service, sli_kind="time", target="99.9",
+            window_days=30)
+        for n, service in enumerate(services) if n % 5 == 0
+    ] + [
+        SLO(account=account, name=f"group {n}", group=group, sli_kind="time", target="99.9",
+            window_days=30)
+        for n, group in enumerate(groups)
+    ]  # fmt: skip
+    SLO.objects.bulk_create(slos)
+    slo_buckets_refresh(account=account, now=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    print(
+        f"data: {len(services):,} services in {GROUPS} groups, {events:,} events over "
+        f"{args.history_hours} h, rolled up ({stats.snapshots:,} snapshots, {stats.incidents:,} "
+        f"incidents), {len(slos)} time SLOs: loaded in {time.perf_counter() - started:.0f} s"
+    )
+    return account, secret
+
+
+def settle() -> None:
+    """Vacuum what the last run grew and write a checkpoint, so neither lands in the next."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "VACUUM (ANALYZE) sla_statusevent, sla_rollupmark, sla_incident, sla_slo, "
+            "sla_uptimesnapshot, sla_slohourbucket"
+        )
+        cursor.execute("CHECKPOINT")
+    connection.close()
+    time.sleep(3)
+
+
+# --------------------------------------------------------------------------- load
+
+
+def event(rng: random.Random, services: int, event_id: str) -> dict:
+    return {
+        "service": f"bench/svc-{rng.randrange(services):05d}",
+        "at": dt.datetime.now(dt.UTC).isoformat(),
+        "state": rng.choice(STATES),
+        "id": event_id,
+    }
+
+
+def open_loop(port: int, secret: str, args, seconds: float) -> dict:
+    """`args.rate` requests/s from `args.clients` threads on a fixed schedule (see the module
+    docstring); per request the latency from its scheduled instant and its kind."""
+    headers = {
+        "Authorization": f"Bearer {secret}",
+        "Content-Type": "application/json",
+        "Connection": "close",
+    }
+    prefix = uuid.uuid4().hex[:10]
+    samples: list[list[tuple[float, float, bool]]] = [[] for _ in range(args.clients)]
+    errors: list[list[str]] = [[] for _ in range(args.clients)]
+    late: list[float] = [0.0] * args.clients
+    t0 = time.perf_counter() + 0.5
+    stop_at = t0 + seconds
+
+    def client(index: int) -> None:
+        rng = random.Random(index * 7919 + 17)
+        number = 0
+        while True:
+            scheduled = t0 + (index + args.clients * number) / args.rate
+            if scheduled >= stop_at:
+                return
+            number += 1
+            batch = rng.random() < args.batch_share
+            if batch:
+                items = [
+                    event(rng, args.services, f"{prefix}-{index}-{number}-{k}")
+                    for k in range(args.batch_size)
+                ]
+                body = json.dumps({"events": items})
+            else:
+                body = json.dumps(event(rng, args.services, f"{prefix}-{index}-{number}"))
+            wait = scheduled - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            else:
+                late[index] = max(late[index], -wait)
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("POST", "/api/v1/events", body=body, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+                connection.close()
+                if response.status != 200:
+                    errors[index].append(f"HTTP {response.status}: {payload[:200]!r}")
+            except OSError as error:
+                errors[index].append(f"{type(error).__name__}: {error}")
+            samples[index].append((scheduled - t0, time.perf_counter() - scheduled, batch))
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - t0
+    flat = sorted((s for client in samples for s in client), key=lambda s: s[0])
+    found = _figures([latency for _, latency, _ in flat])
+    found["rate"] = len(flat) / elapsed
+    found["batch_p99"] = _figures([lat for _, lat, batch in flat if batch]).get("p99", 0.0)
+    found["errors"] = sum(len(client) for client in errors)
+    found["error_examples"] = Counter(e for client in errors for e in client).most_common(3)
+    found["client_late_ms"] = max(late) * 1000
+    slow = [(at, latency) for at, latency, _ in flat if latency * 1000 >= args.slow_ms]
+    found["slow_at"] = slow
+    return found
+
+
+def _figures(latencies: list[float]) -> dict:
+    if len(latencies) < 2:
+        return {}
+    ordered = sorted(latencies)
+    quantiles = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {
+        "count": len(ordered),
+        "p50": quantiles[49] * 1000,
+        "p95": quantiles[94] * 1000,
+        "p99": quantiles[98] * 1000,
+        "max": ordered[-1] * 1000,
+    }
+
+
+# --------------------------------------------------------------------------- observation
+
+SAMPLE_SQL = r"""
+SELECT a.pid, a.application_name, a.state, a.wait_event_type, a.wait_event,
+       left(regexp_replace(a.query, '\s+', ' ', 'g'), 90),
+       pg_blocking_pids(a.pid),
+       extract(epoch FROM now() - a.xact_start),
+       (SELECT string_agg(l.locktype || ' ' || coalesce(l.relation::regclass::text, '')
+                          || ' ' || l.mode, ', ')
+        FROM pg_locks AS l WHERE l.pid = a.pid AND NOT l.granted)
+FROM pg_stat_activity AS a
+WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+  AND a.backend_type = 'client backend'
+"""
+
+
+def _statement(query: str) -> str:
+    """A short name for a statement: its marker comment or its first words."""
+    marker = re.search(r"/\* slaportal: ([^*]+) \*/", query or "")
+    if marker:
+        return marker.group(1).strip()
+    return re.sub(r"'[^']*'|\d+", "?", query or "")[:70]
+
+
+class Sampler:
+    """Samples what the web backends wait on and the worker's transactions (pg_stat_activity,
+    pg_blocking_pids, pg_locks), and CPU time by role (/proc), in a thread."""
+
+    def __init__(self, sample_ms: int):
+        self.interval = sample_ms / 1000
+        self.web = Counter()  # what an active web statement waits on
+        self.blockers = Counter()  # (lock, blocker role, blocker statement, state)
+        self.longest_worker_xact = (0.0, "")
+        self.worker_active = Counter()
+        self.samples = 0
+        self.cpu_first: dict[int, tuple[str, float]] = {}
+        self.cpu_last: dict[int, float] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self, roles) -> Sampler:
+        self.roles = roles  # callable: {pid: role} of the servers' processes
+        self.started = time.monotonic()
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.seconds = time.monotonic() - self.started
+
+    def _run(self) -> None:
+        import psycopg
+        from django.db import connection as django_connection
+
+        settings = django_connection.settings_dict
+        with psycopg.connect(
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            autocommit=True,
+            application_name="bench-sampler",
+        ) as db:
+            next_cpu = 0.0
+            while not self.stopping.is_set():
+                rows = db.execute(SAMPLE_SQL).fetchall()
+                self._take(rows)
+                if time.monotonic() >= next_cpu:
+                    self._cpu({row[0]: _pg_role(row[1]) for row in rows})
+                    next_cpu = time.monotonic() + 1.0
+                self.stopping.wait(self.interval)
+            self._cpu({})
+
+    def _take(self, rows) -> None:
+        self.samples += 1
+        by_pid = {row[0]: row for row in rows}
+        for _pid, app, state, wait_type, wait, query, blocking, xact, locks in rows:
+            if app == WORKER_APP and state != "idle":
+                self.worker_active[_statement(query)] += 1
+                if xact and xact > self.longest_worker_xact[0]:
+                    self.longest_worker_xact = (xact, _statement(query))
+            if app != WEB_APP or state != "active":
+                continue
+            self.web[f"{wait_type}:{wait}" if wait_type else "CPU (no wait event)"] += 1
+            for blocker_pid in blocking or []:
+                blocker = by_pid.get(blocker_pid)
+                if blocker is None:
+                    continue
+                self.blockers[
+                    (locks or "?", _pg_role(blocker[1]), _statement(blocker[5]), blocker[2])
+                ] += 1
+
+    def _cpu(self, pg_roles: dict[int, str]) -> None:
+        roles = {**self.roles(), **pg_roles}
+        for pid, role in roles.items():
+            used = _cpu_seconds(pid)
+            if used is None:
+                continue
+            self.cpu_first.setdefault(pid, (role, used))
+            self.cpu_last[pid] = used
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """Cores in use per role over the run (CPU seconds / wall seconds)."""
+        totals = Counter()
+        for pid, (role, first) in self.cpu_first.items():
+            totals[role] += self.cpu_last[pid] - first
+        return {role: used / self.seconds for role, used in totals.items()}
+
+
+def _pg_role(application_name: str) -> str:
+    return {WEB_APP: "postgres (web)", WORKER_APP: "postgres (worker)"}.get(
+        application_name, "postgres (other)"
+    )
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def start_worker(log_path: Path, args) -> subprocess.Popen:
+    """A Celery worker as the README runs it, its log (level info: task run times) in a file."""
+    env = dict(os.environ, PGAPPNAME=WORKER_APP)
+    command = [
+        "nice", "-n", str(args.worker_nice),
+        sys.executable, "-m", "celery", "-A", "slaportal", "worker", "-Q", "slaportal",
+        "--concurrency", str(args.worker_concurrency), "-l", "info", "--without-gossip",
+        "--without-mingle",
+    ]  # fmt: skip
+    log = log_path.open("w")
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    from slaportal.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=1.0):
+            return worker
+    worker.kill()
+    raise SystemExit(f"the Celery worker did not come up (log: {log_path})")
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.send_signal(signal.SIGTERM)  # warm shutdown: running tasks finish
+    try:
+        worker.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+class JobSender:
+    """Sends the periodic jobs on a compressed schedule while a run goes (a thread)."""
+
+    def __init__(self, args):
+        self.schedule = [
+            ("sla.rollups_dispatch", args.rollup_every, 3.0),
+            ("sla.slo_minutely", args.slo_every, 8.0),
+        ]
+        self.sent = Counter()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> JobSender:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        from slaportal.celery import app
+
+        started = time.monotonic()
+        due = {name: started + first for name, _, first in self.schedule}
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            for name, every, _ in self.schedule:
+                if now >= due[name]:
+                    app.send_task(name)
+                    self.sent[name] += 1
+                    due[name] += every
+            self.stopping.wait(0.2)
+
+
+TASK_LINE = re.compile(r"Task (sla\.[a-z_]+)\[[^\]]+\] succeeded in ([0-9.]+)s")
+
+
+def task_times(log_path: Path) -> dict[str, list[float]]:
+    found: dict[str, list[float]] = {}
+    for match in TASK_LINE.finditer(log_path.read_text(errors="replace")):
+        found.setdefault(match.group(1), []).append(float(match.group(2)))
+    return found
+
+
+# --------------------------------------------------------------------------- report
+
+
+def describe(label: str, found: dict) -> None:
+    print(
+        f"{label}: {found['count']:,} requests at {found['rate']:.0f} req/s: "
+        f"p50 {found['p50']:.1f} ms, p95 {found['p95']:.1f} ms, p99 {found['p99']:.1f} ms, "
+        f"max {found['max']:.1f} ms (batches p99 {found['batch_p99']:.1f} ms); "
+        f"errors {found['errors']}; client at most {found['client_late_ms']:.0f} ms late; "
+        f"load average {found['load']:.2f}"
+    )
+    for example, count in found["error_examples"]:
+        print(f"  error x{count}: {example}")
+
+
+def describe_waits(sampler: Sampler) -> None:
+    total = sum(sampler.web.values()) or 1
+    print(
+        f"  web statements seen active in {sampler.samples} samples: "
+        + ", ".join(f"{name} {count / total:.0%}" for name, count in sampler.web.most_common(6))
+    )
+    for (lock, role, statement, state), count in sampler.blockers.most_common(5):
+        print(f"  blocked x{count} on {lock} by {role} ({state}): {statement}")
+    cpu = sampler.cpu_by_role()
+    print(
+        "  cores in use: "
+        + ", ".join(f"{role} {used:.2f}" for role, used in sorted(cpu.items(), key=lambda r: -r[1]))
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=120, help="length of each run")
+    parser.add_argument("--rate", type=float, default=200.0, help="requests/s offered")
+    parser.add_argument("--clients", type=int, default=50, help="sending threads")
+    parser.add_argument("--batch-share", type=float, default=0.1)
+    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--services", type=int, default=1000)
+    parser.add_argument("--history-hours", type=int, default=24)
+    parser.add_argument("--rollup-every", type=float, default=30.0)
+    parser.add_argument("--slo-every", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads")
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument(
+        "--worker-nice", type=int, default=0, help="CPU niceness of the Celery worker"
+    )
+    parser.add_argument(
+        "--only-jobs", action="store_true", help="skip the run without jobs (experiments)"
+    )
+    parser.add_argument("--sample-ms", type=int, default=100)
+    parser.add_argument("--slow-ms", type=float, default=TARGET_P99_MS)
+    args = parser.parse_args()
+
+    django_on_postgres(DATABASE, redis=True)
+    _account, secret = seed(args)
+    print(f"machine: {machine()}")
+    flags = ["--worker-class", args.worker_class, "--workers", str(args.workers)]
+    if args.worker_class == "gthread":
+        flags += ["--threads", str(args.threads)]
+    flags += ["--backlog", "2048"]
+    print(
+        f"gunicorn {' '.join(flags)}; Celery worker --concurrency {args.worker_concurrency}"
+        f" (nice {args.worker_nice}); database {DATABASE}; "
+        f"{args.rate:.0f} req/s ({args.batch_share:.0%} batches of {args.batch_size}) for "
+        f"{args.seconds} s per run"
+    )
+    os.environ["PGAPPNAME"] = WEB_APP
+    server, port = start_gunicorn("slaportal.wsgi:application", flags)
+    os.environ.pop("PGAPPNAME")
+    runs = {}
+    log_path = Path(tempfile.mkstemp(prefix="bench-load-worker-", suffix=".log")[1])
+    try:
+        open_loop(port, secret, args, 3)  # warm every web process
+        for label in ("without jobs", "with jobs")[1 if args.only_jobs else 0 :]:
+            settle()
+            worker = sender = None
+            roles = {server.pid: "gunicorn", **dict.fromkeys(_children(server.pid), "gunicorn")}
+            if label == "with jobs":
+                worker = start_worker(log_path, args)
+                roles[worker.pid] = "celery"
+                roles.update(dict.fromkeys(_children(worker.pid), "celery"))
+                sender = JobSender(args).start()
+            roles[os.getpid()] = "load generator"
+            sampler = Sampler(args.sample_ms).start(lambda roles=roles: roles)
+            found = open_loop(port, secret, args, args.seconds)
+            found["load"] = os.getloadavg()[0]
+            sampler.stop()
+            if sender:
+                sender.stop()
+            if worker:
+                stop_worker(worker)
+            runs[label] = found
+            describe(label, found)
+            describe_waits(sampler)
+            if worker:
+                xact, statement = sampler.longest_worker_xact
+                print(f"  longest worker transaction seen: {xact:.1f} s ({statement})")
+                print(f"  jobs sent: {dict(sender.sent)}")
+                for name, times in sorted(task_times(log_path).items()):
+                    print(
+                        f"  worker ran {name} x{len(times)}: median "
+                        f"{statistics.median(times):.2f} s, max {max(times):.2f} s"
+                    )
+            slow = found["slow_at"]
+            if slow:
+                seconds_with_slow = Counter(int(at) for at, _ in slow)
+                print(
+                    f"  requests over {args.slow_ms:.0f} ms: {len(slow)}, in seconds "
+                    + ", ".join(f"{s}({n})" for s, n in sorted(seconds_with_slow.items())[:25])
+                )
+    finally:
+        stop_gunicorn(server)
+        log_path.unlink(missing_ok=True)
+    loaded = runs["with jobs"]
+    quiet = runs.get("without jobs", loaded)
+    print(
+        f"side by side (p50/p95/p99/max ms, errors): without jobs {quiet['p50']:.1f}/"
+        f"{quiet['p95']:.1f}/{quiet['p99']:.1f}/{quiet['max']:.0f}, {quiet['errors']}; "
+        f"with jobs {loaded['p50']:.1f}/{loaded['p95']:.1f}/{loaded['p99']:.1f}/"
+        f"{loaded['max']:.0f}, {loaded['errors']}"
+    )
+    targets = Targets("bench_load")
+    targets.check(
+        f"ingest p99 at {loaded['rate']:.0f} req/s with the jobs running",
+        f"{loaded['p99']:.1f} ms",
+        f"< {TARGET_P99_MS:.0f} ms",
+        loaded["p99"] < TARGET_P99_MS,
+    )
+    targets.check(
+        "ingest errors with the jobs running",
+        str(loaded["errors"]),
+        "0",
+        loaded["errors"] == 0,
+    )
+    return targets.exit_code()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
