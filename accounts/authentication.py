@@ -38,11 +38,20 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             secret = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Token contains invalid characters.") from None
-        token = token_for_secret(secret=secret)
+        token = self.token_for(request, secret)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         token_touch(token=token)
         return TokenPrincipal(token_id=token.pk, account_id=token.account_id), token
+
+    def token_for(self, request, secret: str):
+        """The active token of `secret`, or None. A view with a `token_lookup(request,
+        secret)` looks it up itself (to read what it needs in the same query)."""
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        lookup = getattr(view, "token_lookup", None)
+        if lookup is not None:
+            return lookup(request, secret)
+        return token_for_secret(secret=secret)
 
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) when no or a bad token is given.

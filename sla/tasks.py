@@ -212,6 +212,7 @@ def retention_account(account_id: int) -> dict:
     return {
         "snapshots": stats.snapshots,
         "slo_hours": stats.slo_hours,
+        "request_counts": stats.request_counts,
         "outbox_messages": stats.outbox_messages,
         "complete": stats.complete,
     }

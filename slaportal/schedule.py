@@ -96,7 +96,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         task="sla.retention_dispatch",
         crontab="23 3 * * *",
         description="Remove rows past their retention (old 5-minute snapshots, SLO hour "
-        "buckets, delivered outbox messages) in small batches, per account",
+        "buckets, delivered outbox messages, request counts when configured) in small "
+        "batches, per account",
     ),
     PeriodicJob(
         name="daily-reports",

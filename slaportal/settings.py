@@ -256,6 +256,10 @@ SLA_SNAPSHOT_MAX_DAYS = env_int("SLA_SNAPSHOT_MAX_DAYS", 400, minimum=1)
 SLA_SLO_HOUR_RETENTION_DAYS = env_int("SLA_SLO_HOUR_RETENTION_DAYS", 35, minimum=32)
 SLA_OUTBOX_RETENTION_DAYS = env_int("SLA_OUTBOX_RETENTION_DAYS", 30, minimum=1)
 SLA_RETENTION_BATCH_SIZE = env_int("SLA_RETENTION_BATCH_SIZE", 2000, minimum=1)
+# Raw request counts are kept unless this is set (days; 0: keep): older ones are removed,
+# never less than 401 days (SLO buckets are recomputed up to 400 days back) nor within
+# SLA_REQUEST_COUNTS_MAX_AGE_DAYS (a bucket sent again would count anew).
+SLA_REQUEST_COUNT_RETENTION_DAYS = env_int("SLA_REQUEST_COUNT_RETENTION_DAYS", 0)
 # Days of status history `seed_demo` (make run) writes for the demo account.
 SLA_DEMO_HISTORY_DAYS = env_int("SLA_DEMO_HISTORY_DAYS", 90, minimum=1)
 # Request counts (API, nginx import, Vector) starting further back are refused: SLO buckets

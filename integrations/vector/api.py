@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_base import AccountScopedMixin, AccountScopedRelatedField, AccountScopedViewSet
+from accounts.selectors import token_for_secret_with_row
 from integrations.vector.models import VectorRule, VectorSource
 from integrations.vector.records import BodyError, BodyTooLarge, UnsupportedEncoding, decode_body
 from integrations.vector.selectors import vector_source_for_batch
@@ -16,6 +17,7 @@ from sla.api.common import PayloadTooLarge, media_type, raw_body
 from sla.models import Service
 from slaportal.api.errors import error_body
 
+_NOT_READ = object()
 MEDIA_TYPES = {
     "": "application/json",
     "application/json": "application/json",
@@ -124,6 +126,15 @@ class VectorRecordsView(AccountScopedMixin, APIView):
     required_scopes = {"POST": "ingest"}
     http_method_names = ["post", "options"]
 
+    def token_lookup(self, request, secret: str):
+        """The token and, in the same query, the source the path names (a round trip less
+        per batch; another account's source is None, a 404)."""
+        token, source = token_for_secret_with_row(
+            secret=secret, model=VectorSource, pk=_source_id(str(self.kwargs.get("pk", "")))
+        )
+        request.vector_source = source
+        return token
+
     @extend_schema(
         operation_id="vector_source_records",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
@@ -149,7 +160,9 @@ class VectorRecordsView(AccountScopedMixin, APIView):
         ),
     )
     def post(self, request, pk):
-        source = vector_source_for_batch(account=self.account, source_id=_source_id(pk))
+        source = getattr(request, "vector_source", _NOT_READ)
+        if source is _NOT_READ:  # pragma: no cover - SinkTokenAuthentication reads it
+            source = vector_source_for_batch(account=self.account, source_id=_source_id(pk))
         if source is None:
             raise exceptions.NotFound()
         kind = MEDIA_TYPES.get(media_type(request))

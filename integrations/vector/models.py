@@ -4,6 +4,8 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import TenantModel
@@ -117,11 +119,6 @@ class VectorRule(TenantModel):
         super().save(*args, **kwargs)
         self._touch_source()
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self._touch_source()
-        return result
-
     def _touch_source(self) -> None:
         VectorSource.rules_changed(self.source_id)
 
@@ -133,6 +130,14 @@ class VectorRule(TenantModel):
             raise ValidationError({"field": "Only 'field equals' rules name a field."})
         if self.service_id and self.service.account_id != self.account_id:
             raise ValidationError({"service": "Pick a service of this account."})
+
+
+@receiver(post_delete, sender=VectorRule, dispatch_uid="vector_rule_deleted")
+def _rule_deleted(sender, instance, **kwargs):
+    # Also when a rule goes with its service (CASCADE never calls VectorRule.delete()):
+    # processes keep a source's rules until its revision moves, and a kept rule of a
+    # deleted service would count into a service that no longer exists.
+    VectorSource.rules_changed(instance.source_id)
 
 
 class VectorBatch(TenantModel):

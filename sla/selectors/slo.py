@@ -24,9 +24,9 @@ from sla.engine.budget import (
 )
 from sla.models import SLO, Alert, AlertState, SLODayBucket, SLOHourBucket
 from sla.models.slo import TIME_UNIT_SLI_KINDS
+from sla.selectors.slo_history import HistorySums
 from sla.selectors.slo_windows import (
     DAY,
-    HOUR,
     SLOWindow,
     completed_windows,
     current_slot,
@@ -305,10 +305,8 @@ def _unit(slo) -> int:
 def slo_snapshots(
     *, account, slo, start: dt.datetime, end: dt.datetime, now: dt.datetime, step: dt.timedelta
 ) -> list[dict]:
-    """SLI and budget at each `step` boundary in (start, end]: the window ending there.
-
-    Reads the hour rows of [first window start, end) once and slides prefix sums.
-    """
+    """SLI and budget at each `step` boundary in (start, end]: the window ending there
+    (hour-aligned), summed from day and hour rows (sla.selectors.slo_history)."""
     end = min(end, slot_end(now))
     points = []
     boundary = start.replace(minute=0, second=0, microsecond=0) + step
@@ -319,23 +317,16 @@ def slo_snapshots(
     if not boundaries:
         return points
     first_window = slo_window(slo, boundaries[0] - dt.timedelta(microseconds=1))
-    rows = (
-        SLOHourBucket.objects.for_account(account)
-        .filter(slo=slo, hour_start__gte=min(first_window.start, boundaries[0] - step))
-        .filter(hour_start__lt=boundaries[-1])
-        .order_by("hour_start")
-        .values_list("hour_start", "good", "total")
+    sums = HistorySums(
+        account=account,
+        slo=slo,
+        start=first_window.start.replace(minute=0),
+        end=boundaries[-1],
     )
-    hourly = {hour: (good, total) for hour, good, total in rows}
     for point in boundaries:
         window = slo_window(slo, point - dt.timedelta(microseconds=1))
         window_start = window.start.replace(minute=0)  # hour resolution for history
-        good = total = 0
-        hour = window_start
-        while hour < point:
-            row_good, row_total = hourly.get(hour, (0, 0))
-            good, total = good + row_good, total + row_total
-            hour += HOUR
+        good, total = sums.window(window_start, point)
         budget = error_budget(target=slo.target, good=good, total=total)
         points.append(_point_json(slo, point, budget))
     return points

@@ -14,8 +14,10 @@ figure the product shows still reads (README "Retention").
 - Outbox messages whose deliveries all finished (delivered, or given up) and that are older
   than SLA_OUTBOX_RETENTION_DAYS (reporting.selectors.outbox); pending and retrying
   deliveries always stay.
+- Raw request counts only when SLA_REQUEST_COUNT_RETENTION_DAYS is set, and never those a
+  recompute of SLO buckets reads (400 days back) or an ingest may still replace.
 
-Raw status events, request counts, period results, incidents, daily rows, SLO day rows,
+Raw status events, period results, incidents, daily rows, SLO day rows,
 daily reports and the audit history are kept. Each batch (at most SLA_RETENTION_BATCH_SIZE
 rows) is its own transaction, so ingest and the rollups never wait long for it, and the
 rows removed are disjoint from those the rollups write.
@@ -24,7 +26,7 @@ rows removed are disjoint from those the rollups write.
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -34,10 +36,21 @@ from django.utils import timezone
 from sla.burn_down import MAX_DAYS as BURN_DOWN_MAX_DAYS
 from sla.engine import period_bounds
 from sla.engine.buckets import local_day, local_day_bounds
-from sla.models import SLO, Service, ServiceGroup, SLODayBucket, SLOHourBucket, UptimeSnapshot
+from sla.models import (
+    SLO,
+    RequestCount,
+    Service,
+    ServiceGroup,
+    SLODayBucket,
+    SLOHourBucket,
+    UptimeSnapshot,
+)
 from sla.selectors.slo_windows import CALENDAR_PERIODS, DAY, HOUR, SLOT, floor_to, slo_window
 from sla.services.rollups import snapshot_horizon
+from sla.services.slo_buckets import MAX_RECOMPUTE
 
+# Between subjects with nothing to remove, `between_batches` is called at most this often.
+IDLE_CALL_SECONDS = 10
 # The SLO history API's default range (GET /api/v1/slos/<id>/snapshots): its windows stay.
 HISTORY_DAYS = 7
 
@@ -48,6 +61,7 @@ class Budget:
 
     deadline: float | None = None
     between_batches: Callable[[], None] | None = None
+    _last_call: float = field(default_factory=time.monotonic)
 
     def spent(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline
@@ -55,6 +69,13 @@ class Budget:
     def batch_done(self) -> None:
         if self.between_batches is not None:
             self.between_batches()
+            self._last_call = time.monotonic()
+
+    def subject_done(self) -> None:
+        """After a subject with nothing to remove: call `between_batches` now and then, so
+        a long walk over many subjects keeps its lock too."""
+        if time.monotonic() - self._last_call > IDLE_CALL_SECONDS:
+            self.batch_done()
 
 
 @dataclass
@@ -63,6 +84,7 @@ class RetentionStats:
 
     snapshots: int = 0
     slo_hours: int = 0
+    request_counts: int = 0
     outbox_messages: int = 0
     complete: bool = True
 
@@ -113,6 +135,7 @@ def snapshots_prune(*, account, now: dt.datetime, budget: Budget) -> int:
             deleted += delete_in_batches(old, budget=budget)
             if budget.spent():
                 return deleted
+            budget.subject_done()
     return deleted
 
 
@@ -173,6 +196,40 @@ def slo_hours_prune(*, account, now: dt.datetime, budget: Budget) -> int:
             deleted += delete_in_batches(rows, budget=budget)
         if budget.spent():
             break
+        budget.subject_done()
+    return deleted
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def request_counts_prune_before(*, now: dt.datetime) -> dt.datetime | None:
+    """Request counts starting before this instant go (None: they are all kept)."""
+    days = settings.SLA_REQUEST_COUNT_RETENTION_DAYS
+    if not days:
+        return None
+    recompute_days = MAX_RECOMPUTE // DAY + 1  # a recompute starts at that day's midnight
+    days = max(days, recompute_days, settings.SLA_REQUEST_COUNTS_MAX_AGE_DAYS + 1)
+    return now - dt.timedelta(days=days)
+
+
+def request_counts_prune(*, account, now: dt.datetime, budget: Budget) -> int:
+    """Remove the account's request counts past SLA_REQUEST_COUNT_RETENTION_DAYS (when
+    set), service by service (each a range of its (service, start) index)."""
+    before = request_counts_prune_before(now=now)
+    if before is None:
+        return 0
+    deleted = 0
+    for service_id in (
+        Service.objects.for_account(account).order_by("pk").values_list("pk", flat=True)
+    ):
+        old = RequestCount.objects.for_account(account).filter(
+            service_id=service_id, start__lt=before
+        )
+        deleted += delete_in_batches(old, budget=budget)
+        if budget.spent():
+            break
+        budget.subject_done()
     return deleted
 
 
@@ -182,7 +239,8 @@ def slo_hours_prune(*, account, now: dt.datetime, budget: Budget) -> int:
 def account_retention(
     *, account, now: dt.datetime | None = None, budget: Budget | None = None
 ) -> RetentionStats:
-    """Prune one account's snapshots, SLO hour buckets and finished outbox messages."""
+    """Prune one account's snapshots, SLO hour buckets, finished outbox messages and (when
+    configured) old request counts."""
     from reporting.selectors.outbox import outbox_messages_expired
 
     now = now or timezone.now()
@@ -190,6 +248,7 @@ def account_retention(
     stats = RetentionStats()
     stats.snapshots = snapshots_prune(account=account, now=now, budget=budget)
     stats.slo_hours = slo_hours_prune(account=account, now=now, budget=budget)
+    stats.request_counts = request_counts_prune(account=account, now=now, budget=budget)
     expired = outbox_messages_expired(account=account, now=now)
     stats.outbox_messages = delete_in_batches(expired, budget=budget)
     stats.complete = not budget.spent()

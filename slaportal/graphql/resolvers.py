@@ -89,8 +89,10 @@ def period_results(
         now=context.now,
         last=last,
     )
+    # The rows as they are (dicts of the REST shape, read by the schema's field_value):
+    # 1,000 rows are some 24,000 objects that from_json would build only to be read once.
     edges = [
-        sla_types.PeriodResultEdge(cursor=cursor, node=from_json(sla_types.PeriodResultRow, row))
+        sla_types.PeriodResultEdge(cursor=cursor, node=row)
         for cursor, row in zip(page.cursors(), rows, strict=True)
     ]
     return sla_types.SlaPeriodResults(

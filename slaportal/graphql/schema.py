@@ -6,6 +6,10 @@ account's SLA features are off; `incidents` and `incident` are not gated (as ove
 Root fields are nullable so that one field's error leaves the others' data intact.
 `schema.graphql` at the repository root is this schema printed (`manage.py
 graphql_schema`); a test fails when it is stale.
+
+Executed by `execution.PlainTreeExecutor` (plain fields without graphql-core's per-field
+machinery, same answers) with `execution.field_value` as the default resolver (dict keys
+or attributes).
 """
 
 import datetime as dt
@@ -17,12 +21,14 @@ import strawberry
 from django.conf import settings
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from slaportal.graphql import resolvers
 from slaportal.graphql import types_objects as objects
 from slaportal.graphql import types_sla as sla_types
 from slaportal.graphql.errors import EXPECTED_CODES
+from slaportal.graphql.execution import PlainTreeExecutor, field_value
 from slaportal.graphql.limits import QueryLimits
 
 logger = logging.getLogger("slaportal.graphql")
@@ -185,6 +191,8 @@ def masked_errors() -> MaskErrors:
 schema = PortalSchema(
     query=Query,
     extensions=[QueryLimits, masked_errors],
+    execution_context_class=PlainTreeExecutor,
+    config=StrawberryConfig(default_resolver=field_value),
 )
 
 SCHEMA_FILE = Path(settings.BASE_DIR) / "schema.graphql"

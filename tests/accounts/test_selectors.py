@@ -5,7 +5,7 @@ import pytest
 from django.db.models import Model
 
 from accounts.models import ApiToken
-from accounts.selectors import token_for_secret
+from accounts.selectors import token_for_secret, token_for_secret_with_row
 from accounts.services import token_create, token_revoke
 from tests.factories import AccountFactory, UserFactory
 
@@ -104,3 +104,23 @@ def _session(db_connection):
     if db_connection.vendor != "postgresql":
         return None
     return db_connection.connection.info.backend_pid
+
+
+def test_the_token_with_a_row_of_its_account_in_the_same_lookup(issued):
+    from integrations.vector.models import VectorSource
+    from tests.factories import VectorSourceFactory
+
+    account, token, secret = issued
+    mine = VectorSourceFactory(account=account)
+    theirs = VectorSourceFactory(account=AccountFactory())
+    found, row = token_for_secret_with_row(secret=secret, model=VectorSource, pk=mine.pk)
+    assert _field_values(found) == _field_values(token_for_secret(secret=secret))
+    assert _field_values(row) == _field_values(VectorSource.objects.get(pk=mine.pk))
+    assert row.account == account and row.rules_revision == mine.rules_revision
+    for pk in (theirs.pk, mine.pk + 1000, None, 2**63):  # another account's is none too
+        found, row = token_for_secret_with_row(secret=secret, model=VectorSource, pk=pk)
+        assert found.pk == token.pk and row is None
+    wrong = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+    assert token_for_secret_with_row(secret=wrong, model=VectorSource, pk=mine.pk) == (None, None)
+    token_revoke(account=account, token_id=token.pk)
+    assert token_for_secret_with_row(secret=secret, model=VectorSource, pk=mine.pk) == (None, None)

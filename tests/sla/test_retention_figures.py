@@ -140,17 +140,42 @@ def _chart_figures(account) -> dict:
 
 def _page_figures(client, slug: str) -> dict:
     cache.clear()  # the status page's edge cache would answer from before
-    html = client.get(f"/status/{slug}/").content.decode()
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
     return {
         "summary": _json(client, f"/status/{slug}/api/v2/summary.json"),
-        "page": html,
+        "page": _html(client, f"/status/{slug}/"),
     }
+
+
+def _html(client, url: str) -> str:
+    """A page without what differs per request (CSRF tokens, CSP nonces)."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    return re.sub(r'nonce="[^"]*"', "", html)
+
+
+def _dashboard_figures(client, user, account) -> dict:
+    """The dashboard pages a member of `account` sees: the overview, each SLO's page with
+    its 30-day chart (hour rows), each service's SLA page."""
+    client.force_login(user)
+    urls = ["/dashboard/"]
+    urls += [f"/dashboard/slos/{pk}/?chart=30d" for pk in _pks(SLO, account)]
+    urls += [f"/dashboard/services/{pk}/sla/" for pk in _pks(Service, account)]
+    figures = {url: _html(client, url) for url in urls}
+    client.logout()
+    return figures
+
+
+def _pks(model, account) -> list[int]:
+    return list(model.objects.for_account(account).order_by("pk").values_list("pk", flat=True))
 
 
 def _figures(tenants, api_a, api_b, client) -> dict:
     with time_machine.travel(NOW, tick=False):
         return {
+            "a dashboard": _dashboard_figures(client, tenants.owner_a, tenants.a),
+            "b dashboard": _dashboard_figures(client, tenants.outsider, tenants.b),
             "a api": _api_figures(api_a, tenants.a),
             "b api": _api_figures(api_b, tenants.b),
             "a charts": _chart_figures(tenants.a),

@@ -12,7 +12,7 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 
-from integrations.vector.models import VectorBatch, VectorSource
+from integrations.vector.models import VectorBatch, VectorRule, VectorSource
 from sla.models import RequestCount, Service
 from tests.factories import ApiTokenFactory, ServiceFactory, VectorSourceFactory
 from tests.integrations.vector.sink import (
@@ -320,6 +320,24 @@ def test_rules_map_records_to_services(api_a, tenants):
     unmapped = _post(source, sink_request([records[2]], tenants.token_a.secret))
     assert unmapped.status_code == 400
     assert "No rule" in unmapped.json()["errors"][0]["error"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_rule_deleted_with_its_service_stops_mapping_at_once(tenants):
+    web = ServiceFactory(account=tenants.a, path="shop/web")
+    api = ServiceFactory(account=tenants.a, path="shop/api")
+    source = VectorSourceFactory(account=tenants.a, default_service=web)
+    VectorRule.objects.create(
+        account=tenants.a, source=source, kind="path_prefix", value="/api/", service=api
+    )
+    record = remap(Request(START, 200, "0.1", path="/api/orders").line(), CONFIG, "web1")
+    assert _post(source, sink_request([record], tenants.token_a.secret)).status_code == 200
+    assert sum(total for _, total, _ in _rows(api).values()) == 1
+    Service.objects.filter(pk=api.pk).delete()  # its rule goes with it (CASCADE)
+    again = dict(record, request_time=0.2)  # another body: not a retry
+    response = _post(source, sink_request([again], tenants.token_a.secret))
+    assert response.status_code == 200, response.content
+    assert sum(total for _, total, _ in _rows(web).values()) == 1
 
 
 @time_machine.travel(NOW, tick=False)

@@ -9,16 +9,26 @@ import time_machine
 
 from reporting.models import Delivery, DeliveryStatus, OutboxMessage
 from sla import tasks
-from sla.models import DailyUptime, SLODayBucket, SLOHourBucket, StatusEvent, UptimeSnapshot
+from sla.models import (
+    SLO,
+    DailyUptime,
+    RequestCount,
+    Service,
+    SLODayBucket,
+    SLOHourBucket,
+    StatusEvent,
+    UptimeSnapshot,
+)
 from sla.services.ingest import events_ingest
 from sla.services.retention import Budget, account_retention, delete_in_batches
 from sla.services.rollups import account_rollup
-from sla.services.slo_buckets import recompute_start
+from sla.services.slo_buckets import recompute_start, slo_buckets_refresh
 from tests.factories import (
     AccountFactory,
     DailyUptimeFactory,
     DeliveryFactory,
     OutboxMessageFactory,
+    RequestCountFactory,
     ServiceFactory,
     SLODayBucketFactory,
     SLOFactory,
@@ -251,3 +261,144 @@ def test_the_daily_job_prunes_every_account(accounts, settings, eager):
     assert not OutboxMessage.objects.exists()
     for account in accounts:
         assert _snapshot_starts(account)[0] >= utc("2026-11-09 23:00")
+
+
+# --------------------------------------------------------------------------- SLO history
+
+
+def _history_rows(account, slo, first_day: dt.datetime, days: int) -> dict:
+    """Hour rows with distinct values and their day rows; returns hour -> (good, total)."""
+    hourly = {}
+    for index in range(days * 24):
+        hour = first_day + index * HOUR
+        hourly[hour] = (index % 7, 10 + index % 5)
+        SLOHourBucketFactory(
+            account=account,
+            slo=slo,
+            hour_start=hour,
+            day_start=hour.replace(hour=0),
+            good=hourly[hour][0],
+            total=hourly[hour][1],
+        )
+    for day in range(days):
+        day_start = first_day + day * DAY
+        good = sum(hourly[day_start + hour * HOUR][0] for hour in range(24))
+        total = sum(hourly[day_start + hour * HOUR][1] for hour in range(24))
+        SLODayBucketFactory(account=account, slo=slo, day_start=day_start, good=good, total=total)
+    return hourly
+
+
+def _brute(hourly: dict, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    rows = [value for hour, value in hourly.items() if start <= hour < end]
+    return sum(row[0] for row in rows), sum(row[1] for row in rows)
+
+
+def test_history_sums_equal_the_hour_rows_and_round_pruned_edges_to_days(accounts):
+    from sla.selectors.slo_history import HistorySums
+
+    account = accounts[0]
+    slo = SLOFactory(account=account)
+    first = utc("2026-10-01 00:00")
+    hourly = _history_rows(account, slo, first, 6)
+    sums = HistorySums(account=account, slo=slo, start=first, end=first + 6 * DAY)
+    for start_hour in range(0, 6 * 24, 5):
+        for length in (1, 7, 23, 24, 25, 49, 100):
+            start = first + start_hour * HOUR
+            end = min(start + length * HOUR, first + 6 * DAY)
+            assert sums.window(start, end) == _brute(hourly, start, end), (start, end)
+    SLOHourBucket.objects.filter(slo=slo, day_start=first + DAY).delete()  # pruned
+    sums = HistorySums(account=account, slo=slo, start=first, end=first + 6 * DAY)
+    whole_day = _brute(hourly, first + DAY, first + 2 * DAY)
+    later = _brute(hourly, first + 2 * DAY, first + 4 * DAY)
+    # An edge covering 18 of the pruned day's hours counts the day whole; 6 hours: nothing.
+    start = first + DAY + 6 * HOUR
+    assert sums.window(start, first + 4 * DAY) == tuple(
+        a + b for a, b in zip(whole_day, later, strict=True)
+    )
+    assert sums.window(first + DAY + 18 * HOUR, first + 4 * DAY) == later
+    assert sums.window(first, first + 3 * DAY) == _brute(hourly, first, first + 3 * DAY)
+
+
+def _slo_history(account) -> SLO:
+    start = NOW - 80 * DAY
+    items = [{"service": "web", "at": start.isoformat(), "state": "OK"}]
+    for hours in range(7, 80 * 24, 31):
+        at = start + hours * HOUR
+        items.append({"service": "web", "at": at.isoformat(), "state": "CRIT"})
+        back = at + dt.timedelta(minutes=23)
+        items.append({"service": "web", "at": back.isoformat(), "state": "OK"})
+    with time_machine.travel(NOW, tick=False):
+        events_ingest(account=account, items=items)
+    slo = SLOFactory(account=account, service=Service.objects.get(account=account), window_days=7)
+    for now in (NOW - 66 * DAY, NOW):
+        with time_machine.travel(now, tick=False):
+            slo_buckets_refresh(account=account, now=now)
+    return slo
+
+
+def _slo_rows(slo) -> tuple[list, list]:
+    days = SLODayBucket.objects.filter(slo=slo).order_by("day_start")
+    hours = SLOHourBucket.objects.filter(slo=slo, hour_start__gte=NOW - 30 * DAY)
+    return (
+        list(days.values_list("day_start", "good", "total")),
+        list(hours.order_by("hour_start").values_list("hour_start", "good", "total")),
+    )
+
+
+def test_a_late_event_in_a_pruned_day_gives_the_slo_rows_of_no_pruning(accounts, settings):
+    """The recompute starts at the pruned day's midnight, so its day row is summed from
+    hours that are all recomputed: the same rows as an account that never pruned."""
+    settings.SLA_SLO_HOUR_RETENTION_DAYS = 35
+    pruned_slo, kept_slo = (_slo_history(account) for account in accounts)
+    assert prune(accounts[0]).slo_hours > 0
+    late = NOW - 45 * DAY + dt.timedelta(hours=5, minutes=13)
+    for account in accounts:
+        with time_machine.travel(NOW, tick=False):
+            events_ingest(
+                account=account, items=[{"service": "web", "at": late.isoformat(), "state": "CRIT"}]
+            )
+            slo_buckets_refresh(account=account, now=NOW)
+    assert _slo_rows(pruned_slo) == _slo_rows(kept_slo)
+    assert len(_slo_rows(pruned_slo)[0]) == 81
+
+
+# --------------------------------------------------------------------------- request counts
+
+
+def test_request_counts_are_kept_unless_configured_and_never_what_a_recompute_reads(
+    accounts, settings
+):
+    for account in accounts:
+        service = ServiceFactory(account=account)
+        for days in (500, 420, 402, 399, 1):
+            start = NOW.replace(minute=0) - days * DAY
+            RequestCountFactory(account=account, service=service, start=start, end=start + HOUR)
+
+    def ages(account) -> list[int]:
+        rows = RequestCount.objects.for_account(account).order_by("start")
+        return [(NOW - row.start).days for row in rows]
+
+    account, other = accounts
+    assert prune(account).request_counts == 0  # default: raw counts are kept
+    settings.SLA_REQUEST_COUNT_RETENTION_DAYS = 450
+    assert prune(account).request_counts == 1
+    settings.SLA_REQUEST_COUNT_RETENTION_DAYS = 30  # at least 401 days are kept
+    assert prune(account).request_counts == 2
+    assert ages(account) == [399, 1]
+    assert ages(other) == [500, 420, 402, 399, 1]
+    settings.SLA_REQUEST_COUNTS_MAX_AGE_DAYS = 410  # counts an ingest may still replace
+    prune(other)
+    assert ages(other) == [402, 399, 1]
+
+
+def test_a_long_walk_over_subjects_with_nothing_to_remove_still_extends_its_lock(
+    accounts, monkeypatch
+):
+    from sla.services import retention
+
+    monkeypatch.setattr(retention, "IDLE_CALL_SECONDS", -1)
+    for _ in range(3):
+        ServiceFactory(account=accounts[0])
+    calls = []
+    prune(accounts[0], budget=Budget(between_batches=lambda: calls.append(1)))
+    assert len(calls) >= 3  # once per service at least, though nothing was removed
