@@ -315,6 +315,7 @@ class Sampler:
     def start(self, roles) -> Sampler:
         self.roles = roles  # callable: {pid: role} of the servers' processes
         self.started = time.monotonic()
+        self.machine_first = _machine_busy()
         self.thread.start()
         return self
 
@@ -322,6 +323,7 @@ class Sampler:
         self.stopping.set()
         self.thread.join()
         self.seconds = time.monotonic() - self.started
+        self.machine_busy = (_machine_busy() - self.machine_first) / self.seconds
 
     def _run(self) -> None:
         import psycopg
@@ -354,7 +356,11 @@ class Sampler:
                 self.worker_active[_statement(query)] += 1
                 if xact and xact > self.longest_worker_xact[0]:
                     self.longest_worker_xact = (xact, _statement(query))
-            if app != WEB_APP or state != "active":
+            if app != WEB_APP:
+                continue
+            if state != "active":
+                # idle: the web process is in Python (or waits for a CPU, or for a request)
+                self.web[f"not in PostgreSQL ({state})"] += 1
                 continue
             self.web[f"{wait_type}:{wait}" if wait_type else "CPU (no wait event)"] += 1
             for blocker_pid in blocking or []:
@@ -379,7 +385,9 @@ class Sampler:
         totals = Counter()
         for pid, (role, first) in self.cpu_first.items():
             totals[role] += self.cpu_last[pid] - first
-        return {role: used / self.seconds for role, used in totals.items()}
+        cores = {role: used / self.seconds for role, used in totals.items()}
+        cores["other processes of the machine"] = max(0.0, self.machine_busy - sum(cores.values()))
+        return cores
 
 
 def _pg_role(application_name: str) -> str:
@@ -397,6 +405,20 @@ def _cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+
+
+def _roles(parents: dict[int, str]) -> dict[int, str]:
+    """{pid: role} of these processes and their children (pool processes come and go)."""
+    roles = dict(parents)
+    for pid, role in parents.items():
+        roles.update(dict.fromkeys(_children(pid), role))
+    return roles
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy since boot (/proc/stat: all but idle, iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICKS
 
 
 def _children(pid: int) -> list[int]:
@@ -508,8 +530,8 @@ def describe(label: str, found: dict) -> None:
 def describe_waits(sampler: Sampler) -> None:
     total = sum(sampler.web.values()) or 1
     print(
-        f"  web statements seen active in {sampler.samples} samples: "
-        + ", ".join(f"{name} {count / total:.0%}" for name, count in sampler.web.most_common(6))
+        f"  web backends in {sampler.samples} samples: "
+        + ", ".join(f"{name} {count / total:.0%}" for name, count in sampler.web.most_common(7))
     )
     for (lock, role, statement, state), count in sampler.blockers.most_common(5):
         print(f"  blocked x{count} on {lock} by {role} ({state}): {statement}")
@@ -568,14 +590,12 @@ def main() -> int:
         for label in ("without jobs", "with jobs")[1 if args.only_jobs else 0 :]:
             settle()
             worker = sender = None
-            roles = {server.pid: "gunicorn", **dict.fromkeys(_children(server.pid), "gunicorn")}
+            parents = {server.pid: "gunicorn", os.getpid(): "load generator"}
             if label == "with jobs":
                 worker = start_worker(log_path, args)
-                roles[worker.pid] = "celery"
-                roles.update(dict.fromkeys(_children(worker.pid), "celery"))
+                parents[worker.pid] = "celery"
                 sender = JobSender(args).start()
-            roles[os.getpid()] = "load generator"
-            sampler = Sampler(args.sample_ms).start(lambda roles=roles: roles)
+            sampler = Sampler(args.sample_ms).start(lambda parents=parents: _roles(parents))
             found = open_loop(port, secret, args, args.seconds)
             found["load"] = os.getloadavg()[0]
             sampler.stop()
