@@ -276,14 +276,16 @@ def report_download(request, report_id: int, kind: str):
     return report_file_response(report, kind)
 
 
-def report_file_response(report: DailyReport, kind: str) -> FileResponse:
-    """The stored file as an attachment; 404 when it is missing on disk."""
+def report_file_response(report, kind: str, filename_slug: str = "") -> FileResponse:
+    """The stored file of a daily report (the account's own or a pushed one) as an
+    attachment; 404 when it is missing on disk."""
     if kind not in {"json", "pdf"}:
         raise Http404("Not found.")
     path = report_file(getattr(report, f"{kind}_path"))
     if not path.is_file():
         raise Http404("Not found.")
-    filename = f"sla-report-{report.account.slug}-{report.day.isoformat()}.{kind}"
+    slug = filename_slug or report.account.slug
+    filename = f"sla-report-{slug}-{report.day.isoformat()}.{kind}"
     response = FileResponse(path.open("rb"), as_attachment=True, filename=filename)
     response["Content-Type"] = mimetypes.types_map[f".{kind}"]
     response["X-Content-SHA256"] = getattr(report, f"{kind}_sha256")

@@ -14,9 +14,10 @@ from rest_framework.views import APIView
 from accounts.api_base import AccountScopedMixin
 from integrations.federation import protocol
 from integrations.federation.inbound import PushRefused, federation_apply
-from integrations.federation.models import PortalLink
+from integrations.federation.models import PortalLink, PushedReport
 from integrations.federation.selectors import reports_side_by_side
 from reporting.services.notifications import SIGNATURE_HEADER, signature
+from reporting.views import report_file_response
 from sla.api.common import json_body, raw_body
 from slaportal.api.errors import error_body
 
@@ -242,3 +243,53 @@ class FederationReportsView(FederationPushView):
         if not raw.isdigit() or not 1 <= int(raw) <= 1000:
             raise exceptions.ValidationError({"limit": ["An integer from 1 to 1000."]})
         return Response({"results": reports_side_by_side(account=self.account, limit=int(raw))})
+
+
+class FederationReportFileView(AccountScopedMixin, APIView):
+    """A pushed daily report's file as the pushing deployment built it: `json` (schema
+    daily-report-v1) or `pdf`; another account's report is a 404."""
+
+    kind = ""
+    tenant_model = PushedReport
+
+    def get(self, request, pk):
+        # Ids are integers: anything else is not found (not a 500 from the lookup).
+        found = PushedReport.objects.for_account(self.account)
+        report = found.filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        if report is None:
+            raise exceptions.NotFound()
+        return report_file_response(report, self.kind, filename_slug=report.source)
+
+
+class FederationReportJsonView(FederationReportFileView):
+    kind = "json"
+
+    @extend_schema(
+        operation_id="federation_reports_json",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            404: OpenApiResponse(description="No such pushed report in this account"),
+        },
+        description="The pushed report's JSON document (reporting/schema/daily-report-v1.json)"
+        ", as an attachment with `X-Content-SHA256`; ids are those of `source` != `local` "
+        "entries of `GET federation/reports`.",
+    )
+    def get(self, request, pk):
+        return super().get(request, pk)
+
+
+class FederationReportPdfView(FederationReportFileView):
+    kind = "pdf"
+
+    @extend_schema(
+        operation_id="federation_reports_pdf",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such pushed report in this account"),
+        },
+        description="The pushed report's PDF, as an attachment with `X-Content-SHA256`.",
+    )
+    def get(self, request, pk):
+        return super().get(request, pk)

@@ -14,6 +14,8 @@ from integrations.federation.api import (
     FederationDowntimesView,
     FederationEventsView,
     FederationIncidentsView,
+    FederationReportJsonView,
+    FederationReportPdfView,
     FederationReportsView,
     PortalLinkView,
 )
@@ -175,6 +177,16 @@ urlpatterns = [
     api_path("federation/portal", PortalLinkView.as_view(), name="federation-portal"),
     api_path("federation/events", FederationEventsView.as_view(), name="federation-events"),
     api_path("federation/reports", FederationReportsView.as_view(), name="federation-reports"),
+    api_path(
+        "federation/reports/<pk>/json",
+        FederationReportJsonView.as_view(),
+        name="federation-report-json",
+    ),
+    api_path(
+        "federation/reports/<pk>/pdf",
+        FederationReportPdfView.as_view(),
+        name="federation-report-pdf",
+    ),
     api_path(
         "federation/incidents", FederationIncidentsView.as_view(), name="federation-incidents"
     ),

@@ -20,6 +20,7 @@ from tests.factories.agreements import (
 )
 from tests.factories.audit import AuditEntryFactory
 from tests.factories.channels import ChannelFactory
+from tests.factories.federation import PushedReportFactory
 from tests.factories.ingest import RollupMarkFactory
 from tests.factories.prometheus import (
     AlertmanagerAlertFactory,
@@ -114,6 +115,7 @@ __all__ = [
     "PrometheusStatusRuleFactory",
     "PublicIncidentComponentFactory",
     "PublicIncidentFactory",
+    "PushedReportFactory",
     "RequestCountFactory",
     "RequirementFactory",
     "RollupMarkFactory",

@@ -5,6 +5,7 @@ naming the field and changes nothing; another account's key never touches this o
 
 import base64
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -97,6 +98,27 @@ def test_a_repeated_event_id_changes_nothing(tenants, api_b):
     # The same change under a new event id is stored once too (ids derived from the change).
     third = post(api_b, "events", envelope("federation.status", status_data()))
     assert third.json()["applied"]["new"] == 0
+
+
+def test_a_pushed_reports_files_download_as_pushed_and_only_in_its_account(
+    tenants, api_a, api_b, report_document
+):
+    assert post(api_b, "reports", report_body(report_document)).status_code == 200
+    report = PushedReport.objects.for_account(tenants.b).get()
+    pdf = api_b.get(f"/api/v1/federation/reports/{report.pk}/pdf")
+    assert pdf.status_code == 200
+    assert b"".join(pdf.streaming_content) == PDF
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["X-Content-SHA256"] == report.pdf_sha256
+    assert "sla-report-plugin-acct-2026-11-20.pdf" in pdf["Content-Disposition"]
+    document = api_b.get(f"/api/v1/federation/reports/{report.pk}/json")
+    assert document.status_code == 200
+    assert json.loads(b"".join(document.streaming_content))["day"] == "2026-11-20"
+    # Another account's report, an unknown id and a malformed id are all "not found".
+    for api, suffix in [(api_a, f"{report.pk}/pdf"), (api_b, "999999/json"), (api_b, "x1/pdf")]:
+        response = api.get(f"/api/v1/federation/reports/{suffix}")
+        assert response.status_code == 404, (suffix, response.content)
+    assert client_for(None).get(f"/api/v1/federation/reports/{report.pk}/pdf").status_code == 401
 
 
 @pytest.mark.parametrize(
