@@ -38,9 +38,13 @@ pg_blocking_pids and the ungranted pg_locks of every backend: for the web backen
 (application_name ``bench-load-web``, set by PGAPPNAME) it counts what an active
 statement waits on (CPU when no wait event, else the wait event; for a lock wait, the
 lock and the blocking backend's role and statement), and for the worker's backends
-(``bench-load-worker``) the longest transaction seen. Every second it also reads the CPU
-time of the gunicorn, Celery and PostgreSQL processes (by role) from /proc, printed as
-cores in use; the worker's log gives the jobs' run times.
+(``bench-load-worker``) the longest transaction seen; "not in PostgreSQL" is a web backend
+idle between statements (its request is in gunicorn's Python, or waits for a CPU). Every
+second it also reads the CPU time of the gunicorn, Celery and PostgreSQL processes (by role,
+pool processes included) from /proc, printed as cores in use beside the rest of the
+machine's busy time (/proc/stat: other sessions, PostgreSQL's background processes), so a
+shared machine shows; the worker's log gives the jobs' run times. For experiments:
+``--worker-nice``, ``--worker-concurrency``, ``--only-jobs``, ``--rate``.
 
 Target (issue 12): with the jobs running, p99 < 50 ms and no error. Exit code 1 if missed.
 """
