@@ -630,13 +630,14 @@ def main() -> int:
         stop_gunicorn(server)
         log_path.unlink(missing_ok=True)
     loaded = runs["with jobs"]
-    quiet = runs.get("without jobs", loaded)
-    print(
-        f"side by side (p50/p95/p99/max ms, errors): without jobs {quiet['p50']:.1f}/"
-        f"{quiet['p95']:.1f}/{quiet['p99']:.1f}/{quiet['max']:.0f}, {quiet['errors']}; "
-        f"with jobs {loaded['p50']:.1f}/{loaded['p95']:.1f}/{loaded['p99']:.1f}/"
-        f"{loaded['max']:.0f}, {loaded['errors']}"
-    )
+    quiet = runs.get("without jobs")
+    if quiet:
+        print(
+            f"side by side (p50/p95/p99/max ms, errors): without jobs {quiet['p50']:.1f}/"
+            f"{quiet['p95']:.1f}/{quiet['p99']:.1f}/{quiet['max']:.0f}, {quiet['errors']}; "
+            f"with jobs {loaded['p50']:.1f}/{loaded['p95']:.1f}/{loaded['p99']:.1f}/"
+            f"{loaded['max']:.0f}, {loaded['errors']}"
+        )
     targets = Targets("bench_load")
     targets.check(
         f"ingest p99 at {loaded['rate']:.0f} req/s with the jobs running",
