@@ -1,5 +1,6 @@
 """Shared fixtures: two accounts and three users, API clients per token."""
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -7,6 +8,17 @@ from rest_framework.test import APIClient
 
 from tests.factories import AccountFactory, ApiTokenFactory, MembershipFactory, UserFactory
 from tests.proxy_server import forward_proxy  # noqa: F401 - a fixture for every test module
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` (concurrent connections, row locks, prepared statements)
+    are skipped when the suite runs on SQLite (no DATABASE_URL)."""
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
 
 
 def pytest_configure(config):
