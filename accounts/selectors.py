@@ -1,10 +1,13 @@
 """Reads for accounts, memberships and tokens."""
 
-from django.db import connection
-
 from accounts.models import Account, ApiToken, Membership
 from accounts.tokens import secrets_match, split_token
-from slaportal.db import fetch_one_checking_connection, is_postgres, prepared
+from slaportal.db import (
+    fetch_one_checking_connection,
+    instance_from_row,
+    is_postgres,
+    prepared,
+)
 
 
 def token_for_secret(*, secret: str) -> ApiToken | None:
@@ -41,8 +44,8 @@ def _token_by_prefix_prepared(prefix: str) -> ApiToken | None:
     if row is None:
         return None
     width = len(ApiToken._meta.concrete_fields)
-    token = _instance(ApiToken, row[:width])
-    token.account = _instance(Account, row[width:])
+    token = instance_from_row(ApiToken, row[:width])
+    token.account = instance_from_row(Account, row[width:])
     return token
 
 
@@ -70,28 +73,18 @@ def token_for_secret_with_row(*, secret: str, model, pk: int | None):
     if row is None:
         return None, None
     width = len(ApiToken._meta.concrete_fields)
-    token = _instance(ApiToken, row[:width])
-    token.account = _instance(Account, row[width : width + len(Account._meta.concrete_fields)])
+    token = instance_from_row(ApiToken, row[:width])
+    token.account = instance_from_row(
+        Account, row[width : width + len(Account._meta.concrete_fields)]
+    )
     if not token.is_active or not secrets_match(secret, token.hashed_secret):
         return None, None
     rest = row[width + len(Account._meta.concrete_fields) :]
     if rest[0] is None:  # the id: no such row in the token's account
         return token, None
-    found = _instance(model, rest)
+    found = instance_from_row(model, rest)
     found.account = token.account
     return token, found
-
-
-def _instance(model, values):
-    """A model instance from raw column values, through the fields' converters (the JSON
-    of `scopes` arrives as text, as Django's backend asks psycopg for)."""
-    fields = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
-            value = converter(value, field, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
 def accounts_for_user(*, user):
