@@ -39,18 +39,24 @@ _local_window: dict[int, float] = {}
 @shared_task(name="sla.rollups_dispatch", soft_time_limit=60, time_limit=90)
 def rollups_dispatch() -> dict:
     """Beat entry point: one rollup unit per account."""
-    with singleton_lock("sla.rollups_dispatch", timeout=120) as held:
+    return _dispatch_per_account("sla.rollups_dispatch", rollup_account)
+
+
+def _dispatch_per_account(name: str, unit) -> dict:
+    """Queue `unit` once per account, under the dispatcher's own lock (an overlapping
+    beat run is skipped); a unit that cannot be queued does not stop the others."""
+    with singleton_lock(name, timeout=120) as held:
         if held is None:
-            logger.info("sla.rollups_dispatch: another run holds the lock; skipped")
+            logger.info("%s: another run holds the lock; skipped", name)
             return {"skipped": True}
         account_ids = list(Account.objects.order_by("id").values_list("id", flat=True))
         failed = 0
         for account_id in account_ids:
             try:
-                rollup_account.delay(account_id)
+                unit.delay(account_id)
             except Exception:  # a broken unit must not stop the others
                 failed += 1
-                logger.exception("sla.rollups_dispatch: unit for account %s failed", account_id)
+                logger.exception("%s: unit for account %s failed", name, account_id)
         return {"accounts": len(account_ids), "failed": failed}
 
 
@@ -175,14 +181,7 @@ def refresh_period_results_account(account_id: int) -> int:
 @shared_task(name="sla.retention_dispatch", soft_time_limit=60, time_limit=90)
 def retention_dispatch() -> dict:
     """Beat entry point (daily): one `sla.retention_account` unit per account."""
-    with singleton_lock("sla.retention_dispatch", timeout=120) as held:
-        if held is None:
-            logger.info("sla.retention_dispatch: another run holds the lock; skipped")
-            return {"skipped": True}
-        account_ids = list(Account.objects.order_by("id").values_list("id", flat=True))
-        for account_id in account_ids:
-            retention_account.delay(account_id)
-        return {"accounts": len(account_ids)}
+    return _dispatch_per_account("sla.retention_dispatch", retention_account)
 
 
 @shared_task(

@@ -257,7 +257,7 @@ def test_the_daily_job_prunes_every_account(accounts, settings, eager):
         _hourly_snapshots(account, utc("2026-11-01 00:00"), utc("2026-11-12 00:00"))
         _message(account, NOW - 40 * DAY)
     with time_machine.travel(NOW, tick=False):
-        assert tasks.retention_dispatch.apply().get() == {"accounts": 2}
+        assert tasks.retention_dispatch.apply().get() == {"accounts": 2, "failed": 0}
     assert not OutboxMessage.objects.exists()
     for account in accounts:
         assert _snapshot_starts(account)[0] >= utc("2026-11-09 23:00")
