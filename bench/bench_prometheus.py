@@ -114,9 +114,9 @@ class _RecordingClient:
         original = module.PrometheusClient._query
         recorder = self
 
-        def recording(client, path, params, expected, allow_warnings):
-            recorder.sent.append((path, dict(params)))
-            return original(client, path, params, expected, allow_warnings)
+        def recording(client, path, params, *args, **kwargs):
+            recorder.sent.append((path, dict(params)))  # list.append: safe from threads
+            return original(client, path, params, *args, **kwargs)
 
         module.PrometheusClient._query = recording
         return original

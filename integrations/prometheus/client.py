@@ -19,12 +19,14 @@ and credentials, or build it from a ``PrometheusSource`` with :func:`client_for_
   ``resultType`` or shape (:class:`PrometheusResultError`).
 - Sample values keep the exact decimal text Prometheus sent (:class:`Sample.value` is a
   ``Decimal``); ``NaN``, ``+Inf`` and ``-Inf`` are kept too and flagged by
-  :attr:`Sample.finite`; :meth:`Sample.finite_value` raises on them.
+  :attr:`Sample.finite`; :meth:`Sample.finite_value` raises on them. Callers that count
+  in floats anyway (PromQL SLIs: long matrices) ask with ``floats=True`` and get
+  :class:`FloatSeries`, decoded straight into floats (msgspec; the same float64 that
+  ``float()`` gives for Prometheus' text).
 """
 
 import datetime as dt
 import http.client
-import json
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from urllib.parse import urlencode, urlsplit
 
+import msgspec
 from django.conf import settings
 
 from reporting.outbound import SCHEMES, WebhookRefused, resolve_host
@@ -174,12 +177,28 @@ class Series:
 
 
 @dataclass(frozen=True)
+class FloatSeries:
+    """A series asked for with ``floats=True``: ``points`` are ``(epoch seconds, value)``
+    float pairs in time order (one for a vector), NaN and infinities kept."""
+
+    labels: dict
+    points: list
+
+    @property
+    def name(self) -> str:
+        return format_labels(self.labels)
+
+    def float_points(self) -> list[tuple[float, float]]:
+        return self.points
+
+
+@dataclass(frozen=True)
 class QueryResult:
     """What a query answered: ``vector`` or ``matrix`` series, and Prometheus' warnings
     (empty unless the caller allowed them)."""
 
     result_type: str
-    series: tuple[Series, ...]
+    series: tuple[Series | FloatSeries, ...]
     warnings: tuple[str, ...] = field(default=())
 
     def one(self) -> Series | None:
@@ -194,6 +213,87 @@ class QueryResult:
                 f"{names}{more} (aggregate it, e.g. sum(...), or narrow its labels)"
             )
         return self.series[0]
+
+
+_NULL = msgspec.Raw(b"null")
+
+
+class _Envelope(msgspec.Struct):
+    """Prometheus' answer around ``data`` (left undecoded until its type is known)."""
+
+    status: object = None
+    data: msgspec.Raw = _NULL
+    errorType: object = "error"
+    error: object = ""
+    warnings: object = None
+
+
+class _Data(msgspec.Struct):
+    resultType: object = None
+    result: msgspec.Raw = _NULL
+
+
+class _MatrixFloats(msgspec.Struct):
+    metric: dict[str, str]
+    values: list[tuple[float, float]]
+
+
+class _VectorFloats(msgspec.Struct):
+    metric: dict[str, str]
+    value: tuple[float, float]
+
+
+class _MatrixTexts(msgspec.Struct):
+    metric: dict[str, str]
+    values: list[tuple[float, str]]
+
+
+class _VectorTexts(msgspec.Struct):
+    metric: dict[str, str]
+    value: tuple[float, str]
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
+_DATA = msgspec.json.Decoder(_Data)
+# strict=False reads "2991" (a JSON string) as the float 2991.0; it refuses "+Inf", for
+# which the texts are decoded and converted by float() instead.
+_FLOATS = {
+    "matrix": msgspec.json.Decoder(list[_MatrixFloats], strict=False),
+    "vector": msgspec.json.Decoder(list[_VectorFloats], strict=False),
+}
+_TEXTS = {
+    "matrix": msgspec.json.Decoder(list[_MatrixTexts]),
+    "vector": msgspec.json.Decoder(list[_VectorTexts]),
+}
+
+
+def _float_series(raw: msgspec.Raw, result_type: str) -> tuple[FloatSeries, ...]:
+    """The series of ``data.result`` with float values (see :class:`FloatSeries`)."""
+    try:
+        items = _FLOATS[result_type].decode(raw)
+    except msgspec.DecodeError:
+        return _float_series_from_texts(raw, result_type)
+    return tuple(FloatSeries(item.metric, _item_points(item, result_type)) for item in items)
+
+
+def _float_series_from_texts(raw: msgspec.Raw, result_type: str) -> tuple[FloatSeries, ...]:
+    try:
+        items = _TEXTS[result_type].decode(raw)
+    except msgspec.DecodeError:
+        raise PrometheusResultError("malformed series in the answer") from None
+    try:
+        return tuple(
+            FloatSeries(
+                item.metric, [(at, float(text)) for at, text in _item_points(item, result_type)]
+            )
+            for item in items
+        )
+    except ValueError:
+        raise PrometheusResultError("a sample value is not a number") from None
+
+
+def _item_points(item, result_type: str) -> list:
+    return item.values if result_type == "matrix" else [item.value]
 
 
 def _series(item, result_type: str) -> Series:
@@ -243,19 +343,30 @@ class PrometheusClient:
 
     # ----------------------------------------------------------------------- API
 
-    def instant(self, query: str, at=None, *, allow_warnings: bool = False) -> QueryResult:
+    def instant(
+        self, query: str, at=None, *, allow_warnings: bool = False, floats: bool = False
+    ) -> QueryResult:
         """``/api/v1/query`` at ``at`` (an aware datetime or epoch seconds; default now):
-        an instant vector (any other resultType is an error)."""
+        an instant vector (any other resultType is an error). ``floats``: the series are
+        :class:`FloatSeries`."""
         params = {"query": query, "timeout": f"{self.timeout:g}s"}
         if at is not None:
             params["time"] = _instant_param(at)
-        return self._query("/api/v1/query", params, "vector", allow_warnings)
+        return self._query("/api/v1/query", params, "vector", allow_warnings, floats=floats)
 
     def range(
-        self, query: str, start, end, step_seconds: int, *, allow_warnings: bool = False
+        self,
+        query: str,
+        start,
+        end,
+        step_seconds: int,
+        *,
+        allow_warnings: bool = False,
+        floats: bool = False,
     ) -> QueryResult:
         """``/api/v1/query_range`` from ``start`` to ``end`` every ``step_seconds`` (at most
-        11,000 points: split longer ranges with :func:`range_chunks`): a matrix."""
+        11,000 points: split longer ranges with :func:`range_chunks`): a matrix.
+        ``floats``: the series are :class:`FloatSeries`."""
         points = int((_seconds(end) - _seconds(start)) // step_seconds) + 1
         if points > MAX_POINTS:
             raise ValueError(f"{points} points per series; Prometheus allows {MAX_POINTS}")
@@ -266,7 +377,7 @@ class PrometheusClient:
             "step": str(int(step_seconds)),
             "timeout": f"{self.timeout:g}s",
         }
-        return self._query("/api/v1/query_range", params, "matrix", allow_warnings)
+        return self._query("/api/v1/query_range", params, "matrix", allow_warnings, floats=floats)
 
     def one_value(self, query: str, at=None) -> tuple[dict, Decimal] | None:
         """The value of a query expected to give at most one series: ``(labels, value)``,
@@ -287,7 +398,10 @@ class PrometheusClient:
     def buildinfo(self) -> dict:
         """``/api/v1/status/buildinfo`` (``version``, ``revision`` ...)."""
         body = self._request("GET", "/api/v1/status/buildinfo", None)
-        data = body.get("data")
+        try:
+            data = msgspec.json.decode(body.data)
+        except msgspec.DecodeError:
+            data = None
         if not isinstance(data, dict):
             raise PrometheusResultError("malformed buildinfo answer")
         return data
@@ -323,25 +437,34 @@ class PrometheusClient:
     def __exit__(self, *exc):
         self.close()
 
-    def _query(self, path, params, expected: str, allow_warnings: bool) -> QueryResult:
+    def _query(
+        self, path, params, expected: str, allow_warnings: bool, *, floats: bool = False
+    ) -> QueryResult:
         body = self._request("POST", path, params)
-        data = body.get("data")
-        if not isinstance(data, dict) or not isinstance(data.get("result"), list):
+        try:
+            data = _DATA.decode(body.data)
+        except msgspec.DecodeError:
+            data = None
+        if data is None or bytes(memoryview(data.result)[:1]) != b"[":
             raise PrometheusResultError("malformed answer: no data.result")
-        result_type = data.get("resultType")
+        result_type = data.resultType
         if result_type != expected:
             raise PrometheusResultError(
                 f"the query gave a {result_type}, not an instant {expected}"
                 if expected == "vector"
                 else f"the query gave a {result_type}, not a range {expected}"
             )
-        warnings = tuple(str(item) for item in body.get("warnings") or ())
+        warnings = tuple(str(item) for item in body.warnings or ())
         if warnings and not allow_warnings:
             raise PrometheusPartialData(list(warnings))
-        series = tuple(_series(item, result_type) for item in data["result"])
+        if floats:
+            series = _float_series(data.result, result_type)
+        else:
+            items = msgspec.json.decode(data.result)
+            series = tuple(_series(item, result_type) for item in items)
         return QueryResult(result_type=result_type, series=series, warnings=warnings)
 
-    def _request(self, method: str, path: str, params: dict | None) -> dict:
+    def _request(self, method: str, path: str, params: dict | None) -> _Envelope:
         parts = urlsplit(self.base_url)
         target = (parts.path or "") + path
         body = urlencode(params).encode() if params is not None else None
@@ -505,24 +628,22 @@ def _pinned_connection(parts, port, address, timeout, verify_tls):
     return _PinnedHTTPS(parts.hostname, port, address=address, timeout=timeout, context=context)
 
 
-def _decode(status: int, raw: bytes, location: str) -> dict:
+def _decode(status: int, raw: bytes, location: str) -> _Envelope:
     if 300 <= status < 400:
         raise PrometheusHTTPError(
             status,
             f"HTTP {status}: redirects are not followed; give the final URL ({location[:200]})",
         )
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = _ENVELOPE.decode(raw)
+    except msgspec.DecodeError:  # not JSON, or not an object
         body = None
-    if isinstance(body, dict) and body.get("status") == "error":
-        raise PrometheusAPIError(
-            status, str(body.get("errorType", "error")), str(body.get("error", ""))[:2000]
-        )
+    if body is not None and body.status == "error":
+        raise PrometheusAPIError(status, str(body.errorType), str(body.error)[:2000])
     if not 200 <= status < 300:
         text = raw[:200].decode("utf-8", "replace").strip()
         raise PrometheusHTTPError(status, f"HTTP {status}" + (f": {text}" if text else ""))
-    if not isinstance(body, dict) or body.get("status") != "success":
+    if body is None or body.status != "success":
         raise PrometheusResultError("the answer is not Prometheus API JSON")
     return body
 

@@ -16,16 +16,14 @@ event: ``increase()`` extrapolates and is fractional.
 
 import datetime as dt
 import logging
-import math
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from integrations.prometheus.client import (
@@ -39,25 +37,36 @@ from integrations.prometheus.client import (
     range_chunks,
 )
 from integrations.prometheus.models import PromQLDay, PromQLGap, PromQLSLI
-from integrations.prometheus.promql import PART_LABEL, sli_combined_query
+from integrations.prometheus.promql import sli_combined_query
+from integrations.prometheus.services.sli_slots import (
+    ABSENT,
+    ERROR,
+    SLOT_SECONDS,
+    STORED_PER_EVENT,
+    Missing,
+    SlotRun,
+    missing_run,
+    normalized,
+    slot_run,
+    to_stored,
+)
+from integrations.prometheus.services.sli_store import (
+    days_store,
+    epoch,
+    gaps_by_slo,
+    gaps_update,
+    slos_mark_dirty,
+    states_store,
+)
 from sla.models import SLO
 from sla.selectors.slo_windows import DAY, SLOT, floor_to, slo_window
 
 logger = logging.getLogger(__name__)
 
-SLOTS_PER_DAY = 288
-STORED_PER_EVENT = 1000  # thousandths of an event
-MAX_GAP_RETRY = dt.timedelta(hours=1)
-ERROR = "error"  # the source failed: fetched again as soon as it answers
-ABSENT = "absent"  # the source answered without a usable value: fetched again with backoff
-
-
-@dataclass(frozen=True)
-class Missing:
-    """Why a slot has no value."""
-
-    reason: str
-    kind: str
+__all__ = [
+    "ABSENT", "ERROR", "STORED_PER_EVENT", "FetchResult", "Missing", "effective_now",
+    "running_window", "settle_delay", "sli_fetch", "sli_reset", "slis_fetch", "to_stored",
+]  # fmt: skip
 
 
 @dataclass
@@ -69,16 +78,11 @@ class FetchResult:
     missing: int = 0
     queries: int = 0
     error: str = ""
-    values: dict = field(default_factory=dict)  # slot start -> (good, total) | Missing
+    runs: list[SlotRun] = field(default_factory=list)  # in time order, no overlaps
 
 
 def settle_delay() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "SLA_PROMETHEUS_SETTLE_SECONDS", 60))
-
-
-def to_stored(value: float) -> int:
-    """Thousandths of an event (Prometheus' values are float64 already)."""
-    return round(value * STORED_PER_EVENT)
 
 
 def _error_kind(error: PrometheusError) -> str:
@@ -89,67 +93,27 @@ def _error_kind(error: PrometheusError) -> str:
     return ABSENT
 
 
-# --------------------------------------------------------------------------- values
+def _numerator(sli) -> str:
+    return "good" if sli.good_query.strip() else "bad"
 
 
-def slot_values(sli, series, at_by_slot: dict[float, dt.datetime]) -> dict:
-    """Stored (good, total) or Missing per slot start from the combined query's series;
-    ``at_by_slot`` maps evaluation times (epoch seconds) to the slot they close."""
-    numerator = "good" if sli.good_query.strip() else "bad"
-    by_part: dict[str, dict[float, float]] = {}
-    for item in series:
-        part = item.labels.get(PART_LABEL)
-        if part in by_part:
-            others = [s.name for s in series if s.labels.get(PART_LABEL) == part][:5]
-            reason = f"the {part} query returned several series: {', '.join(others)}"
-            return dict.fromkeys(at_by_slot.values(), Missing(reason, ABSENT))
-        by_part[part] = {round(at, 3): value for at, value in item.float_points()}
-    values = {}
-    for at, slot in at_by_slot.items():
-        total = by_part.get("total", {}).get(at)
-        part_value = by_part.get(numerator, {}).get(at)
-        values[slot] = _slot_value(numerator, part_value, total)
-    return values
-
-
-def _slot_value(numerator: str, part_value, total):
-    if total is None:
-        return Missing("no data: the total query has no series", ABSENT)
-    for name, value in (("total", total), (numerator, part_value)):
-        if value is not None and not math.isfinite(value):
-            shown = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
-            return Missing(f"the {name} query gave {shown}", ABSENT)
-        if value is not None and value < 0:
-            return Missing(f"the {name} query gave a negative count ({value})", ABSENT)
-    total_stored = to_stored(total)
-    # An absent numerator series counts 0 (an error counter that never fired does not
-    # exist yet); slight overshoots from extrapolation are cut to the total.
-    part_stored = min(to_stored(part_value), total_stored) if part_value is not None else 0
-    good = part_stored if numerator == "good" else total_stored - part_stored
-    return (good, total_stored)
-
-
-def _range_values(client, sli, first_end, last_end, result: FetchResult) -> dict:
-    """Values of the slots ending at first_end ... last_end (chunked range queries)."""
-    values = {}
+def _range_runs(client, sli, first_end, last_end, result: FetchResult) -> list[SlotRun]:
+    """The slots ending at first_end ... last_end (chunked range queries), a run per chunk."""
+    runs = []
     query = sli_combined_query(sli, "5m")
     for chunk_start, chunk_end in range_chunks(first_end, last_end, SLOT, MAX_POINTS):
-        ends = {}
-        instant = chunk_start
-        while instant <= chunk_end:
-            ends[round(instant.timestamp(), 3)] = instant - SLOT
-            instant += SLOT
+        first = epoch(chunk_start)
+        count = (epoch(chunk_end) - first) // SLOT_SECONDS + 1
         try:
             result.queries += 1
-            answer = client.range(query, chunk_start, chunk_end, int(SLOT.total_seconds()))
+            answer = client.range(query, chunk_start, chunk_end, SLOT_SECONDS, floats=True)
         except PrometheusError as error:
             result.error = str(error)
-            values.update(
-                dict.fromkeys(ends.values(), Missing(str(error)[:1000], _error_kind(error)))
-            )
+            missing = Missing(str(error)[:1000], _error_kind(error))
+            runs.append(missing_run(first - SLOT_SECONDS, count, missing))
             continue
-        values.update(slot_values(sli, answer.series, ends))
-    return values
+        runs.append(slot_run(_numerator(sli), answer.series, first, count, first - SLOT_SECONDS))
+    return runs
 
 
 def running_window(slot_start: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, str]:
@@ -159,18 +123,19 @@ def running_window(slot_start: dt.datetime, now: dt.datetime) -> tuple[dt.dateti
     return slot_start + dt.timedelta(milliseconds=milliseconds), f"{milliseconds}ms"
 
 
-def _running_value(client, sli, slot_start, now, result: FetchResult) -> dict:
+def _running_runs(client, sli, slot_start, now, result: FetchResult) -> list[SlotRun]:
     """The running slot: increase over its elapsed time, evaluated now."""
     at, window = running_window(slot_start, now)
     if at - slot_start < dt.timedelta(seconds=1):
-        return {}
+        return []
+    start = epoch(slot_start)
     try:
         result.queries += 1
-        answer = client.instant(sli_combined_query(sli, window), at)
+        answer = client.instant(sli_combined_query(sli, window), at, floats=True)
     except PrometheusError as error:
         result.error = str(error)
-        return {slot_start: Missing(str(error)[:1000], _error_kind(error))}
-    return slot_values(sli, answer.series, {round(at.timestamp(), 3): slot_start})
+        return [missing_run(start, 1, Missing(str(error)[:1000], _error_kind(error)))]
+    return [slot_run(_numerator(sli), answer.series, round(at.timestamp(), 3), 1, start)]
 
 
 # --------------------------------------------------------------------------- storage
@@ -178,168 +143,14 @@ def _running_value(client, sli, slot_start, now, result: FetchResult) -> dict:
 
 @dataclass
 class Fetched:
-    """What the queries of one SLI gave, before anything is stored."""
+    """What the queries of one SLI gave, before anything is stored (``final_to`` and
+    ``covered_from`` None: leave them as they are)."""
 
     sli: PromQLSLI
     now: dt.datetime
-    final_to: dt.datetime
-    covered_from: dt.datetime
+    final_to: dt.datetime | None
+    covered_from: dt.datetime | None
     result: FetchResult
-
-
-def _store_values(account, fetched: list[Fetched]) -> dict[int, dt.datetime]:
-    """Write the slots that have values into the day rows (all SLIs: one read, one insert,
-    one update); the earliest changed slot per SLO."""
-    by_day: dict[tuple[int, dt.datetime], dict[int, tuple[int, int]]] = defaultdict(dict)
-    days: dict[int, dt.datetime] = {}
-    for item in fetched:
-        for slot, value in item.result.values.items():
-            if not isinstance(value, Missing):
-                # Integer seconds: this loop sees every slot of every backfilled window.
-                seconds = int(slot.timestamp())
-                day_seconds = seconds - seconds % 86400
-                day = days.get(day_seconds)
-                if day is None:
-                    day = days[day_seconds] = dt.datetime.fromtimestamp(day_seconds, tz=dt.UTC)
-                by_day[(item.sli.slo_id, day)][(seconds - day_seconds) // 300] = value
-    if not by_day:
-        return {}
-    rows = {
-        (row.slo_id, row.day): row
-        for row in PromQLDay.objects.for_account(account).filter(
-            slo_id__in={slo_id for slo_id, _ in by_day},
-            day__gte=min(day for _, day in by_day),
-            day__lte=max(day for _, day in by_day),
-        )
-    }
-    earliest: dict[int, dt.datetime] = {}
-    to_create, to_update = [], []
-    for (slo_id, day), slots in sorted(by_day.items()):
-        row = rows.get((slo_id, day))
-        if row is None:
-            row = PromQLDay(account=account, slo_id=slo_id, day=day)
-            row.good, row.total = [None] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY
-            to_create.append(row)
-        else:
-            row.good = (list(row.good) + [None] * SLOTS_PER_DAY)[:SLOTS_PER_DAY]
-            row.total = (list(row.total) + [None] * SLOTS_PER_DAY)[:SLOTS_PER_DAY]
-        changed_index = None
-        goods, totals = row.good, row.total
-        for index, (good, total) in slots.items():
-            if goods[index] != good or totals[index] != total:
-                goods[index], totals[index] = good, total
-                if changed_index is None or index < changed_index:
-                    changed_index = index
-        changed = changed_index is not None
-        if changed:
-            instant = day + changed_index * SLOT
-            if slo_id not in earliest or instant < earliest[slo_id]:
-                earliest[slo_id] = instant
-        if changed and row.pk is not None:
-            to_update.append(row)
-    PromQLDay.objects.bulk_create(to_create, batch_size=500)
-    PromQLDay.objects.bulk_update(to_update, ["good", "total"], batch_size=500)
-    return earliest
-
-
-def _retry_delay(attempts: int) -> dt.timedelta:
-    return min(dt.timedelta(minutes=2 ** min(attempts - 1, 10)), MAX_GAP_RETRY)
-
-
-def _gap_slots(gaps, values: dict, now: dt.datetime) -> dict[dt.datetime, dict]:
-    """The slots of the overlapping gaps, updated by ``values``: slots with values leave,
-    slots without join (or count another attempt)."""
-    slots: dict[dt.datetime, dict] = {}
-    for gap in gaps:
-        instant = gap.start
-        while instant < gap.end:
-            slots[instant] = {
-                "reason": gap.reason,
-                "kind": gap.kind,
-                "first_seen_at": gap.first_seen_at,
-                "attempts": gap.attempts,
-                "next_attempt_at": gap.next_attempt_at,
-            }
-            instant += SLOT
-    for slot, value in values.items():
-        if not isinstance(value, Missing):
-            slots.pop(slot, None)
-            continue
-        before = slots.get(slot)
-        attempts = before["attempts"] + 1 if before else 1
-        slots[slot] = {
-            "reason": value.reason,
-            "kind": value.kind,
-            "first_seen_at": before["first_seen_at"] if before else now,
-            "attempts": attempts,
-            # A failing source's gaps are fetched again as soon as it answers (any run).
-            "next_attempt_at": now if value.kind == ERROR else now + _retry_delay(attempts),
-        }
-    return slots
-
-
-def _update_gaps(account, fetched: list[Fetched], gaps_by_slo: dict[int, list]) -> None:
-    """Rewrite the gaps the fetched slots touch (one delete, one insert for all SLIs)."""
-    deleted, created = [], []
-    for item in fetched:
-        values = item.result.values
-        if not values:
-            continue
-        first, last = min(values), max(values) + SLOT
-        overlapping = [
-            gap
-            for gap in gaps_by_slo.get(item.sli.slo_id, [])
-            if gap.start < last and gap.end > first
-        ]
-        if not overlapping and all(not isinstance(v, Missing) for v in values.values()):
-            continue
-        deleted.extend(gap.pk for gap in overlapping)
-        slots = _gap_slots(overlapping, values, item.now)
-        created.extend(_gap_rows(account, item.sli.slo_id, slots, item.now))
-    if deleted:
-        PromQLGap.objects.filter(pk__in=deleted).delete()
-    PromQLGap.objects.bulk_create(created, batch_size=1000)
-
-
-def _gap_rows(account, slo_id: int, slots: dict, now: dt.datetime) -> list[PromQLGap]:
-    rows: list[PromQLGap] = []
-    for slot in sorted(slots):
-        info = slots[slot]
-        last = rows[-1] if rows else None
-        same = last is not None and (last.reason, last.kind) == (info["reason"], info["kind"])
-        if same and last.end == slot:
-            last.end = slot + SLOT
-            last.attempts = max(last.attempts, info["attempts"])
-            last.first_seen_at = min(last.first_seen_at, info["first_seen_at"])
-            last.next_attempt_at = min(last.next_attempt_at, info["next_attempt_at"])
-            continue
-        rows.append(
-            PromQLGap(
-                account=account,
-                slo_id=slo_id,
-                start=slot,
-                end=slot + SLOT,
-                reason=info["reason"][:1000],
-                kind=info["kind"],
-                first_seen_at=info["first_seen_at"],
-                last_attempt_at=now,
-                attempts=info["attempts"],
-                next_attempt_at=info["next_attempt_at"],
-            )
-        )
-    return rows
-
-
-def _mark_dirty(earliest: dict[int, dt.datetime]) -> None:
-    """Move each SLO's ``buckets_dirty_from`` back to its earliest changed slot (one UPDATE
-    per distinct instant: in the minutely run that is the running slot for all)."""
-    by_instant: dict[dt.datetime, list[int]] = defaultdict(list)
-    for slo_id, instant in earliest.items():
-        by_instant[instant].append(slo_id)
-    for instant, slo_ids in by_instant.items():
-        SLO.objects.filter(pk__in=slo_ids).filter(
-            Q(buckets_dirty_from__isnull=True) | Q(buckets_dirty_from__gt=instant)
-        ).update(buckets_dirty_from=instant)
 
 
 # --------------------------------------------------------------------------- fetching
@@ -375,23 +186,24 @@ def effective_now(client: PrometheusClient, now: dt.datetime) -> dt.datetime:
 
 def _query(client, sli: PromQLSLI, now: dt.datetime, gaps: list) -> Fetched:
     """Ask Prometheus for one SLI (nothing stored yet): the new range from ``final_to`` (or
-    the window start), the running slot, and the gaps that are due."""
+    the window start), the running slot, and the gaps that are due (up to where the new
+    range starts: its slots are asked for once)."""
     window_start = floor_to(slo_window(sli.slo, now).start, SLOT)
     start = max(sli.final_to or window_start, window_start)
     running_start = floor_to(now, SLOT)
     result = FetchResult()
-    values = {}
+    runs = []
     if sli.covered_from is not None and window_start < sli.covered_from:
         # The window grew (a longer window_days): fetch the part never asked for.
-        values.update(_range_values(client, sli, window_start + SLOT, sli.covered_from, result))
+        runs += _range_runs(client, sli, window_start + SLOT, sli.covered_from, result)
     if start < running_start:
-        values.update(_range_values(client, sli, start + SLOT, running_start, result))
-    values.update(_running_value(client, sli, running_start, now, result))
+        runs += _range_runs(client, sli, start + SLOT, running_start, result)
+    runs += _running_runs(client, sli, running_start, now, result)
     for gap in sorted(_due_gaps(gaps, start, now, not result.error), key=lambda g: g.start):
-        values.update(_range_values(client, sli, gap.start + SLOT, gap.end, result))
-    result.values = values
-    result.slots = len(values)
-    result.missing = sum(1 for value in values.values() if isinstance(value, Missing))
+        runs += _range_runs(client, sli, gap.start + SLOT, min(gap.end, start), result)
+    result.runs = normalized(runs)
+    result.slots = sum(len(run.totals) for run in result.runs)
+    result.missing = sum(len(run.missing) for run in result.runs)
     settled = floor_to(now - settle_delay(), SLOT)
     return Fetched(
         sli=sli,
@@ -402,32 +214,35 @@ def _query(client, sli: PromQLSLI, now: dt.datetime, gaps: list) -> Fetched:
     )
 
 
-def _gaps_by_slo(account, slo_ids) -> dict[int, list]:
-    gaps = defaultdict(list)
-    for gap in PromQLGap.objects.for_account(account).filter(slo_id__in=list(slo_ids)):
-        gaps[gap.slo_id].append(gap)
-    return gaps
+def _failed(sli: PromQLSLI, now: dt.datetime, error: Exception) -> Fetched:
+    """An SLI whose fetch broke on something other than Prometheus' answer: nothing stored
+    and its range not advanced (fetched again next run), the error shown on the SLI."""
+    logger.exception("PromQL fetch of SLO %s failed", sli.slo_id, exc_info=error)
+    result = FetchResult(error=f"internal error: {type(error).__name__}: {error}")
+    return Fetched(sli=sli, now=now, final_to=None, covered_from=None, result=result)
 
 
 def _save(account, fetched: list[Fetched], gaps_by_slo) -> None:
     """Store what the queries gave, for all SLIs in one transaction."""
+    runs = [(item.sli.slo_id, item.result.runs) for item in fetched]
     with transaction.atomic():
-        earliest = _store_values(account, fetched)
-        _update_gaps(account, fetched, gaps_by_slo)
-        _mark_dirty(earliest)
+        earliest = days_store(account=account, runs_by_slo=runs)
+        gaps_update(
+            account=account,
+            fetched=[(item.sli.slo_id, item.result.runs, item.now) for item in fetched],
+            gaps_by_slo=gaps_by_slo,
+        )
+        slos_mark_dirty(earliest)
         for item in fetched:
             sli = item.sli
             sli.last_fetch_at = item.now
             sli.last_error = item.result.error[:1000]
-            if sli.final_to is None or item.final_to > sli.final_to:
+            if item.final_to is not None and (sli.final_to is None or item.final_to > sli.final_to):
                 sli.final_to = item.final_to
-            sli.covered_from = item.covered_from
+            if item.covered_from is not None:
+                sli.covered_from = item.covered_from
             item.result.changed = int(sli.slo_id in earliest)
-        PromQLSLI.objects.bulk_update(
-            [item.sli for item in fetched],
-            ["final_to", "covered_from", "last_fetch_at", "last_error"],
-            batch_size=500,
-        )
+        states_store([item.sli for item in fetched])
 
 
 def sli_fetch(
@@ -442,7 +257,7 @@ def sli_fetch(
     own_client = client is None
     client = client or client_for_source(sli.source)
     try:
-        gaps = _gaps_by_slo(account, [sli.slo_id])
+        gaps = gaps_by_slo(account, [sli.slo_id])
         fetched = _query(client, sli, effective_now(client, now), gaps.get(sli.slo_id, []))
     finally:
         if own_client:
@@ -462,6 +277,7 @@ def sli_reset(*, account, slo_id: int) -> None:
 
 
 SAVE_BATCH = 100  # SLIs stored per transaction
+IN_FLIGHT_PER_WORKER = 4  # answers per fetching thread waiting to be stored
 
 
 def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
@@ -476,7 +292,7 @@ def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
         .order_by("source_id", "pk")
     )
     totals = {"slis": 0, "queries": 0, "missing": 0, "errors": 0}
-    gaps = _gaps_by_slo(account, [sli.slo_id for sli in slis])
+    gaps = gaps_by_slo(account, [sli.slo_id for sli in slis])
     source_nows = _source_clocks({sli.source_id: sli.source for sli in slis}, now)
     batch: list[Fetched] = []
     for fetched in _queries_in_flight(slis, gaps, source_nows):
@@ -490,7 +306,7 @@ def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
             batch = []
     if batch:
         _save(account, batch, gaps)
-    _prune(account, now)
+    _prune(account, [sli.slo for sli in slis], now)
     return totals
 
 
@@ -505,7 +321,10 @@ def _source_clocks(sources: dict, now: dt.datetime) -> dict[int, dt.datetime]:
 
 def _queries_in_flight(slis, gaps, source_nows) -> Iterator[Fetched]:
     """``_query`` of every SLI, in their order, run by a small thread pool. The threads
-    only talk HTTP (no database): what they give is stored by the caller's thread."""
+    only talk HTTP and parse (no database): what they give is stored by the caller's
+    thread. At most IN_FLIGHT_PER_WORKER answers per thread wait to be stored (a 30-day
+    backfill holds some 17,000 slot values per SLI). An SLI whose fetch breaks gives an
+    error for itself alone."""
     local = threading.local()
     opened: list[PrometheusClient] = []
 
@@ -517,23 +336,35 @@ def _queries_in_flight(slis, gaps, source_nows) -> Iterator[Fetched]:
         return clients[source.pk]
 
     def query(sli) -> Fetched:
-        client = client_of(sli.source)
-        return _query(client, sli, source_nows[sli.source_id], gaps.get(sli.slo_id, []))
+        now = source_nows[sli.source_id]
+        try:
+            return _query(client_of(sli.source), sli, now, gaps.get(sli.slo_id, []))
+        except Exception as error:  # one broken SLI must not stop the others
+            return _failed(sli, now, error)
 
     workers = max(1, min(settings.SLA_PROMETHEUS_FETCH_CONCURRENCY, len(slis)))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="promql")
+    pending: deque = deque()
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="promql") as pool:
-            yield from pool.map(query, slis)
+        for sli in slis:
+            pending.append(pool.submit(query, sli))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
     finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
         for client in opened:
             client.close()
 
 
-def _prune(account, now: dt.datetime) -> None:
+def _prune(account, slos, now: dt.datetime) -> None:
     """Raw rows and gaps far behind every window are of no use (two windows are kept for
     the reports of the previous window); one delete per window shape."""
     keep: dict[dt.datetime, list[int]] = defaultdict(list)
-    for slo in SLO.objects.for_account(account).filter(sli_kind="prometheus"):
+    for slo in slos:
         window = slo_window(slo, now)
         keep[floor_to(window.end - 2 * (window.end - window.start), DAY) - DAY].append(slo.pk)
     for keep_from, slo_ids in keep.items():
