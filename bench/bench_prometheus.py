@@ -103,7 +103,8 @@ def _populate_slos(url: str, slos: int, series: int, days: int):
 
 
 class _RecordingClient:
-    """Wraps the PrometheusClient methods to record (path, body) of every query sent."""
+    """Wraps PrometheusClient._begin (every query is sent through it) to record the
+    (path, body) of every query sent."""
 
     def __init__(self):
         self.sent: list[tuple[str, dict]] = []
@@ -111,14 +112,14 @@ class _RecordingClient:
     def install(self):
         from integrations.prometheus import client as module
 
-        original = module.PrometheusClient._query
+        original = module.PrometheusClient._begin
         recorder = self
 
         def recording(client, path, params, *args, **kwargs):
-            recorder.sent.append((path, dict(params)))  # list.append: safe from threads
+            recorder.sent.append((path, dict(params)))  # list.append: safe from any thread
             return original(client, path, params, *args, **kwargs)
 
-        module.PrometheusClient._query = recording
+        module.PrometheusClient._begin = recording
         return original
 
 
@@ -162,7 +163,7 @@ def _bench_fetch(targets: Targets, server, account, settings) -> None:
         incremental = time.perf_counter() - started
         incremental_sent = list(recorder.sent)
     finally:
-        PrometheusClient._query = original
+        PrometheusClient._begin = original
     plain_backfill = _plain_loop(server.url, backfill_sent)
     plain_incremental = _plain_loop(server.url, incremental_sent)
     print(f"backfill: {stats['slis']} SLIs, {stats['queries']} queries, {stats['missing']} "

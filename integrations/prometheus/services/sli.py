@@ -16,13 +16,12 @@ event: ``increase()`` extrapolates and is fractional.
 
 import datetime as dt
 import logging
-import threading
-from collections import defaultdict, deque
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,7 +35,8 @@ from integrations.prometheus.client import (
     client_for_source,
     range_chunks,
 )
-from integrations.prometheus.models import PromQLDay, PromQLGap, PromQLSLI
+from integrations.prometheus.lanes import Ask, Job, in_background, run, run_lanes
+from integrations.prometheus.models import PrometheusSource, PromQLDay, PromQLGap, PromQLSLI
 from integrations.prometheus.promql import sli_combined_query
 from integrations.prometheus.services.sli_slots import (
     ABSENT,
@@ -81,6 +81,9 @@ class FetchResult:
     runs: list[SlotRun] = field(default_factory=list)  # in time order, no overlaps
 
 
+Steps = Generator[Ask, object, object]  # a fetch: asks queries, gets answers, returns
+
+
 def settle_delay() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "SLA_PROMETHEUS_SETTLE_SECONDS", 60))
 
@@ -97,7 +100,7 @@ def _numerator(sli) -> str:
     return "good" if sli.good_query.strip() else "bad"
 
 
-def _range_runs(client, sli, first_end, last_end, result: FetchResult) -> list[SlotRun]:
+def _range_runs(sli, first_end, last_end, result: FetchResult) -> Steps:
     """The slots ending at first_end ... last_end (chunked range queries), a run per chunk."""
     runs = []
     query = sli_combined_query(sli, "5m")
@@ -106,7 +109,7 @@ def _range_runs(client, sli, first_end, last_end, result: FetchResult) -> list[S
         count = (epoch(chunk_end) - first) // SLOT_SECONDS + 1
         try:
             result.queries += 1
-            answer = client.range(query, chunk_start, chunk_end, SLOT_SECONDS, floats=True)
+            answer = yield Ask(query, start=chunk_start, end=chunk_end, step=SLOT_SECONDS)
         except PrometheusError as error:
             result.error = str(error)
             missing = Missing(str(error)[:1000], _error_kind(error))
@@ -123,7 +126,7 @@ def running_window(slot_start: dt.datetime, now: dt.datetime) -> tuple[dt.dateti
     return slot_start + dt.timedelta(milliseconds=milliseconds), f"{milliseconds}ms"
 
 
-def _running_runs(client, sli, slot_start, now, result: FetchResult) -> list[SlotRun]:
+def _running_runs(sli, slot_start, now, result: FetchResult) -> Steps:
     """The running slot: increase over its elapsed time, evaluated now."""
     at, window = running_window(slot_start, now)
     if at - slot_start < dt.timedelta(seconds=1):
@@ -131,7 +134,7 @@ def _running_runs(client, sli, slot_start, now, result: FetchResult) -> list[Slo
     start = epoch(slot_start)
     try:
         result.queries += 1
-        answer = client.instant(sli_combined_query(sli, window), at, floats=True)
+        answer = yield Ask(sli_combined_query(sli, window), at=at)
     except PrometheusError as error:
         result.error = str(error)
         return [missing_run(start, 1, Missing(str(error)[:1000], _error_kind(error)))]
@@ -185,9 +188,15 @@ def effective_now(client: PrometheusClient, now: dt.datetime) -> dt.datetime:
 
 
 def _query(client, sli: PromQLSLI, now: dt.datetime, gaps: list) -> Fetched:
+    """:func:`_fetch_steps` of one SLI on ``client``, one query after the other."""
+    return run(client, _fetch_steps(sli, now, gaps))
+
+
+def _fetch_steps(sli: PromQLSLI, now: dt.datetime, gaps: list) -> Steps:
     """Ask Prometheus for one SLI (nothing stored yet): the new range from ``final_to`` (or
     the window start), the running slot, and the gaps that are due (up to where the new
-    range starts: its slots are asked for once)."""
+    range starts: its slots are asked for once). A generator of the queries it needs
+    (``integrations.prometheus.lanes``); returns the Fetched."""
     window_start = floor_to(slo_window(sli.slo, now).start, SLOT)
     start = max(sli.final_to or window_start, window_start)
     running_start = floor_to(now, SLOT)
@@ -195,12 +204,12 @@ def _query(client, sli: PromQLSLI, now: dt.datetime, gaps: list) -> Fetched:
     runs = []
     if sli.covered_from is not None and window_start < sli.covered_from:
         # The window grew (a longer window_days): fetch the part never asked for.
-        runs += _range_runs(client, sli, window_start + SLOT, sli.covered_from, result)
+        runs += yield from _range_runs(sli, window_start + SLOT, sli.covered_from, result)
     if start < running_start:
-        runs += _range_runs(client, sli, start + SLOT, running_start, result)
-    runs += _running_runs(client, sli, running_start, now, result)
+        runs += yield from _range_runs(sli, start + SLOT, running_start, result)
+    runs += yield from _running_runs(sli, running_start, now, result)
     for gap in sorted(_due_gaps(gaps, start, now, not result.error), key=lambda g: g.start):
-        runs += _range_runs(client, sli, gap.start + SLOT, min(gap.end, start), result)
+        runs += yield from _range_runs(sli, gap.start + SLOT, min(gap.end, start), result)
     result.runs = normalized(runs)
     result.slots = sum(len(run.totals) for run in result.runs)
     result.missing = sum(len(run.missing) for run in result.runs)
@@ -277,20 +286,15 @@ def sli_reset(*, account, slo_id: int) -> None:
 
 
 SAVE_BATCH = 100  # SLIs stored per transaction
-IN_FLIGHT_PER_WORKER = 4  # answers per fetching thread waiting to be stored
 
 
 def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
     """Fetch every PromQL SLI of the account: one clock check per source, the queries of up
-    to SLA_PROMETHEUS_FETCH_CONCURRENCY SLIs in flight at once (each thread keeps its own
-    connection per source), stored in batches of SAVE_BATCH SLIs per transaction."""
+    to SLA_PROMETHEUS_FETCH_CONCURRENCY SLIs in flight at once (a connection each, per
+    source), stored in batches of SAVE_BATCH SLIs per transaction while the next are
+    fetched."""
     now = now or timezone.now()
-    slis = list(
-        PromQLSLI.objects.for_account(account)
-        .filter(slo__sli_kind="prometheus")
-        .select_related("slo", "source")
-        .order_by("source_id", "pk")
-    )
+    slis = _slis(account)
     totals = {"slis": 0, "queries": 0, "missing": 0, "errors": 0}
     gaps = gaps_by_slo(account, [sli.slo_id for sli in slis])
     source_nows = _source_clocks({sli.source_id: sli.source for sli in slis}, now)
@@ -306,8 +310,28 @@ def slis_fetch(*, account, now: dt.datetime | None = None) -> dict:
             batch = []
     if batch:
         _save(account, batch, gaps)
-    _prune(account, [sli.slo for sli in slis], now)
+    if _prune_due(account, now):
+        _prune(account, [sli.slo for sli in slis], now)
     return totals
+
+
+def _slis(account) -> list[PromQLSLI]:
+    """The account's PromQL SLIs with their SLO and source loaded (a source object per
+    source, not per SLI): the fetching threads never touch the database."""
+    sources = {source.pk: source for source in PrometheusSource.objects.for_account(account)}
+    slis = list(
+        PromQLSLI.objects.for_account(account)
+        .filter(slo__sli_kind="prometheus")
+        .select_related("slo")
+        .order_by("source_id", "pk")
+    )
+    for sli in slis:
+        source = sources.get(sli.source_id)
+        if source is not None:
+            sli.source = source
+        else:
+            sli.source  # noqa: B018 - loaded here, in the caller's thread
+    return slis
 
 
 def _source_clocks(sources: dict, now: dt.datetime) -> dict[int, dt.datetime]:
@@ -320,44 +344,32 @@ def _source_clocks(sources: dict, now: dt.datetime) -> dict[int, dt.datetime]:
 
 
 def _queries_in_flight(slis, gaps, source_nows) -> Iterator[Fetched]:
-    """``_query`` of every SLI, in their order, run by a small thread pool. The threads
-    only talk HTTP and parse (no database): what they give is stored by the caller's
-    thread. At most IN_FLIGHT_PER_WORKER answers per thread wait to be stored (a 30-day
-    backfill holds some 17,000 slot values per SLI). An SLI whose fetch breaks gives an
-    error for itself alone."""
-    local = threading.local()
-    opened: list[PrometheusClient] = []
+    """The fetches of every SLI, up to SLA_PROMETHEUS_FETCH_CONCURRENCY in flight
+    (``lanes.run_lanes``: one thread, a connection per lane and source), in a thread of
+    their own that only talks HTTP and parses (no database): the caller stores what
+    arrives meanwhile. At most SAVE_BATCH answers wait to be stored. An SLI whose fetch
+    breaks gives an error for itself alone."""
 
-    def client_of(source) -> PrometheusClient:
-        clients = local.__dict__.setdefault("clients", {})
-        if source.pk not in clients:
-            clients[source.pk] = client_for_source(source)
-            opened.append(clients[source.pk])  # list.append is atomic
-        return clients[source.pk]
-
-    def query(sli) -> Fetched:
+    def job(sli) -> Job:
         now = source_nows[sli.source_id]
-        try:
-            return _query(client_of(sli.source), sli, now, gaps.get(sli.slo_id, []))
-        except Exception as error:  # one broken SLI must not stop the others
-            return _failed(sli, now, error)
+        return Job(sli.source, _fetch_steps(sli, now, gaps.get(sli.slo_id, [])), (sli, now))
 
-    workers = max(1, min(settings.SLA_PROMETHEUS_FETCH_CONCURRENCY, len(slis)))
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="promql")
-    pending: deque = deque()
-    try:
-        for sli in slis:
-            pending.append(pool.submit(query, sli))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True)
-        for client in opened:
-            client.close()
+    def failed(job: Job, error: Exception) -> Fetched:
+        return _failed(*job.context, error)
+
+    results = run_lanes(
+        (job(sli) for sli in slis),
+        lanes=settings.SLA_PROMETHEUS_FETCH_CONCURRENCY,
+        client_for=client_for_source,
+        failed=failed,
+    )
+    return in_background(results, buffered=SAVE_BATCH, name="promql-fetch")
+
+
+def _prune_due(account, now: dt.datetime) -> bool:
+    """Once a day per account: what is kept moves by whole days."""
+    key = f"prometheus:promql-pruned:{account.pk}:{floor_to(now, DAY):%Y-%m-%d}"
+    return cache.add(key, 1, timeout=2 * 86400)
 
 
 def _prune(account, slos, now: dt.datetime) -> None:

@@ -44,17 +44,32 @@ def epoch(value: dt.datetime) -> int:
 
 def days_store(*, account, runs_by_slo: list[tuple[int, list[SlotRun]]]) -> dict:
     """Write the slots that have values into the day rows; the earliest changed slot per
-    SLO (``{slo_id: datetime}``)."""
+    SLO (``{slo_id: datetime}``). On PostgreSQL a stored row that gets at most
+    PATCH_SLOTS slots (the minutely fetch: the running slot, the one settling) is patched
+    in place, slot by slot, only where the value differs; other rows are read, merged and
+    written whole."""
     pieces: dict[tuple[int, int], list] = defaultdict(list)
     for slo_id, runs in runs_by_slo:
         for run in runs:
             for day, index, goods, totals in day_pieces(run, SLOTS_PER_DAY):
                 if totals.count(None) < len(totals):  # a day of gaps only makes no row
                     pieces[(slo_id, day)].append((index, goods, totals))
-    if not pieces:
-        return {}
-    stored = _stored_days(account, list(pieces))
     earliest: dict[int, int] = {}
+    if pieces and is_postgres():
+        pieces = _patch_days(account, pieces, earliest)
+    if pieces:
+        _rewrite_days(account, pieces, earliest)
+    return {slo_id: instant(seconds) for slo_id, seconds in earliest.items()}
+
+
+def _changed(earliest: dict[int, int], slo_id: int, changed_at: int) -> None:
+    if slo_id not in earliest or changed_at < earliest[slo_id]:
+        earliest[slo_id] = changed_at
+
+
+def _rewrite_days(account, pieces: dict, earliest: dict[int, int]) -> None:
+    """Read the rows, merge the pieces in, insert the new rows and rewrite the changed."""
+    stored = _stored_days(account, list(pieces))
     created, updated = [], []
     for key in sorted(pieces):
         row = stored.get(key)
@@ -70,16 +85,61 @@ def days_store(*, account, runs_by_slo: list[tuple[int, list[SlotRun]]]) -> dict
         if first is None:
             continue
         slo_id, day = key
-        changed_at = day + first * SLOT_SECONDS
-        if slo_id not in earliest or changed_at < earliest[slo_id]:
-            earliest[slo_id] = changed_at
+        _changed(earliest, slo_id, day + first * SLOT_SECONDS)
         if row is None:
             created.append((slo_id, day, goods, totals))
         else:
             updated.append((row[0], goods, totals))
     _insert_days(account, created)
     _update_days(updated)
-    return {slo_id: instant(seconds) for slo_id, seconds in earliest.items()}
+
+
+PATCH_SLOTS = 2  # a row getting more slots is cheaper to rewrite whole
+
+
+def _patch_days(account, pieces: dict, earliest: dict[int, int]) -> dict:
+    """Patch the stored full rows that get few slots (``jsonb_set``, where the stored value
+    differs); the pieces left for the whole-row path (other rows, missing rows)."""
+    few = [key for key, parts in pieces.items() if sum(len(p[2]) for p in parts) <= PATCH_SLOTS]
+    if not few:
+        return pieces
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            "SELECT d.slo_id, d.day, d.id FROM unnest(%b::bigint[], %b::timestamptz[])"  # noqa: S608
+            f" AS k(slo_id, day) JOIN {_DAY_TABLE} AS d ON d.slo_id = k.slo_id AND d.day = k.day"
+            " WHERE d.account_id = %s AND jsonb_array_length(d.good) = %s"
+            " AND jsonb_array_length(d.total) = %s",
+            [[slo_id for slo_id, _ in few], [instant(day) for _, day in few], account.pk,
+             SLOTS_PER_DAY, SLOTS_PER_DAY],
+        )  # fmt: skip
+        found = {(slo_id, epoch(day)): pk for slo_id, day, pk in cursor.fetchall()}
+        rounds: list[list[tuple]] = []  # the n-th slot of each row in round n
+        for key, pk in found.items():
+            slots = [
+                (pk, index + offset, good, total)
+                for index, goods, totals in pieces.pop(key)
+                for offset, (good, total) in enumerate(zip(goods, totals, strict=True))
+                if total is not None
+            ]
+            for number, slot in enumerate(slots):
+                if number == len(rounds):
+                    rounds.append([])
+                rounds[number].append(slot)
+        for slots in rounds:
+            cursor.execute(
+                f"UPDATE {_DAY_TABLE} AS d SET"  # noqa: S608
+                " good = jsonb_set(d.good, ARRAY[k.slot::text], to_jsonb(k.good)),"
+                " total = jsonb_set(d.total, ARRAY[k.slot::text], to_jsonb(k.total))"
+                " FROM unnest(%b::bigint[], %b::integer[], %b::numeric[], %b::numeric[])"
+                " AS k(id, slot, good, total) WHERE d.id = k.id"
+                " AND (d.total -> k.slot, d.good -> k.slot)"
+                " IS DISTINCT FROM (to_jsonb(k.total), to_jsonb(k.good))"
+                " RETURNING d.slo_id, d.day, k.slot",
+                [[slot[index] for slot in slots] for index in range(4)],
+            )
+            for slo_id, day, slot in cursor.fetchall():
+                _changed(earliest, slo_id, epoch(day) + slot * SLOT_SECONDS)
+    return pieces
 
 
 def _full(values) -> list:
@@ -231,9 +291,10 @@ def _retry_delay(attempts: int) -> dt.timedelta:
 
 
 def gaps_update(*, account, fetched: list[tuple], gaps_by_slo: dict[int, list]) -> None:
-    """Rewrite the gaps the fetched runs touch (one delete, one insert for all SLIs);
+    """Rewrite the gaps the fetched runs touch (one delete, one update, one insert for all
+    SLIs: a gap that keeps its slots and reason only counts another attempt);
     ``fetched``: ``(slo_id, runs in time order, now)``."""
-    deleted, created = [], []
+    deleted, created, updated = [], [], []
     for slo_id, runs, now in fetched:
         if not runs:
             continue
@@ -245,11 +306,22 @@ def gaps_update(*, account, fetched: list[tuple], gaps_by_slo: dict[int, list]) 
         ]
         if not overlapping and not any(run.missing for run in runs):
             continue
-        deleted.extend(gap.pk for gap in overlapping)
-        slots = _gap_slots(overlapping, runs, now)
-        created.extend(_gap_rows(slo_id, slots, now))
+        same = {(gap.start, gap.end, gap.reason, gap.kind): gap for gap in overlapping}
+        for row in _gap_rows(slo_id, _gap_slots(overlapping, runs, now), now):
+            gap = same.pop(row[1:5], None)
+            if gap is None:
+                created.append(row)
+            else:  # first_seen_at, last_attempt_at, attempts, next_attempt_at
+                updated.append((gap.pk, *row[5:]))
+        deleted.extend(gap.pk for gap in same.values())
     if deleted:
         PromQLGap.objects.for_account(account).filter(pk__in=deleted).delete()
+    update_from_rows(
+        table=PromQLGap._meta.db_table,
+        columns=_GAP_UPDATE_COLUMNS,
+        rows=updated,
+        sets={column.name: f"v.{column.name}" for column in _GAP_UPDATE_COLUMNS[1:]},
+    )
     _insert_gaps(account, created)
 
 
@@ -328,6 +400,15 @@ _GAP_COLUMNS = [
     ("last_attempt_at", "timestamptz"),
     ("attempts", "integer"),
     ("next_attempt_at", "timestamptz"),
+]
+
+
+_GAP_UPDATE_COLUMNS = [
+    Column("id", "bigint"),
+    Column("first_seen_at", "timestamptz"),
+    Column("last_attempt_at", "timestamptz"),
+    Column("attempts", "integer"),
+    Column("next_attempt_at", "timestamptz"),
 ]
 
 
