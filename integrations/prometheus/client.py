@@ -29,63 +29,40 @@ import datetime as dt
 import http.client
 import socket
 import ssl
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from decimal import Decimal
 from urllib.parse import urlencode, urlsplit
 
-import msgspec
 from django.conf import settings
 
+from integrations.prometheus.answers import (  # noqa: F401 - re-exported for callers
+    NON_FINITE,
+    Envelope,
+    FloatSeries,
+    QueryResult,
+    Sample,
+    Series,
+    data_object,
+    decode,
+    format_labels,
+    parse_value,
+    query_result,
+)
+from integrations.prometheus.errors import (  # noqa: F401 - re-exported for callers
+    PrometheusAPIError,
+    PrometheusError,
+    PrometheusHTTPError,
+    PrometheusPartialData,
+    PrometheusResultError,
+    PrometheusTimeout,
+    PrometheusUnreachable,
+)
 from reporting.outbound import SCHEMES, WebhookRefused, resolve_host
 from reporting.proxies import ProxyError, proxied_connection, proxy_for
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_POINTS = 11_000  # Prometheus refuses range queries of more points per series
-NON_FINITE = {"NaN": Decimal("NaN"), "+Inf": Decimal("Infinity"), "-Inf": Decimal("-Infinity")}
 USER_AGENT = "sla-portal-prometheus-client"
-
-
-class PrometheusError(Exception):
-    """A query or request that gave no usable answer; ``str()`` is the user-facing text."""
-
-
-class PrometheusUnreachable(PrometheusError):
-    """No connection (refused, DNS, TLS) or the address guard refused the host."""
-
-
-class PrometheusTimeout(PrometheusError):
-    """No answer within the timeout."""
-
-
-class PrometheusHTTPError(PrometheusError):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-class PrometheusAPIError(PrometheusError):
-    """Prometheus' error envelope: ``{"status": "error", "errorType", "error"}``."""
-
-    def __init__(self, status: int, error_type: str, error: str):
-        super().__init__(f"Prometheus {error_type}: {error}")
-        self.status = status
-        self.error_type = error_type
-        self.error = error
-
-
-class PrometheusPartialData(PrometheusError):
-    """The answer came with warnings (partial data): not to be taken as complete."""
-
-    def __init__(self, warnings: list[str]):
-        super().__init__("partial data: " + "; ".join(warnings)[:1000])
-        self.warnings = warnings
-
-
-class PrometheusResultError(PrometheusError):
-    """An answer of the wrong type or shape (scalar where a vector was asked, several
-    series where one is expected, a non-finite sample ...)."""
 
 
 def _instant_param(value) -> str:
@@ -94,216 +71,6 @@ def _instant_param(value) -> str:
             raise ValueError("naive datetime: give an aware instant")
         return f"{value.timestamp():.3f}"
     return f"{float(value):.3f}"
-
-
-def parse_value(text) -> Decimal:
-    """A sample value as Prometheus writes it (a string) as an exact Decimal."""
-    if not isinstance(text, str):
-        raise PrometheusResultError(f"sample value {text!r} is not a string")
-    if text in NON_FINITE:
-        return NON_FINITE[text]
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise PrometheusResultError(f"sample value {text[:40]!r} is not a number") from None
-
-
-def format_labels(labels: dict) -> str:
-    """``{job="api", instance="a:9100"}``: how Prometheus shows a series' labels."""
-    name = labels.get("__name__", "")
-    inner = ", ".join(
-        f'{key}="{value}"' for key, value in sorted(labels.items()) if key != "__name__"
-    )
-    return f"{name}{{{inner}}}"
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One value at one instant (seconds since the epoch, as Prometheus gives it)."""
-
-    at: float
-    value: Decimal
-
-    @property
-    def finite(self) -> bool:
-        return self.value.is_finite()
-
-    @property
-    def instant(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.at, tz=dt.UTC)
-
-    def finite_value(self, labels: dict | None = None) -> Decimal:
-        if not self.finite:
-            where = f" of {format_labels(labels)}" if labels else ""
-            raise PrometheusResultError(
-                f"sample{where} at {self.instant:%Y-%m-%dT%H:%M:%SZ} is {self.value}"
-            )
-        return self.value
-
-
-@dataclass(frozen=True)
-class Series:
-    """A series of a vector (one sample) or a matrix (the samples in time order). Values
-    are parsed when first asked for: ``samples`` (exact Decimals) or ``float_points()``
-    (floats, for long matrices)."""
-
-    labels: dict
-    raw: tuple = ()
-
-    @property
-    def name(self) -> str:
-        return format_labels(self.labels)
-
-    @cached_property
-    def samples(self) -> tuple[Sample, ...]:
-        return tuple(Sample(at=at, value=parse_value(text)) for at, text in self._pairs())
-
-    def float_points(self) -> list[tuple[float, float]]:
-        """``(epoch seconds, value)`` pairs as floats (NaN and infinities kept)."""
-        try:
-            return [(at, float(text)) for at, text in self._pairs()]
-        except (TypeError, ValueError):
-            raise PrometheusResultError("a sample value is not a number") from None
-
-    def _pairs(self):
-        for pair in self.raw:
-            if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[1], str):
-                raise PrometheusResultError("malformed sample in the answer")
-            try:
-                at = float(pair[0])
-            except (TypeError, ValueError):
-                raise PrometheusResultError("malformed sample time in the answer") from None
-            yield at, pair[1]
-
-
-@dataclass(frozen=True)
-class FloatSeries:
-    """A series asked for with ``floats=True``: ``points`` are ``(epoch seconds, value)``
-    float pairs in time order (one for a vector), NaN and infinities kept."""
-
-    labels: dict
-    points: list
-
-    @property
-    def name(self) -> str:
-        return format_labels(self.labels)
-
-    def float_points(self) -> list[tuple[float, float]]:
-        return self.points
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """What a query answered: ``vector`` or ``matrix`` series, and Prometheus' warnings
-    (empty unless the caller allowed them)."""
-
-    result_type: str
-    series: tuple[Series | FloatSeries, ...]
-    warnings: tuple[str, ...] = field(default=())
-
-    def one(self) -> Series | None:
-        """The single series (None when there is none); several is an error naming them."""
-        if not self.series:
-            return None
-        if len(self.series) > 1:
-            names = ", ".join(series.name for series in self.series[:5])
-            more = f" and {len(self.series) - 5} more" if len(self.series) > 5 else ""
-            raise PrometheusResultError(
-                f"the query returned {len(self.series)} series where one is expected: "
-                f"{names}{more} (aggregate it, e.g. sum(...), or narrow its labels)"
-            )
-        return self.series[0]
-
-
-_NULL = msgspec.Raw(b"null")
-
-
-class _Envelope(msgspec.Struct):
-    """Prometheus' answer around ``data`` (left undecoded until its type is known)."""
-
-    status: object = None
-    data: msgspec.Raw = _NULL
-    errorType: object = "error"
-    error: object = ""
-    warnings: object = None
-
-
-class _Data(msgspec.Struct):
-    resultType: object = None
-    result: msgspec.Raw = _NULL
-
-
-class _MatrixFloats(msgspec.Struct):
-    metric: dict[str, str]
-    values: list[tuple[float, float]]
-
-
-class _VectorFloats(msgspec.Struct):
-    metric: dict[str, str]
-    value: tuple[float, float]
-
-
-class _MatrixTexts(msgspec.Struct):
-    metric: dict[str, str]
-    values: list[tuple[float, str]]
-
-
-class _VectorTexts(msgspec.Struct):
-    metric: dict[str, str]
-    value: tuple[float, str]
-
-
-_ENVELOPE = msgspec.json.Decoder(_Envelope)
-_DATA = msgspec.json.Decoder(_Data)
-# strict=False reads "2991" (a JSON string) as the float 2991.0; it refuses "+Inf", for
-# which the texts are decoded and converted by float() instead.
-_FLOATS = {
-    "matrix": msgspec.json.Decoder(list[_MatrixFloats], strict=False),
-    "vector": msgspec.json.Decoder(list[_VectorFloats], strict=False),
-}
-_TEXTS = {
-    "matrix": msgspec.json.Decoder(list[_MatrixTexts]),
-    "vector": msgspec.json.Decoder(list[_VectorTexts]),
-}
-
-
-def _float_series(raw: msgspec.Raw, result_type: str) -> tuple[FloatSeries, ...]:
-    """The series of ``data.result`` with float values (see :class:`FloatSeries`)."""
-    try:
-        items = _FLOATS[result_type].decode(raw)
-    except msgspec.DecodeError:
-        return _float_series_from_texts(raw, result_type)
-    return tuple(FloatSeries(item.metric, _item_points(item, result_type)) for item in items)
-
-
-def _float_series_from_texts(raw: msgspec.Raw, result_type: str) -> tuple[FloatSeries, ...]:
-    try:
-        items = _TEXTS[result_type].decode(raw)
-    except msgspec.DecodeError:
-        raise PrometheusResultError("malformed series in the answer") from None
-    try:
-        return tuple(
-            FloatSeries(
-                item.metric, [(at, float(text)) for at, text in _item_points(item, result_type)]
-            )
-            for item in items
-        )
-    except ValueError:
-        raise PrometheusResultError("a sample value is not a number") from None
-
-
-def _item_points(item, result_type: str) -> list:
-    return item.values if result_type == "matrix" else [item.value]
-
-
-def _series(item, result_type: str) -> Series:
-    if not isinstance(item, dict) or not isinstance(item.get("metric"), dict):
-        raise PrometheusResultError("malformed series in the answer")
-    raw = [item.get("value")] if result_type == "vector" else item.get("values")
-    if not isinstance(raw, list):
-        raise PrometheusResultError("malformed series in the answer")
-    labels = {str(key): str(value) for key, value in item["metric"].items()}
-    return Series(labels=labels, raw=tuple(raw))
 
 
 class PendingQuery:
@@ -331,7 +98,7 @@ class PendingQuery:
     def result(self) -> QueryResult:
         client = self.client
         body = client._receive()
-        return client._result(body, self.expected, self.allow_warnings, self.floats)
+        return query_result(body, self.expected, self.allow_warnings, self.floats)
 
     def abandon(self) -> None:
         """Give up waiting (a timeout kept by the caller): the connection is closed."""
@@ -458,12 +225,8 @@ class PrometheusClient:
 
     def buildinfo(self) -> dict:
         """``/api/v1/status/buildinfo`` (``version``, ``revision`` ...)."""
-        body = self._request("GET", "/api/v1/status/buildinfo", None)
-        try:
-            data = msgspec.json.decode(body.data)
-        except msgspec.DecodeError:
-            data = None
-        if not isinstance(data, dict):
+        data = data_object(self._request("GET", "/api/v1/status/buildinfo", None))
+        if data is None:
             raise PrometheusResultError("malformed buildinfo answer")
         return data
 
@@ -507,31 +270,7 @@ class PrometheusClient:
         self._send("POST", path, params)
         return PendingQuery(self, expected, allow_warnings, floats)
 
-    def _result(self, body: _Envelope, expected: str, allow_warnings: bool, floats: bool):
-        try:
-            data = _DATA.decode(body.data)
-        except msgspec.DecodeError:
-            data = None
-        if data is None or bytes(memoryview(data.result)[:1]) != b"[":
-            raise PrometheusResultError("malformed answer: no data.result")
-        result_type = data.resultType
-        if result_type != expected:
-            raise PrometheusResultError(
-                f"the query gave a {result_type}, not an instant {expected}"
-                if expected == "vector"
-                else f"the query gave a {result_type}, not a range {expected}"
-            )
-        warnings = tuple(str(item) for item in body.warnings or ())
-        if warnings and not allow_warnings:
-            raise PrometheusPartialData(list(warnings))
-        if floats:
-            series = _float_series(data.result, result_type)
-        else:
-            items = msgspec.json.decode(data.result)
-            series = tuple(_series(item, result_type) for item in items)
-        return QueryResult(result_type=result_type, series=series, warnings=warnings)
-
-    def _request(self, method: str, path: str, params: dict | None) -> _Envelope:
+    def _request(self, method: str, path: str, params: dict | None) -> Envelope:
         self._send(method, path, params)
         return self._receive()
 
@@ -555,7 +294,7 @@ class PrometheusClient:
         except Exception as error:
             self._fail(error)
 
-    def _receive(self) -> _Envelope:
+    def _receive(self) -> Envelope:
         """Read the answer of the request sent last."""
         try:
             response = self._connection.getresponse()
@@ -574,7 +313,7 @@ class PrometheusClient:
         if len(raw) > MAX_BODY_BYTES:
             self.close()
             raise PrometheusResultError(f"answer larger than {MAX_BODY_BYTES} bytes")
-        return _decode(status, raw, location)
+        return decode(status, raw, location)
 
     def _try_again(self) -> None:
         """A kept-alive connection the server had closed: one new try on a new one."""
@@ -740,26 +479,6 @@ def _pinned_connection(parts, port, address, timeout, verify_tls):
         return _PinnedHTTP(parts.hostname, port, address=address, timeout=timeout)
     context = _tls_context(verify_tls)
     return _PinnedHTTPS(parts.hostname, port, address=address, timeout=timeout, context=context)
-
-
-def _decode(status: int, raw: bytes, location: str) -> _Envelope:
-    if 300 <= status < 400:
-        raise PrometheusHTTPError(
-            status,
-            f"HTTP {status}: redirects are not followed; give the final URL ({location[:200]})",
-        )
-    try:
-        body = _ENVELOPE.decode(raw)
-    except msgspec.DecodeError:  # not JSON, or not an object
-        body = None
-    if body is not None and body.status == "error":
-        raise PrometheusAPIError(status, str(body.errorType), str(body.error)[:2000])
-    if not 200 <= status < 300:
-        text = raw[:200].decode("utf-8", "replace").strip()
-        raise PrometheusHTTPError(status, f"HTTP {status}" + (f": {text}" if text else ""))
-    if body is None or body.status != "success":
-        raise PrometheusResultError("the answer is not Prometheus API JSON")
-    return body
 
 
 def range_chunks(

@@ -8,11 +8,8 @@ import random
 import msgspec
 import pytest
 
-from integrations.prometheus.client import (
-    FloatSeries,
-    PrometheusResultError,
-    _float_series,
-)
+from integrations.prometheus.answers import FloatSeries, float_series
+from integrations.prometheus.errors import PrometheusResultError
 from integrations.prometheus.promql import PART_LABEL
 from integrations.prometheus.services.sli_slots import (
     ABSENT,
@@ -65,6 +62,12 @@ def _slots(run: SlotRun) -> dict:
     return {run.start + index * 300: run.slot(index) for index in range(len(run.totals))}
 
 
+def _value(rng: random.Random, odd: float) -> float:
+    if rng.random() < odd:
+        return rng.choice(ODD)
+    return rng.choice(VALUES) * rng.choice([1, 333, 1e6])
+
+
 def _series(rng: random.Random, part: str, count: int, odd: float):
     shape = rng.choice(["whole", "whole", "head", "tail", "holes", "absent", "extra"])
     if shape == "absent":
@@ -76,10 +79,7 @@ def _series(rng: random.Random, part: str, count: int, odd: float):
         indices = indices[: rng.randrange(1, count + 1)]
     elif shape == "holes":
         indices = [index for index in indices if rng.random() < 0.7]
-    points = [
-        (float(FIRST_END + index * 300), rng.choice(ODD) if rng.random() < odd else rng.choice(VALUES) * rng.choice([1, 333, 1e6]))
-        for index in indices
-    ]  # fmt: skip
+    points = [(float(FIRST_END + index * 300), _value(rng, odd)) for index in indices]
     if shape == "extra":  # a point off the instants, and one past the range: ignored
         points.insert(0, (FIRST_END - 150.0, 5.0))
         points.append((float(FIRST_END + count * 300), 7.0))
@@ -145,11 +145,13 @@ def test_merge_rewrites_changed_slots_and_keeps_stored_ones_without_value():
 
 
 def _answer(result_type: str, texts: list[str]) -> msgspec.Raw:
+    """A recorded-style ``data.result``: one vector series per text, or one matrix."""
     if result_type == "vector":
-        items = [{"metric": {"i": str(i)}, "value": [1700000000.5, text]} for i, text in enumerate(texts)]
+        items = [{"metric": {"i": str(i)}, "value": [1700000000.5, t]} for i, t in enumerate(texts)]
     else:
-        items = [{"metric": {}, "values": [[1700000000 + 300 * i, text] for i, text in enumerate(texts)]}]
-    return msgspec.Raw(msgspec.json.encode(items))  # fmt: skip
+        values = [[1700000000 + 300 * i, text] for i, text in enumerate(texts)]
+        items = [{"metric": {}, "values": values}]
+    return msgspec.Raw(msgspec.json.encode(items))
 
 
 def test_float_decoding_equals_float_of_the_text():
@@ -158,12 +160,12 @@ def test_float_decoding_equals_float_of_the_text():
              "123456789012345678901234567890", "0.30000000000000004"]  # fmt: skip
     texts += [repr(rng.random() * 10 ** rng.randint(-8, 20)) for _ in range(2000)]
     for result_type in ("matrix", "vector"):
-        series = _float_series(_answer(result_type, texts), result_type)
+        series = float_series(_answer(result_type, texts), result_type)
         got = [value for item in series for _, value in item.points]
         expected = [float(text) for text in texts]
         assert [repr(value) for value in got] == [repr(value) for value in expected]
     finite = [text for text in texts if text not in ("+Inf", "-Inf", "NaN", "-0")]
-    [plain] = _float_series(_answer("matrix", finite), "matrix")  # the direct decoding
+    [plain] = float_series(_answer("matrix", finite), "matrix")  # the direct decoding
     assert [value for _, value in plain.points] == [float(text) for text in finite]
 
 
@@ -178,4 +180,4 @@ def test_float_decoding_equals_float_of_the_text():
 )
 def test_float_decoding_of_malformed_answers(body, message):
     with pytest.raises(PrometheusResultError, match=message):
-        _float_series(msgspec.Raw(body), "matrix")
+        float_series(msgspec.Raw(body), "matrix")
