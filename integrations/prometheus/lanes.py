@@ -103,9 +103,10 @@ def run_lanes(
                 if exhausted:
                     return
                 continue
+            answered: list = []
             for lane, reply, error in _answers(selector, waiting):
-                _step(lane, reply, error, selector, client_for, failed, waiting, idle, finished)
-            yield from finished
+                _step(lane, reply, error, selector, client_for, failed, waiting, idle, answered)
+            yield from answered
     finally:
         for lane in pool:
             if lane.job is not None:

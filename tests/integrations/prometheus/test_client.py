@@ -4,9 +4,7 @@ local HTTP servers (recorded error bodies, 5xx, silence, redirects, warnings).""
 import datetime as dt
 import json
 import socket
-import threading
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,6 +18,7 @@ from integrations.prometheus.client import (
     PrometheusUnreachable,
     range_chunks,
 )
+from tests.integrations.prometheus.canned import CannedServer
 
 
 @pytest.fixture
@@ -65,49 +64,12 @@ def test_the_address_guard_refuses_private_sources_unless_allowed(prometheus_ser
             PrometheusClient(url, allow_private=True).instant("vector(1)")
 
 
-class _Canned:
-    """A local HTTP server answering every request with one canned response."""
-
-    def __init__(self, status=200, body=b"", headers=None, silent=False):
-        canned = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                canned.seen.append(dict(self.headers))
-                if silent:
-                    canned.release.wait(10)
-                    return
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST
-
-            def log_message(self, *args):
-                pass
-
-        self.seen: list[dict] = []
-        self.release = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/prefix"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def canned():
     servers = []
 
     def start(**kwargs):
-        server = _Canned(**kwargs)
+        server = CannedServer(**kwargs)
         servers.append(server)
         return PrometheusClient(
             server.url, timeout=1, allow_private=True, bearer_token="tok",

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from django.utils import timezone
 
-from integrations.prometheus.models import PromQLDay, PromQLGap, PromQLSLI
+from integrations.prometheus.models import PrometheusSource, PromQLDay, PromQLGap, PromQLSLI
 from integrations.prometheus.services import sli as sli_service
 from integrations.prometheus.services.sli import running_window, sli_fetch
 from reporting.services.notifications import outbox_process_due
@@ -19,6 +19,7 @@ from sla.services.slo_buckets import slo_buckets_refresh
 from tests.conftest import client_for
 from tests.factories import WebhookEndpointFactory
 from tests.integrations.prometheus.conftest import promql_slo, wait_clear_of_slot_edge
+from tests.redis_server import free_port
 from tests.reporting.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -273,19 +274,24 @@ def test_a_longer_window_is_fetched_back(tenants, source, history):
     assert slo_status(account=tenants.a, slo=slo, now=now).budget.sli == Fraction(998, 1000)
 
 
+def _gaps(slo) -> list[tuple]:
+    return list(PromQLGap.objects.filter(slo=slo).values_list("start", "end", "reason", "kind"))
+
+
 def test_several_slis_in_flight_store_what_one_at_a_time_stores(tenants, source, history, settings):
-    """slis_fetch runs the queries of several SLIs at once (threads, a connection each):
-    every SLI gets exactly the slots a sequential fetch gives, the reset case included."""
+    """slis_fetch keeps the queries of several SLIs in flight at once (a connection each):
+    every SLI gets exactly the slots and gaps a sequential fetch gives, the reset case
+    included."""
     now = timezone.now()
 
-    def fetch_all(concurrency: int) -> list[dict]:
+    def fetch_all(concurrency: int) -> list[tuple]:
         settings.SLA_PROMETHEUS_FETCH_CONCURRENCY = concurrency
         slos = [_ratio_slo(tenants, source, days=2) for _ in range(5)]
         slos.append(promql_slo(tenants.a, source, good=f'{HISTORY}_total{{case="reset"}}',
                                total=f'{HISTORY}_total{{case="reset"}}', days=2))  # fmt: skip
         totals = sli_service.slis_fetch(account=tenants.a, now=now)
         assert totals["errors"] == 0
-        stored = [_stored(slo) for slo in slos]
+        stored = [(_stored(slo), _gaps(slo)) for slo in slos]
         for slo in slos:
             slo.delete()
         return stored
@@ -293,4 +299,43 @@ def test_several_slis_in_flight_store_what_one_at_a_time_stores(tenants, source,
     one_at_a_time = fetch_all(1)
     in_flight = fetch_all(4)
     assert in_flight == one_at_a_time
-    assert all(len(slots) >= 2 * 288 - 3 for slots in in_flight)
+    assert all(len(slots) >= 2 * 288 - 3 and gaps for slots, gaps in in_flight)
+
+
+def test_a_failing_source_or_sli_leaves_gaps_for_itself_alone(
+    tenants, source, history, settings, monkeypatch
+):
+    """Among SLIs fetched together, one on a source that refuses connections gets an error
+    gap over its window and no slots, one whose fetch breaks in our code gets its error
+    and stays unfetched (tried again next run); the others get every slot."""
+    settings.SLA_PROMETHEUS_FETCH_CONCURRENCY = 3
+    dead = PrometheusSource.objects.create(account=tenants.a, name="dead",
+                                           url=f"http://127.0.0.1:{free_port()}")  # fmt: skip
+    healthy = [_ratio_slo(tenants, source, days=1) for _ in range(4)]
+    down = promql_slo(tenants.a, dead, bad='x{code="500"}', total="x", days=1)
+    broken = _ratio_slo(tenants, source, days=1)
+    numerator = sli_service._numerator
+
+    def breaking(sli):  # a bug met by one SLI's fetch
+        if sli.slo_id == broken.pk:
+            raise RuntimeError("unexpected answer shape")
+        return numerator(sli)
+
+    monkeypatch.setattr(sli_service, "_numerator", breaking)
+    now = timezone.now()
+    totals = sli_service.slis_fetch(account=tenants.a, now=now)
+    assert totals["slis"] == 6 and totals["errors"] == 2
+    for slo in healthy:
+        assert set(_stored(slo).values()) == {(2_495_000, 2_500_000)}
+        assert len(_stored(slo)) >= 288 - 3
+    assert _stored(down) == {} and _stored(broken) == {}
+    [gap] = PromQLGap.objects.filter(slo=down)
+    assert gap.kind == "error" and "cannot connect" in gap.reason
+    assert gap.start == floor_to(now, SLOT) + SLOT - dt.timedelta(days=1)  # the window
+    assert gap.end == floor_to(now, SLOT) + SLOT
+    broken.promql.refresh_from_db()
+    assert broken.promql.final_to is None and not PromQLGap.objects.filter(slo=broken).exists()
+    assert broken.promql.last_error == "internal error: RuntimeError: unexpected answer shape"
+    monkeypatch.undo()
+    sli_service.slis_fetch(account=tenants.a, now=now)  # the next run fetches it
+    assert set(_stored(broken).values()) == {(2_495_000, 2_500_000)}
