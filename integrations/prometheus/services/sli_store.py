@@ -72,16 +72,18 @@ def _rewrite_days(account, pieces: dict, earliest: dict[int, int]) -> None:
     stored = _stored_days(account, list(pieces))
     created, updated = [], []
     for key in sorted(pieces):
-        row = stored.get(key)
-        if row is None:
-            goods, totals = [None] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY
+        row, parts = stored.get(key), pieces[key]
+        if row is None and len(parts) == 1 and len(parts[0][2]) == SLOTS_PER_DAY:
+            # A whole new day (the backfill): the piece is the row.
+            _, goods, totals = parts[0]
+            first = next(index for index, total in enumerate(totals) if total is not None)
         else:
-            goods, totals = _full(row[1]), _full(row[2])
-        first = None
-        for index, new_goods, new_totals in pieces[key]:
-            changed = _merge(goods, totals, index, new_goods, new_totals)
-            if changed is not None and (first is None or changed < first):
-                first = changed
+            goods, totals = (_full(row[1]), _full(row[2])) if row else _empty_day()
+            first = None
+            for index, new_goods, new_totals in parts:
+                changed = _merge(goods, totals, index, new_goods, new_totals)
+                if changed is not None and (first is None or changed < first):
+                    first = changed
         if first is None:
             continue
         slo_id, day = key
@@ -140,6 +142,10 @@ def _patch_days(account, pieces: dict, earliest: dict[int, int]) -> dict:
             for slo_id, day, slot in cursor.fetchall():
                 _changed(earliest, slo_id, epoch(day) + slot * SLOT_SECONDS)
     return pieces
+
+
+def _empty_day() -> tuple[list, list]:
+    return [None] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY
 
 
 def _full(values) -> list:
