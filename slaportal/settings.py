@@ -140,7 +140,8 @@ REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend with one client per process (slaportal/cache.py).
+            "BACKEND": "slaportal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "slaportal",
         }
