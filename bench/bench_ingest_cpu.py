@@ -1,17 +1,18 @@
 """CPU time of one ingest request in the web process (issue 12's load figure).
 
-Run: ``python bench/bench_ingest_cpu.py [--requests 2000] [--profile]`` (also part of
-``make bench``). PostgreSQL at BENCH_PG_SERVER (default postgres://postgres@127.0.0.1:5432),
+Run: ``python bench/bench_ingest_cpu.py [--requests 2000] [--profile single]`` (also part
+of ``make bench``). PostgreSQL at BENCH_PG_SERVER (default postgres://postgres@127.0.0.1:5432),
 its own database sla_bench_ingest_cpu (created if missing, migrated, emptied); Redis at
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/15, emptied before and after) as cache and
 broker, as in production (rate limits counted there, the incident refresh queued there; no
 worker is started).
 
-No server and no socket: the requests go through Django's WSGI handler in this process
+No HTTP server and no client: the requests go through Django's WSGI handler in this process
 (every middleware, DRF authentication and throttling, parsing, the ingest statement,
 the post-commit work, rendering), so ``time.process_time()`` around each call is the CPU
 one gunicorn worker spends on it, minus only the HTTP parsing gunicorn does. The
-PostgreSQL backend's CPU (from /proc, the same machine) is printed beside it.
+PostgreSQL backend's CPU (from /proc, when PostgreSQL runs on this machine) is printed
+beside it.
 
 Data: one account (SLA feature on) with an ingest token, 1,000 services in 50 groups (no
 portal link, as most accounts). Kinds, ``--requests`` of each after ``--warmup``
@@ -19,8 +20,9 @@ unmeasured: ``single`` (one new event, now, a random service, mostly OK), ``batc
 (ten such events) and ``counts`` (POST /api/v1/requests, one bucket). Figures per kind:
 median and mean CPU per request in the web process and in its PostgreSQL backend, mean
 wall time, and the CPU a second of 200 requests (90 % single, 10 % batch10, issue 12's mix)
-would take. ``--profile``: cProfile of the single-event run, the top functions by
-cumulative time (the profiler slows everything about 2x; its shares are what count).
+would take. ``--profile KIND``: a cProfile of that kind's requests (CPU time, not waits),
+the top functions by cumulative time (the profiler slows everything 3-4x; its shares are
+what count; ``--profile-out`` keeps it for pstats).
 
 Target (issue 12, indirect): the mix at 200 requests/s must leave the jobs a core, i.e.
 web CPU <= 1.0 core (5 ms a request); exit code 1 if missed.
@@ -143,13 +145,17 @@ def call(handler, path: str, body: bytes, secret: str) -> None:
 
 
 def backend_cpu() -> float:
-    """CPU seconds of this connection's PostgreSQL backend so far (same machine)."""
+    """CPU seconds of this connection's PostgreSQL backend so far (nan when PostgreSQL
+    runs elsewhere)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
