@@ -260,6 +260,11 @@ SLA_RETENTION_BATCH_SIZE = env_int("SLA_RETENTION_BATCH_SIZE", 2000, minimum=1)
 # never less than 401 days (SLO buckets are recomputed up to 400 days back) nor within
 # SLA_REQUEST_COUNTS_MAX_AGE_DAYS (a bucket sent again would count anew).
 SLA_REQUEST_COUNT_RETENTION_DAYS = env_int("SLA_REQUEST_COUNT_RETENTION_DAYS", 0)
+# Raw status events are kept unless this is set (days; 0: keep): older ones are removed by the
+# retention job, except what a stored figure still needs (README "Retention"); events older
+# than it are refused at ingest. At least max(SLA_SNAPSHOT_MAX_DAYS, 400) + 2 (system check
+# sla.E001): the rollup and the SLO buckets recompute that far back.
+SLA_EVENT_RETENTION_DAYS = env_int("SLA_EVENT_RETENTION_DAYS", 0, minimum=0)
 # Days of status history `seed_demo` (make run) writes for the demo account.
 SLA_DEMO_HISTORY_DAYS = env_int("SLA_DEMO_HISTORY_DAYS", 90, minimum=1)
 # Request counts (API, nginx import, Vector) starting further back are refused: SLO buckets
