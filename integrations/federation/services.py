@@ -31,6 +31,7 @@ from integrations.federation.models import PortalLink
 from reporting.services.notifications import notification_emit_to
 from sla.engine import STATE_BADNESS, Event
 from sla.models import Downtime, Incident, Service
+from sla.selectors.event_horizon import events_pruned_before
 from sla.selectors.history import events_from, flags_before, states_before
 
 # Incidents rebuilt in a transaction that began before the last scan may carry an older
@@ -333,9 +334,13 @@ def portal_backfill(*, account, days: int, now: dt.datetime | None = None) -> di
     service_ids = list(
         Service.objects.for_account(account).order_by("pk").values_list("pk", flat=True)
     )
+    # Status from where the events are whole (the state in force there is kept); pruned
+    # history is not pushed half. Incidents and reports are kept: they go from `since`.
+    pruned_before = events_pruned_before(account=account)
+    status_since = since if pruned_before is None else max(since, pruned_before)
     for start in range(0, len(service_ids), BACKFILL_CHUNK):
         chunk = service_ids[start : start + BACKFILL_CHUNK]
-        changes = dict.fromkeys(chunk, since)
+        changes = dict.fromkeys(chunk, status_since)
         message = portal_push_status(account=account, changes=changes, with_state_before=True)
         counts["status"] += message is not None
     with transaction.atomic():
