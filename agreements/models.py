@@ -92,7 +92,8 @@ class Agreement(TenantModel, LevelMachine):
 
     ``agreement_id`` is ``<application>-<22 base57>``; ``name`` is the application (the
     original manager's service id). The Prometheus asked is ``source``, else the account's
-    default source, else ``PROMETHEUS_ADDRESS``. ``unknown_executions`` counts rounds that
+    default source (flagged ``is_default``; else its only one or the one named ``default``),
+    else ``PROMETHEUS_ADDRESS``. ``unknown_executions`` counts rounds that
     could not be judged (no answer, no sample), which are also counted in
     ``total_executions``. A linked ``service`` gets a status event per level change.
     """

@@ -26,11 +26,11 @@ from bench.common import pg_server, redis_url  # noqa: E402
 
 # Issue order: 3 engine/results, 4 ingest/rollup, 5 SLO/nginx, 6 report/dashboard, 7 status,
 # 14 prometheus, 17 vector (nginx covers issue 17's latency import too), 18 subscribers,
-# 15 agreements, 16 federation and graphql, 19 SLA views, 12 ingest under load.
+# 15 agreements, 16 federation and graphql, 19 SLA views, 12 ingest CPU and under load.
 ORDER = [
     "engine", "results", "ingest", "rollup", "slo", "nginx", "report", "dashboard", "statuspage",
     "prometheus", "vector", "subscribers", "agreements", "federation", "graphql", "slaviews",
-    "group_tree", "load",
+    "group_tree", "ingest_cpu", "load",
 ]  # fmt: skip
 
 

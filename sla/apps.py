@@ -7,4 +7,4 @@ class SlaConfig(AppConfig):
 
     def ready(self):
         # Connect the signal receivers and register the tasks of each area.
-        from sla import receivers, receivers_ingest, receivers_slo, slo_tasks  # noqa: F401
+        from sla import checks, receivers, receivers_ingest, receivers_slo, slo_tasks  # noqa: F401

@@ -12,6 +12,7 @@ from sla.models import (
     SLADefinition,
     TimePeriod,
 )
+from sla.selectors.event_horizon import events_pruned_before
 from sla.services.definitions import slas_bump_revision, slas_using_time_period
 from sla.services.ingest import INGEST_SENDER
 from sla.services.results import period_results_mark_stale
@@ -32,7 +33,13 @@ def _sla_calendar_changed(sender, instance: SLADefinition, raw=False, **kwargs):
     # Other period bounds: the stored rows are periods that no longer exist, not just stale.
     previous = getattr(instance, "_previous_calendar", None)
     if not raw and previous is not None and previous != (instance.period, instance.timezone):
-        PeriodResult.objects.filter(sla=instance).delete()
+        rows = PeriodResult.objects.filter(sla=instance)
+        pruned_before = events_pruned_before(account=instance.account)
+        if pruned_before is not None:
+            # Rows of periods whose events are pruned could not be computed again: they
+            # stay (frozen; they answer only for a period with the same bounds).
+            rows = rows.filter(period_start__gte=pruned_before)
+        rows.delete()
 
 
 @receiver(post_save, sender=Requirement)

@@ -127,14 +127,22 @@ def incidents_refresh_soon(*, account_id: int) -> None:
     try:
         client = redis_client(socket_connect_timeout=0.5, socket_timeout=0.5)
         # One task per account per debounce window; the task runs after the window, so it
-        # sees every event committed inside it.
+        # sees every event committed inside it. With the window's time left in the same
+        # round trip.
         key = f"slaportal:debounce:incidents:{account_id}"
-        if client.set(key, "1", nx=True, px=DEBOUNCE_SECONDS * 1000):
+        pipeline = client.pipeline(transaction=False)
+        pipeline.set(key, "1", nx=True, px=DEBOUNCE_SECONDS * 1000)
+        pipeline.pttl(key)
+        created, left_ms = pipeline.execute()
+        if created:
             incidents_refresh.apply_async(
                 args=(account_id,), countdown=DEBOUNCE_SECONDS, retry=False
             )
-            # Until shortly before that task starts, this process need not even ask Redis.
-            _local_window[account_id] = now + DEBOUNCE_SECONDS * 0.8
+        # Until shortly before the window's task starts (this process's or another's: with
+        # several web processes most commits find the window open), a commit here is
+        # covered by it: this process need not even ask Redis.
+        if left_ms > 0:
+            _local_window[account_id] = now + left_ms / 1000 - DEBOUNCE_SECONDS * 0.2
     except Exception as error:  # broker or Redis unreachable
         _dispatch_blocked_until = time.monotonic() + DISPATCH_BACKOFF_SECONDS
         logger.warning("incidents refresh for account %s not dispatched: %s", account_id, error)

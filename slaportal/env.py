@@ -6,7 +6,7 @@ names the variable, not surface later as a confusing runtime error.
 
 import os
 from collections.abc import Mapping
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -103,6 +103,35 @@ def env_redis_url(name: str, environ: Mapping[str, str] | None = None) -> str | 
     if urlparse(value).scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfigured(f"{name}: expected a redis://, rediss:// or unix:// URL")
     return value
+
+
+# TLS options of a rediss:// URL, in redis-py's own query names (so the cache, the locks and
+# the broker read the same URL the same way).
+REDIS_TLS_FILES = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile")
+REDIS_CERT_REQS = {"none", "optional", "required"}
+
+
+def redis_tls_options(name: str, url: str | None) -> dict | None:
+    """The broker's TLS options for a ``rediss://`` URL, None for any other URL.
+
+    kombu reads none of the URL's TLS query arguments and, without options, connects with
+    no certificate check at all; redis-py (cache, locks) checks the certificate unless the
+    URL says ``ssl_cert_reqs=none``. This gives the broker the same options from the same
+    URL, so both verify by default against the system's CAs or ``ssl_ca_certs``.
+    """
+    import ssl
+
+    if not url or urlparse(url).scheme != "rediss":
+        return None
+    query = {key: values[-1] for key, values in parse_qs(urlparse(url).query).items()}
+    cert_reqs = query.get("ssl_cert_reqs", "required").lower()
+    if cert_reqs not in REDIS_CERT_REQS:
+        raise ImproperlyConfigured(
+            f"{name}: ssl_cert_reqs must be one of {sorted(REDIS_CERT_REQS)}, got {cert_reqs!r}"
+        )
+    options = {"ssl_cert_reqs": getattr(ssl, f"CERT_{cert_reqs.upper()}")}
+    options.update({key: query[key] for key in REDIS_TLS_FILES if query.get(key)})
+    return options
 
 
 def env_timezone(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:

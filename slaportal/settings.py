@@ -24,6 +24,7 @@ from slaportal.env import (
     env_str,
     env_time_of_day,
     env_timezone,
+    redis_tls_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -140,7 +141,8 @@ REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend with one client per process (slaportal/cache.py).
+            "BACKEND": "slaportal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "slaportal",
         }
@@ -260,6 +262,11 @@ SLA_RETENTION_BATCH_SIZE = env_int("SLA_RETENTION_BATCH_SIZE", 2000, minimum=1)
 # never less than 401 days (SLO buckets are recomputed up to 400 days back) nor within
 # SLA_REQUEST_COUNTS_MAX_AGE_DAYS (a bucket sent again would count anew).
 SLA_REQUEST_COUNT_RETENTION_DAYS = env_int("SLA_REQUEST_COUNT_RETENTION_DAYS", 0)
+# Raw status events are kept unless this is set (days; 0: keep): older ones are removed by the
+# retention job, except what a stored figure still needs (README "Retention"); events older
+# than it are refused at ingest. At least max(SLA_SNAPSHOT_MAX_DAYS, 400) + 2 (system check
+# sla.E001): the rollup and the SLO buckets recompute that far back.
+SLA_EVENT_RETENTION_DAYS = env_int("SLA_EVENT_RETENTION_DAYS", 0, minimum=0)
 # Days of status history `seed_demo` (make run) writes for the demo account.
 SLA_DEMO_HISTORY_DAYS = env_int("SLA_DEMO_HISTORY_DAYS", 90, minimum=1)
 # Request counts (API, nginx import, Vector) starting further back are refused: SLO buckets
@@ -444,10 +451,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 # kombu's Redis transport with the fix for a worker that exited on losing Redis (see
-# slaportal/broker.py); TLS (rediss://) URLs keep kombu's own.
+# slaportal/broker.py), for plain and TLS (rediss://) URLs alike.
 CELERY_BROKER_TRANSPORT = (
-    "slaportal.broker:Transport" if CELERY_BROKER_URL.startswith("redis://") else None
+    "slaportal.broker:Transport"
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else None
 )
+# rediss://: the certificate is checked as the cache and locks check it (redis-py's
+# ssl_cert_reqs / ssl_ca_certs / ssl_certfile / ssl_keyfile query arguments of REDIS_URL).
+CELERY_BROKER_USE_SSL = redis_tls_options("REDIS_URL", REDIS_URL) or False
 # A unit running when the broker goes away is stopped and redelivered (units are idempotent)
 # instead of finishing with an acknowledgement nobody can receive (Celery 6's default).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True

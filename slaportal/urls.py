@@ -11,6 +11,9 @@ from slaportal.graphql.schema import schema
 from slaportal.graphql.view import PortalGraphQLView
 
 urlpatterns = [
+    # First: the API takes most requests, agents' ingest above all (no other pattern
+    # starts with "api/v1/", so the order changes no answer).
+    path("api/v1/", include("slaportal.api.urls")),
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     # Browsers ask for /favicon.ico on pages without an icon link (JSON, Swagger UI ...).
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
@@ -22,7 +25,6 @@ urlpatterns = [
     path("dashboard/agreements/", include("agreements.urls")),
     path("dashboard/", include("reporting.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/v1/", include("slaportal.api.urls")),
     re_path(r"^graphql/?$", PortalGraphQLView.as_view(schema=schema), name="graphql"),
     # The original SLA Manager's interface (agreements.compat), same token auth.
     path("sla-manager/api/v1/", include("agreements.compat_urls")),

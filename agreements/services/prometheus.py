@@ -1,9 +1,9 @@
 """Which Prometheus an agreement asks, and running a round's instant queries.
 
-An agreement asks its own ``source``; else the account's default source (its only source,
-or the one named ``default`` when it has several); else the deployment-wide
-``PROMETHEUS_ADDRESS`` (set by the operator, so a private address is allowed). With none,
-every assessment is ``unknown`` with the reason.
+An agreement asks its own ``source``; else the account's default source (the one flagged
+``is_default``; else, as before that flag existed, its only source or the one named
+``default``); else the deployment-wide ``PROMETHEUS_ADDRESS`` (set by the operator, so a
+private address is allowed). With none, every assessment is ``unknown`` with the reason.
 
 A round's queries run concurrently (``AGREEMENTS_QUERY_CONCURRENCY`` threads, one client
 and kept-alive connection per thread and Prometheus), each distinct query once.
@@ -27,8 +27,8 @@ from integrations.prometheus.models import PrometheusSource
 
 DEFAULT_SOURCE_NAME = "default"
 NO_PROMETHEUS = (
-    "no Prometheus to ask: choose a source on the agreement, add one to the account "
-    "(or name one 'default'), or set PROMETHEUS_ADDRESS"
+    "no Prometheus to ask: choose a source on the agreement, make one of the account's "
+    "sources its default, or set PROMETHEUS_ADDRESS"
 )
 
 
@@ -42,8 +42,12 @@ class Target:
 
 
 def account_default_source(account) -> PrometheusSource | None:
-    """The account's only source, or its source named ``default``; None otherwise."""
-    sources = list(PrometheusSource.objects.for_account(account).order_by("pk")[:50])
+    """The account's source flagged default; else its only source, or its source named
+    ``default`` (how a default was chosen before the flag: kept so those keep working);
+    None otherwise."""
+    sources = list(PrometheusSource.objects.for_account(account).order_by("-is_default", "pk")[:50])
+    if sources and sources[0].is_default:
+        return sources[0]
     if len(sources) == 1:
         return sources[0]
     return next((source for source in sources if source.name == DEFAULT_SOURCE_NAME), None)

@@ -10,3 +10,6 @@ class FederationConfig(AppConfig):
     def ready(self):
         # Registers the outbox delivery kind "portal" and the receivers that queue pushes.
         from integrations.federation import receivers, senders  # noqa: F401
+        from integrations.federation.services import portal_link_fact_register
+
+        portal_link_fact_register()

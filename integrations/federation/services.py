@@ -31,6 +31,7 @@ from integrations.federation.models import PortalLink
 from reporting.services.notifications import notification_emit_to
 from sla.engine import STATE_BADNESS, Event
 from sla.models import Downtime, Incident, Service
+from sla.selectors.event_horizon import events_pruned_before
 from sla.selectors.history import events_from, flags_before, states_before
 
 # Incidents rebuilt in a transaction that began before the last scan may carry an older
@@ -39,8 +40,25 @@ INCIDENT_OVERLAP = dt.timedelta(minutes=10)
 INCIDENT_FIRST_LOOKBACK = dt.timedelta(days=90)
 
 
+# Set on the account by the API's token lookup (accounts.selectors.account_fact_add): whether
+# it had an enabled link when the request authenticated. Every ingest request asks for the
+# link after its commit, and most accounts have none: that query was a quarter of an ingest
+# request's CPU (issue 12). Read in the token statement, it is as fresh as the request.
+PORTAL_LINK_FACT = "portal_link_enabled"
+
+
+def portal_link_fact_register() -> None:
+    from accounts.selectors import account_fact_add
+
+    table = PortalLink._meta.db_table
+    exists = f'EXISTS (SELECT 1 FROM "{table}" AS l WHERE l."account_id" = a."id" AND l."enabled")'  # noqa: S608 - no input in it
+    account_fact_add(name=PORTAL_LINK_FACT, sql=exists)
+
+
 def push_link(account) -> PortalLink | None:
     """The account's link if it pushes now (enabled, with a URL and a key)."""
+    if getattr(account, PORTAL_LINK_FACT, None) is False:
+        return None  # the request's token lookup found no enabled link
     link = PortalLink.objects.for_account(account).filter(enabled=True).first()
     if link is None or not link.effective_url or not link.effective_api_key:
         return None
@@ -316,9 +334,13 @@ def portal_backfill(*, account, days: int, now: dt.datetime | None = None) -> di
     service_ids = list(
         Service.objects.for_account(account).order_by("pk").values_list("pk", flat=True)
     )
+    # Status from where the events are whole (the state in force there is kept); pruned
+    # history is not pushed half. Incidents and reports are kept: they go from `since`.
+    pruned_before = events_pruned_before(account=account)
+    status_since = since if pruned_before is None else max(since, pruned_before)
     for start in range(0, len(service_ids), BACKFILL_CHUNK):
         chunk = service_ids[start : start + BACKFILL_CHUNK]
-        changes = dict.fromkeys(chunk, since)
+        changes = dict.fromkeys(chunk, status_since)
         message = portal_push_status(account=account, changes=changes, with_state_before=True)
         counts["status"] += message is not None
     with transaction.atomic():

@@ -19,13 +19,23 @@ from integrations.prometheus.services.sources import (
     queries_check,
     sli_queries_check,
     source_check,
+    source_save,
 )
 
 SECRET_HELP = "Write-only: leave empty to keep the current value; tick 'clear' to remove it."  # noqa: S105 - help text
 
 
 class PrometheusSourceForm(forms.ModelForm):
-    """Secrets are never shown: an empty field keeps the stored value."""
+    """Secrets are never shown: an empty field keeps the stored value. ``default_source``
+    sets ``is_default`` in ``save_model``, not through the form: validating the model with
+    it would meet the one-default constraint and refuse the switch, which ``source_save``
+    makes by clearing the previous default first."""
+
+    default_source = forms.BooleanField(
+        label="Default source",
+        required=False,
+        help_text=PrometheusSource._meta.get_field("is_default").help_text,
+    )
 
     bearer_token = forms.CharField(
         required=False, widget=forms.PasswordInput, help_text=SECRET_HELP
@@ -49,6 +59,10 @@ class PrometheusSourceForm(forms.ModelForm):
             "verify_tls",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default_source"].initial = self.instance.is_default
+
     def clean(self):
         data = super().clean()
         for name in ("bearer_token", "basic_auth_password"):
@@ -65,12 +79,19 @@ class PrometheusSourceAdmin(TenantAdminMixin, admin.ModelAdmin):
         "name",
         "account",
         "url",
+        "is_default",
         "last_check_ok",
         "last_check_at",
         "last_check_message",
     ]
+    list_filter = ["is_default"]
     search_fields = ["name", "url"]
     actions = ["test_connection"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: a new default clears the previous one in the same transaction.
+        obj.is_default = form.cleaned_data["default_source"]
+        source_save(account=obj.account, source=obj)
 
     @admin.action(description="Test connection (runs vector(1))", permissions=["change"])
     def test_connection(self, request, queryset):

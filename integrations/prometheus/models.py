@@ -44,7 +44,9 @@ def validate_headers(value) -> None:
 
 class PrometheusSource(TenantModel):
     """A Prometheus (or compatible) HTTP API of the account: base URL, optional bearer token
-    or basic auth (write-only: never shown again), extra headers, timeout, TLS checking."""
+    or basic auth (write-only: never shown again), extra headers, timeout, TLS checking.
+    ``is_default``: the account's default source (at most one; ``source_save`` switches it),
+    asked by agreements that name no source of their own."""
 
     name = models.CharField(max_length=200)
     url = models.CharField(
@@ -61,6 +63,12 @@ class PrometheusSource(TenantModel):
         default=10, validators=[MinValueValidator(1), MaxValueValidator(120)]
     )
     verify_tls = models.BooleanField("verify TLS certificates", default=True)
+    is_default = models.BooleanField(
+        "default source",
+        default=False,
+        help_text="The account's default source, asked by agreements without a source of "
+        "their own; making one the default clears the previous one.",
+    )
     last_check_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_check_ok = models.BooleanField(null=True, blank=True, editable=False)
     last_check_message = models.CharField(max_length=1000, blank=True, editable=False)
@@ -70,7 +78,13 @@ class PrometheusSource(TenantModel):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "name"], name="promsource_unique_name")
+            models.UniqueConstraint(fields=["account", "name"], name="promsource_unique_name"),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(is_default=True),
+                name="promsource_one_default",
+                violation_error_message="The account already has a default source.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,12 @@ from integrations.prometheus.models import (
     PrometheusSource,
     PrometheusStatusRule,
 )
-from integrations.prometheus.services.sources import QueryProblem, queries_check, sli_queries_check
+from integrations.prometheus.services.sources import (
+    QueryProblem,
+    queries_check,
+    sli_queries_check,
+    source_save,
+)
 from sla.api.serializers import CurrentStateField
 from sla.models import Service
 
@@ -19,7 +24,8 @@ SECRET_FIELDS = ("bearer_token", "basic_auth_password")
 class PrometheusSourceSerializer(ValidatedModelSerializer):
     """Secrets (bearer token, basic auth password) are write-only: give one to set it, ""
     to clear it, leave it out to keep it; ``has_bearer_token`` / ``has_basic_auth_password``
-    say whether one is set."""
+    say whether one is set. ``is_default``: the account's default source (making one the
+    default clears the previous one)."""
 
     bearer_token = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=2000, trim_whitespace=False
@@ -46,6 +52,7 @@ class PrometheusSourceSerializer(ValidatedModelSerializer):
             "headers",
             "timeout_seconds",
             "verify_tls",
+            "is_default",
             "last_check_at",
             "last_check_ok",
             "last_check_message",
@@ -59,6 +66,12 @@ class PrometheusSourceSerializer(ValidatedModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def _clean_and_save(self, instance, validated_data):
+        # Through the service: a new default clears the previous one in the same transaction.
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return source_save(account=instance.account, source=instance)
 
     def get_has_bearer_token(self, source) -> bool:
         return bool(source.bearer_token)

@@ -21,6 +21,7 @@ from sla.selectors.definitions import (
     sla_for_service,
     sla_spec,
 )
+from sla.selectors.event_horizon import events_pruned_before, events_read_refused
 from sla.selectors.groups import group_downtime_intervals, group_events
 from sla.selectors.slo import budget_json, slo_list, slo_statuses
 from slaportal.gcpause import collector_paused
@@ -133,16 +134,26 @@ def _period_of_day(sla, day_end: dt.datetime) -> tuple[dt.datetime, dt.datetime]
     return period_bounds(sla.period, sla.timezone, day_end - JUST_BEFORE)
 
 
+def _refuse_pruned(reads_from: dt.datetime, pruned_before) -> None:
+    """A report of a day whose SLA period reads pruned events is not built (again): its
+    figures would come from what is left. The stored report of that day stays."""
+    reason = events_read_refused(reads_from, pruned_before)
+    if reason is not None:
+        raise ValueError(reason)
+
+
 def sla_results_as_of(*, account, services, groups, day_end: dt.datetime) -> tuple[dict, dict]:
     """({service id: period json}, {group id: period json}) of each subject's rule-assigned
     SLA in the period containing the day, evaluated up to `day_end`."""
     by_sla, group_slas = _assignments(account, services, groups)
     requirements = _requirements_of({*by_sla, *group_slas.values()})
     service_results, group_results = {}, {}
+    pruned_before = events_pruned_before(account=account)
     for sla, members in by_sla.items():
         spec = sla_spec(sla)
         start, _ = _period_of_day(sla, day_end)
         reads_from = inputs_start(spec, start)
+        _refuse_pruned(reads_from, pruned_before)
         periods_of = services_periods(account=account, services=members)
         with collector_paused():
             inputs = services_inputs(
@@ -163,6 +174,7 @@ def sla_results_as_of(*, account, services, groups, day_end: dt.datetime) -> tup
         spec = sla_spec(sla)
         start, _ = _period_of_day(sla, day_end)
         reads_from = inputs_start(spec, start)
+        _refuse_pruned(reads_from, pruned_before)
         events = group_events(account=account, group=group, start=reads_from, end=day_end)
         downtimes = group_downtime_intervals(
             account=account, group=group, start=reads_from, end=day_end

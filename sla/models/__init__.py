@@ -12,7 +12,7 @@ from sla.models.definitions import (
     SLADefinition,
     TimePeriod,
 )
-from sla.models.events import StatusEvent
+from sla.models.events import EventHorizon, StatusEvent
 from sla.models.ingest import RollupMark
 from sla.models.results import DailyUptime, Incident, PeriodResult, UptimeSnapshot
 from sla.models.services import Aggregation, Service, ServiceGroup
@@ -43,6 +43,7 @@ __all__ = [
     "Comparison",
     "DailyUptime",
     "Downtime",
+    "EventHorizon",
     "Incident",
     "Period",
     "PeriodResult",

@@ -45,3 +45,20 @@ class StatusEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.service_id} {self.at.isoformat()} {self.state}"
+
+
+class EventHorizon(TenantModel):
+    """How far back an account's raw status events are whole: the retention job removed
+    events before `pruned_before` (keeping, per service, the state in force there and what
+    an incident open across it reads). Recorded before anything is removed and never moved
+    back, so every reader knows which evaluations would read removed events: period
+    results whose inputs start before it are frozen (kept as stored, never recomputed)."""
+
+    pruned_before = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account"], name="eventhorizon_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} events before {self.pruned_before.isoformat()} pruned"

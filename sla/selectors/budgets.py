@@ -13,6 +13,7 @@ from sla.engine import evaluate, inputs_start, period_bounds, period_timeline
 from sla.engine.budget import RequirementBudget, requirement_budget
 from sla.engine.states import counts_as, time_in_state
 from sla.selectors.definitions import service_periods, sla_spec
+from sla.selectors.event_horizon import events_pruned_before, events_read_refused
 from sla.selectors.groups import group_downtime_intervals, group_events
 from sla.selectors.inputs import downtime_intervals, service_events
 
@@ -75,6 +76,8 @@ def sla_requirement_budgets(
     spec = sla_spec(sla)
     start, end = period_bounds(spec.period, spec.timezone, now)
     reads_from = inputs_start(spec, start)
+    if events_read_refused(reads_from, events_pruned_before(account=account)):
+        return []  # a definition reaching back past pruned events: no figure from half
     if service is not None:
         events = service_events(account=account, service=service, start=reads_from, end=now)
         downtimes = downtime_intervals(account=account, service=service, start=reads_from, end=now)

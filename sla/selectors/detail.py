@@ -19,6 +19,7 @@ from sla.selectors.definitions import (
     sla_json,
     sla_spec,
 )
+from sla.selectors.event_horizon import events_pruned_before, period_frozen
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.selectors.results import sla_results_last
 from sla.services.results import Subject
@@ -62,6 +63,7 @@ class ServiceSLADetail:
     spec: dict = field(default_factory=dict)
     options_words: list = field(default_factory=list)  # sla.options_text sentences
     rule: object = None  # the AssignmentRule that assigns the service its SLA (if any)
+    frozen: bool = False  # the selected period's events are pruned: no timeline, no events
 
 
 def requirement_cell(requirement: dict, target, comparison: str = "min") -> Cell:
@@ -210,6 +212,10 @@ def fill_timeline(detail: ServiceSLADetail, *, account, now: dt.datetime) -> Non
     stop = min(row.period_end, now)
     if stop <= row.period_start:
         return
+    pruned_before = events_pruned_before(account=account)
+    detail.frozen = period_frozen(sla_spec(detail.sla), row.period_start, pruned_before)
+    if detail.frozen:
+        return  # drawn from what is left, the bars would contradict the stored figures
     events = service_events(
         account=account, service=detail.service, start=row.period_start, end=stop
     )

@@ -16,6 +16,7 @@ from sla.engine import (
 from sla.engine.states import counts_as
 from sla.models import PeriodResult, SLADefinition
 from sla.selectors.definitions import sla_spec
+from sla.selectors.event_horizon import events_pruned_before, period_frozen
 from sla.services.results import Subject, period_results_ensure
 
 MAX_EXPLAINED_SPANS = 200
@@ -100,17 +101,27 @@ def results_explained(
     if not rows:
         return []
     spec = sla_spec(sla)
-    # From where the evaluation read (flap detection looks back a window), so the spans
-    # shown are the ones measured.
-    events, downtimes = subject.engine_inputs(
-        account=account,
-        start=inputs_start(spec, rows[0].period_start),
-        end=min(rows[-1].period_end, now),
-    )
+    pruned_before = events_pruned_before(account=account)
+    frozen = {row.pk for row in rows if period_frozen(spec, row.period_start, pruned_before)}
+    live = [row for row in rows if row.pk not in frozen]
+    events, downtimes = [], []
+    if live:
+        # From where the evaluation read (flap detection looks back a window), so the
+        # spans shown are the ones measured.
+        events, downtimes = subject.engine_inputs(
+            account=account,
+            start=inputs_start(spec, live[0].period_start),
+            end=min(live[-1].period_end, now),
+        )
     service_time = subject.periods(account=account)
     explained = []
     for row in rows:
         body = dict(row.result)
+        body["frozen"] = row.pk in frozen
+        if body["frozen"]:
+            # The stored figures stand; the spans behind them were in the pruned events.
+            explained.append(body)
+            continue
         body["requirements"] = [
             {
                 **requirement,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sla.engine import OK, STATE_BADNESS, Span, state_timeline
 from sla.engine.states import STATES
 from sla.models import Incident, Service
+from sla.selectors.event_horizon import events_pruned_before
 from sla.selectors.groups import group_histories
 from sla.selectors.history import histories, incident_starts_from
 from sla.sql import BADNESS_SQL, Column, bulk_cursor, is_postgres, update_from_rows
@@ -88,7 +89,18 @@ def _delete_from(account, field: str, starts: dict[int, dt.datetime]) -> None:
         scoped.filter(**{column: subject_id, "started_at__gte": start}).delete()
 
 
+def _clamped(account, froms: dict[int, dt.datetime]) -> dict[int, dt.datetime]:
+    """Rebuilds never start before the recorded event horizon: incidents wholly before it
+    stay as derived from the whole history. One open across it is still rebuilt from its
+    start, whose events the retention job keeps (sla.services.retention)."""
+    pruned_before = events_pruned_before(account=account)
+    if pruned_before is None:
+        return froms
+    return {subject_id: max(since, pruned_before) for subject_id, since in froms.items()}
+
+
 def _rebuild_starts(account, field: str, froms: dict[int, dt.datetime]) -> dict:
+    froms = _clamped(account, froms)
     earliest = incident_starts_from(account=account, field=field, starts=froms)
     return {
         subject_id: min(instant, earliest.get(subject_id, instant))

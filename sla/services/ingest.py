@@ -29,6 +29,7 @@ from licensing.limits import creatable_paths, service_limit, service_limit_messa
 from sla.engine import StateError, normalize_state
 from sla.models import Service, StatusEvent
 from sla.models.slo import SLIKind
+from sla.selectors.event_horizon import ingest_horizon
 from sla.services.ingest_pg import UnknownService, ingest_statement
 from sla.services.marks import marks_upsert
 from sla.services.results import period_results_mark_stale
@@ -137,7 +138,7 @@ def _check_path(value, errors, index) -> str | None:
     return path
 
 
-def _check_at(value, errors, index, latest: dt.datetime) -> dt.datetime | None:
+def _check_at(value, errors, index, latest: dt.datetime, earliest=None) -> dt.datetime | None:
     if value is None:
         _error(errors, index, "at", "required: an ISO 8601 instant with an offset or Z")
         return None
@@ -149,6 +150,18 @@ def _check_at(value, errors, index, latest: dt.datetime) -> dt.datetime | None:
     if instant > latest:
         skew = settings.SLA_INGEST_MAX_FUTURE_SKEW_SECONDS
         _error(errors, index, "at", f"more than {skew} s in the future (check the agent's clock)")
+        return None
+    if earliest is not None and instant < earliest:
+        # Events that far back may be pruned already: accepting one would change periods
+        # whose results are frozen (README "Retention").
+        days = settings.SLA_EVENT_RETENTION_DAYS
+        _error(
+            errors,
+            index,
+            "at",
+            f"before {earliest.isoformat()}: older than the event retention "
+            f"(SLA_EVENT_RETENTION_DAYS={days})",
+        )
         return None
     return instant
 
@@ -175,7 +188,9 @@ def _check_id(value, errors, index) -> str | None:
     return _check_text(text, errors, index, "id", MAX_ID_LENGTH)
 
 
-def validate_item(item, index: int, latest: dt.datetime, errors: list) -> ValidEvent | None:
+def validate_item(
+    item, index: int, latest: dt.datetime, errors: list, earliest: dt.datetime | None = None
+) -> ValidEvent | None:
     """Check one item; append its errors (every bad field) and return it if valid."""
     if not isinstance(item, dict):
         _error(errors, index, "", "must be an object with service, at and state")
@@ -184,7 +199,7 @@ def validate_item(item, index: int, latest: dt.datetime, errors: list) -> ValidE
     if _check_storable_text(item, errors, index):
         return None
     path = _check_path(item.get("service"), errors, index)
-    at = _check_at(item.get("at"), errors, index, latest)
+    at = _check_at(item.get("at"), errors, index, latest, earliest)
     state = _check_state(item.get("state"), errors, index)
     message = item.get("message")
     if message is None:
@@ -214,10 +229,11 @@ def _check_storable_text(item: dict, errors, index) -> bool:
 
 def events_validate(items: list, *, now: dt.datetime) -> tuple[list[ValidEvent], list[dict]]:
     latest = now + dt.timedelta(seconds=settings.SLA_INGEST_MAX_FUTURE_SKEW_SECONDS)
+    earliest = ingest_horizon(now)
     errors: list[dict] = []
     valid = []
     for index, item in enumerate(items):
-        event = validate_item(item, index, latest, errors)
+        event = validate_item(item, index, latest, errors, earliest)
         if event is not None:
             valid.append(event)
     return valid, errors

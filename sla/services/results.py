@@ -16,6 +16,7 @@ from sla.engine import PeriodResult as EnginePeriodResult
 from sla.engine import evaluate, inputs_start, period_bounds
 from sla.models import PeriodResult, RollupMark, Service, ServiceGroup, SLADefinition
 from sla.selectors.definitions import service_periods, services_periods, sla_spec
+from sla.selectors.event_horizon import events_pruned_before, period_frozen
 from sla.selectors.groups import group_engine_inputs
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.services import seams
@@ -179,31 +180,61 @@ def _stored_rows(account, sla, subject, periods) -> dict:
     return {row.period_start: row for row in rows}
 
 
+def _frozen_starts(sla, periods, pruned_before) -> set:
+    """Starts of the periods whose evaluation would read pruned events (event_horizon)."""
+    if pruned_before is None:
+        return set()
+    spec = sla_spec(sla)
+    return {start for start, _ in periods if period_frozen(spec, start, pruned_before)}
+
+
+def _answerable(rows: dict, periods, frozen: set) -> dict:
+    """The rows that answer for their period: a frozen period's row only if it is the same
+    period (a calendar change keeps frozen rows of the old calendar); a frozen period
+    without such a row has no data."""
+    ends = dict(periods)
+    return {
+        start: row
+        for start, row in rows.items()
+        if start not in frozen or row.period_end == ends.get(start)
+    }
+
+
 def period_results_ensure(
     *, account, sla: SLADefinition, subject: Subject, periods: list[tuple], now: dt.datetime
 ) -> dict:
-    """Make sure every given period has a fresh stored row; return rows by period start."""
+    """Make sure every given period has a fresh stored row; return rows by period start.
+    Frozen periods (their events pruned) are never computed: their stored row, stale or of
+    an older revision, is the answer, and without one they are left out (no data)."""
     stored = _stored_rows(account, sla, subject, periods)
     todo = _periods_to_compute(sla, periods, stored, now)
     if not todo:
         return stored
+    frozen = _frozen_starts(sla, periods, events_pruned_before(account=account))
+    todo = [period for period in todo if period[0] not in frozen]
     changed = []
     for attempt in range(1, STORE_ATTEMPTS + 1):
+        if not todo:
+            break
         seqs = history_seqs(account, subject)  # before the inputs: see history_seqs
         results = _evaluate(account, sla, subject, todo, now)
         seams.reached("results:store")
         try:
             with transaction.atomic():
+                # The retention job records its horizon before it removes events: a period
+                # frozen meanwhile may have been read half pruned and is not stored.
+                now_frozen = _frozen_starts(sla, todo, events_pruned_before(account=account))
+                results = [result for result in results if result.start not in now_frozen]
                 overtaken = history_seqs(account, subject) != seqs
                 if not overtaken or attempt == STORE_ATTEMPTS:
                     changed = _store(account, sla, subject, results, stored, overtaken)
                     break
         except IntegrityError:
             # A concurrent unit stored the same periods first; its rows are as good as ours.
-            return _stored_rows(account, sla, subject, periods)
+            return _answerable(_stored_rows(account, sla, subject, periods), periods, frozen)
     for row, previous_state in changed:
         _announce_change(account, sla, subject, row, previous_state)
-    return _stored_rows(account, sla, subject, periods)
+    return _answerable(_stored_rows(account, sla, subject, periods), periods, frozen)
 
 
 def _announce_change(account, sla, subject: Subject, row: PeriodResult, previous_state: str):
@@ -227,6 +258,7 @@ def period_results_refresh_current(
         PeriodResult.objects.for_account(account)
         .filter(sla=sla, **subject.filter_kwargs())
         .filter(Q(stale=True) | Q(complete=False) | ~Q(sla_revision=sla.revision))
+        .filter(_not_frozen(account))
         .values_list("period_start", "period_end")
     )
     periods = set(outdated)
@@ -436,6 +468,14 @@ def _assigned_by_sla(account) -> tuple[dict, dict]:
     return services, groups
 
 
+def _not_frozen(account) -> Q:
+    """Rows not (certainly) frozen: periods starting before the recorded event horizon are
+    never recomputed, so the refresh does not even load them (period_results_ensure
+    leaves out the few later ones whose inputs still start before it)."""
+    pruned_before = events_pruned_before(account=account)
+    return Q() if pruned_before is None else Q(period_start__gte=pruned_before)
+
+
 def _refresh_outdated(account, sla: SLADefinition, now) -> None:
     """Rows of ended periods that need computing again: made stale by late events or a
     definition change, or stored while their period was still running (the rare path)."""
@@ -444,6 +484,7 @@ def _refresh_outdated(account, sla: SLADefinition, now) -> None:
         PeriodResult.objects.for_account(account)
         .filter(sla=sla)
         .filter(ended & (Q(stale=True) | ~Q(sla_revision=sla.revision) | Q(complete=False)))
+        .filter(_not_frozen(account))
         .select_related("service", "group")
     )
     by_subject: dict = {}
@@ -460,8 +501,11 @@ def period_results_refresh_account(*, account, now: dt.datetime) -> int:
     """The periodic unit: the current period of every rule-assigned service (in bulk, per
     SLA) and group, then any stale ended periods. Returns how many subjects were refreshed."""
     services_by_sla, groups_by_sla = _assigned_by_sla(account)
+    pruned_before = events_pruned_before(account=account) if services_by_sla else None
     for sla, services in services_by_sla.items():
         current = period_bounds(sla.period, sla.timezone, now)
+        if _frozen_starts(sla, [current], pruned_before):
+            continue  # a definition reaching back past pruned events: no figure from half
         period_results_compute_bulk(
             account=account, sla=sla, services=services, periods=[current], now=now
         )

@@ -17,8 +17,13 @@ figure the product shows still reads (README "Retention").
 - Raw request counts only when SLA_REQUEST_COUNT_RETENTION_DAYS is set, and never those a
   recompute of SLO buckets reads (400 days back) or an ingest may still replace.
 
-Raw status events, period results, incidents, daily rows, SLO day rows,
-daily reports and the audit history are kept. Each batch (at most SLA_RETENTION_BATCH_SIZE
+- Raw status events only when SLA_EVENT_RETENTION_DAYS is set (events_prune): the horizon
+  is recorded first (sla.selectors.event_horizon), then per service the events before it
+  go except the state and flap flag in force there and the history of an incident open
+  across it. Periods whose evaluation would read removed events are frozen.
+
+Period results, incidents, daily rows, SLO day rows, daily reports and the audit history
+are kept. Each batch (at most SLA_RETENTION_BATCH_SIZE
 rows) is its own transaction, so ingest and the rollups never wait long for it, and the
 rows removed are disjoint from those the rollups write.
 """
@@ -30,21 +35,27 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from sla.burn_down import MAX_DAYS as BURN_DOWN_MAX_DAYS
-from sla.engine import period_bounds
+from sla.engine import inputs_start, period_bounds
 from sla.engine.buckets import local_day, local_day_bounds
 from sla.models import (
     SLO,
+    EventHorizon,
+    Incident,
     RequestCount,
     Service,
     ServiceGroup,
+    SLADefinition,
     SLODayBucket,
     SLOHourBucket,
+    StatusEvent,
     UptimeSnapshot,
 )
+from sla.selectors.definitions import sla_spec
+from sla.selectors.event_horizon import ingest_horizon
 from sla.selectors.slo_windows import CALENDAR_PERIODS, DAY, HOUR, SLOT, floor_to, slo_window
 from sla.services.rollups import snapshot_horizon
 from sla.services.slo_buckets import MAX_RECOMPUTE
@@ -85,6 +96,7 @@ class RetentionStats:
     snapshots: int = 0
     slo_hours: int = 0
     request_counts: int = 0
+    events: int = 0
     outbox_messages: int = 0
     complete: bool = True
 
@@ -233,6 +245,109 @@ def request_counts_prune(*, account, now: dt.datetime, budget: Budget) -> int:
     return deleted
 
 
+# --------------------------------------------------------------------------- events
+
+
+def events_prune_before(*, account, now: dt.datetime) -> dt.datetime | None:
+    """Where raw events of the account may go (None: SLA_EVENT_RETENTION_DAYS is 0): a day
+    before the UTC day of the ingest horizon, and never where an evaluation of a period
+    that ends after that horizon (or of a current period) reads, whatever the SLA's period,
+    outage split or flap look-back. So only periods wholly before the horizon freeze."""
+    horizon = ingest_horizon(now)
+    if horizon is None:
+        return None
+    before = floor_to(horizon, DAY) - DAY
+    for sla in SLADefinition.objects.for_account(account):
+        spec = sla_spec(sla)
+        for instant in (horizon, now):
+            start, _ = period_bounds(sla.period, sla.timezone, instant)
+            before = min(before, inputs_start(spec, start) - DAY)
+    return before
+
+
+def _record_horizon(account, before: dt.datetime) -> dt.datetime:
+    """Record (and commit, before any event goes) that events before `before` may be
+    missing; the horizon never moves back. Returns the recorded horizon."""
+    with transaction.atomic():
+        row, created = EventHorizon.objects.select_for_update().get_or_create(
+            account=account, defaults={"pruned_before": before}
+        )
+        if not created and row.pruned_before < before:
+            row.pruned_before = before
+            row.save(update_fields=["pruned_before", "updated_at"])
+    return row.pruned_before
+
+
+def _crossing_incidents(account, before: dt.datetime):
+    """(service id, group id, start) of the incidents open across `before`: a rebuild of
+    one reads the history from its start (incidents of a subject never overlap)."""
+    return (
+        Incident.objects.for_account(account)
+        .filter(started_at__lt=before)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=before))
+        .values_list("service_id", "group_id", "started_at")
+    )
+
+
+def event_cutoffs(*, account, before: dt.datetime) -> dict[int, dt.datetime]:
+    """Per service id, where its events may go: `before`, or the start of an incident open
+    across it of the service, of its group or of a group above it (a group's incident is
+    rebuilt from its members' events)."""
+    from sla.selectors.groups import descendants, group_members, group_parents
+
+    services = Service.objects.for_account(account).order_by("pk").values_list("pk", flat=True)
+    cutoffs = dict.fromkeys(services, before)
+    group_starts: dict[int, dt.datetime] = {}
+    for service_id, group_id, started_at in _crossing_incidents(account, before):
+        if service_id is not None and service_id in cutoffs:
+            cutoffs[service_id] = min(cutoffs[service_id], started_at)
+        elif group_id is not None:
+            group_starts[group_id] = min(group_starts.get(group_id, started_at), started_at)
+    if group_starts:
+        parents = group_parents(account=account)
+        for group_id, started_at in group_starts.items():
+            tree = descendants([group_id], parents)
+            for members in group_members(account=account, group_ids=tree).values():
+                for service_id in members:
+                    cutoffs[service_id] = min(cutoffs[service_id], started_at)
+    return cutoffs
+
+
+def _prunable_events(account, service_id: int, cutoff: dt.datetime):
+    """The service's events before `cutoff` except the state in force there (every event
+    at its last instant before it) and the flap flag in force there (the flag-setting
+    events at the last instant that set one): what sla.selectors.history reads for a start
+    at or after `cutoff`. None when nothing goes."""
+    scoped = StatusEvent.objects.for_account(account).filter(service_id=service_id)
+    older = scoped.filter(at__lt=cutoff)
+    last_at = older.aggregate(last=Max("at"))["last"]
+    if last_at is None:
+        return None
+    rows = scoped.filter(at__lt=last_at)
+    flag_at = older.filter(flapping__isnull=False).aggregate(last=Max("at"))["last"]
+    if flag_at is not None and flag_at < last_at:
+        rows = rows.exclude(at=flag_at, flapping__isnull=False)
+    return rows
+
+
+def events_prune(*, account, now: dt.datetime, budget: Budget) -> int:
+    """Remove the account's raw events past SLA_EVENT_RETENTION_DAYS (when set), service by
+    service (each a range of its (service, at) index), after recording the horizon."""
+    before = events_prune_before(account=account, now=now)
+    if before is None:
+        return 0
+    _record_horizon(account, before)
+    deleted = 0
+    for service_id, cutoff in event_cutoffs(account=account, before=before).items():
+        rows = _prunable_events(account, service_id, cutoff)
+        if rows is not None:
+            deleted += delete_in_batches(rows, budget=budget)
+        if budget.spent():
+            break
+        budget.subject_done()
+    return deleted
+
+
 # --------------------------------------------------------------------------- the unit
 
 
@@ -240,7 +355,7 @@ def account_retention(
     *, account, now: dt.datetime | None = None, budget: Budget | None = None
 ) -> RetentionStats:
     """Prune one account's snapshots, SLO hour buckets, finished outbox messages and (when
-    configured) old request counts."""
+    configured) old request counts and raw status events."""
     from reporting.selectors.outbox import outbox_messages_expired
 
     now = now or timezone.now()
@@ -249,6 +364,7 @@ def account_retention(
     stats.snapshots = snapshots_prune(account=account, now=now, budget=budget)
     stats.slo_hours = slo_hours_prune(account=account, now=now, budget=budget)
     stats.request_counts = request_counts_prune(account=account, now=now, budget=budget)
+    stats.events = events_prune(account=account, now=now, budget=budget)
     expired = outbox_messages_expired(account=account, now=now)
     stats.outbox_messages = delete_in_batches(expired, budget=budget)
     stats.complete = not budget.spent()

@@ -6,11 +6,11 @@ flooding ingest never slows another token of the same account, and reads of a da
 script never eat the agent's ingest budget.
 
 A fixed window counted with one atomic cache increment (Redis when REDIS_URL is set, so
-every gunicorn worker shares the count): cheap enough for the ingest path, exact under
-concurrency. At a window's edge a token can get up to twice its limit within a short
-span; that is the price of O(1) per request and is documented. When the cache is down the
-request passes (ingest keeps working through a Redis outage, as promised) and the outage
-is logged once per process.
+every gunicorn worker shares the count; one round trip there, slaportal.cache): cheap
+enough for the ingest path, exact under concurrency. At a window's edge a token can get up
+to twice its limit within a short span; that is the price of O(1) per request and is
+documented. When the cache is down the request passes (ingest keeps working through a
+Redis outage, as promised) and the outage is logged once per process.
 """
 
 import logging
@@ -56,8 +56,7 @@ class TokenRateThrottle(BaseThrottle):
     def _count(self, key: str, window: int) -> int | None:
         """This request's number in the window (None when the cache cannot count)."""
         try:
-            cache.add(key, 0, timeout=window + 5)
-            count = cache.incr(key)
+            count = _increment(key, timeout=window + 5)
         except ValueError:  # expired between add and incr: this is the window's first
             cache.set(key, 1, timeout=window + 5)
             return 1
@@ -68,3 +67,12 @@ class TokenRateThrottle(BaseThrottle):
             return None
         TokenRateThrottle._cache_down_logged = False
         return count
+
+
+def _increment(key: str, *, timeout: int) -> int:
+    """The counter `key` plus one, created to live `timeout` seconds when missing."""
+    incr_in_window = getattr(cache, "incr_in_window", None)
+    if incr_in_window is not None:  # the project's Redis backend: one round trip
+        return incr_in_window(key, timeout)
+    cache.add(key, 0, timeout=timeout)  # another backend (locmem): in-process, cheap
+    return cache.incr(key)

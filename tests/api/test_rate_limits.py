@@ -1,11 +1,15 @@
 """API rate limits per token and scope, counted in a real Redis: 429 `throttled` with
 `Retry-After` and the JSON error body; another token (and another scope of the same
-token) is not affected; a Redis outage refuses nothing; the schema documents the 429."""
+token) is not affected; a Redis outage refuses nothing; the schema documents the 429.
+Counted with the project's backend (slaportal.cache: one round trip a request) and with
+Django's own Redis backend (add + incr), which must count the same."""
 
 import datetime as dt
+import time
 import uuid
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests.conftest import client_for
@@ -14,11 +18,15 @@ from tests.redis_server import free_port
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture
-def redis_cache(settings, redis_url):
+PROJECT_BACKEND = "slaportal.cache.RedisCache"
+DJANGO_BACKEND = "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.fixture(params=[PROJECT_BACKEND, DJANGO_BACKEND], ids=["project-backend", "django-backend"])
+def redis_cache(request, settings, redis_url):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": request.param,
             "LOCATION": redis_url,
             "KEY_PREFIX": f"rate-test-{uuid.uuid4().hex}",  # counts of earlier runs never leak in
         }
@@ -56,16 +64,34 @@ def test_ingest_has_its_own_budget(redis_cache, tenants):
     assert agent.get("/api/v1/services").status_code == 200
 
 
+def test_the_count_is_one_key_per_token_scope_and_window_that_expires(redis_cache, tenants):
+    import redis
+    from django.core.cache import cache
+
+    window = redis_cache.API_RATE_LIMIT_WINDOW_SECONDS
+    start = int(time.time() // window) * window
+    agent = client_for(tenants.token_a)
+    with time_machine.travel(start + window / 2, tick=False):  # both in one window
+        assert agent.post("/api/v1/events", _event(1), format="json").status_code == 200
+        assert agent.post("/api/v1/events", _event(2), format="json").status_code == 200
+    key = f"api-rate:ingest:{tenants.token_a.pk}:{start}"
+    assert cache.get(key) == 2  # read back as Django's incr() would leave it
+    client = redis.Redis.from_url(redis_cache.CACHES["default"]["LOCATION"])
+    ttl = client.ttl(cache.make_and_validate_key(key))
+    assert 0 < ttl <= window + 5  # never a counter without its expiry
+
+
 def test_zero_means_no_limit(redis_cache, tenants):
     redis_cache.API_RATE_LIMITS = {"read": 0}
     client = client_for(tenants.token_a)
     assert {client.get("/api/v1/services").status_code for _ in range(6)} == {200}
 
 
-def test_a_redis_outage_refuses_nothing(settings, tenants):
+@pytest.mark.parametrize("backend", [PROJECT_BACKEND, DJANGO_BACKEND])
+def test_a_redis_outage_refuses_nothing(settings, tenants, backend):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": backend,
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
         }
     }

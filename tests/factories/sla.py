@@ -6,6 +6,7 @@ from sla.models import (
     AssignmentRule,
     DailyUptime,
     Downtime,
+    EventHorizon,
     Incident,
     PeriodResult,
     Requirement,
@@ -38,6 +39,15 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 
     account = factory.SubFactory(AccountFactory)
     path = factory.Sequence(lambda n: f"team/service-{n}")
+
+
+@register
+class EventHorizonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EventHorizon
+
+    account = factory.SubFactory(AccountFactory)
+    pruned_before = T0
 
 
 @register

@@ -1,17 +1,26 @@
-"""`python manage.py evaluate_sla` on every shared acceptance case, run as a real process."""
+"""`python manage.py evaluate_sla` on every shared acceptance case.
 
+The command line is run exactly as a user runs it (`manage.py`'s own entry point, arguments,
+standard input, exit code, stdout and stderr); most cases in this process, since an
+interpreter per case costs seconds of Django start-up, and one case of each kind as a real
+process."""
+
+import io
 import json
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.core.management import ManagementUtility
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted((ROOT / "tests" / "data" / "engine").glob("*.json"))
 
 
-def _run(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
+def _run_process(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "evaluate_sla", *args],
         cwd=ROOT,
@@ -20,6 +29,23 @@ def _run(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
         text=True,
         check=False,
     )
+
+
+def _run(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """What `python manage.py evaluate_sla ARGS` gives, run through manage.py's own entry
+    point in this process."""
+    argv = ["manage.py", "evaluate_sla", *args]
+    stdout, stderr, code = io.StringIO(), io.StringIO(), 0
+    with (
+        redirect_stdout(stdout),
+        redirect_stderr(stderr),
+        mock.patch.object(sys, "stdin", io.StringIO(stdin or "")),
+    ):
+        try:
+            ManagementUtility(argv).execute()
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
 
 
 def test_there_are_acceptance_cases():
@@ -76,3 +102,15 @@ def test_bad_input_exits_non_zero_with_one_line_naming_the_field(stdin, field):
 def test_missing_file_is_a_clear_error():
     result = _run("/nonexistent/case.json")
     assert result.returncode != 0 and "case:" in result.stderr
+
+
+def test_as_a_real_process_a_case_prints_its_results_and_bad_input_exits_non_zero():
+    case = CASES[0]
+    result = _run_process(str(case))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(case.read_text())["expected"]
+
+    bad = _run_process("-", stdin=_case(events__1__state="PURPLE"))
+    assert bad.returncode != 0 and bad.stdout == ""
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "events[1].state" in lines[0], bad.stderr

@@ -1,6 +1,7 @@
 """Retention changes no figure the product shows: two accounts with months of history,
 their API answers, status pages, burn-down charts and SLO charts before and after the
-pruning job, compared whole (sla.services.retention)."""
+pruning job, compared whole (sla.services.retention). Raw events are pruned too
+(SLA_EVENT_RETENTION_DAYS): the oldest SLA periods freeze with the figures they had."""
 
 import datetime as dt
 import re
@@ -9,10 +10,20 @@ from urllib.parse import quote
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import override_settings
 
 from reporting.selectors.sli import slo_rate_series
 from sla.burn_down import slo_burn_down_svg
-from sla.models import SLO, Service, ServiceGroup, SLOHourBucket, UptimeSnapshot
+from sla.models import (
+    SLO,
+    Incident,
+    Service,
+    ServiceGroup,
+    SLOHourBucket,
+    StatusEvent,
+    UptimeSnapshot,
+)
+from sla.selectors.history import histories
 from sla.services.ingest import events_ingest
 from sla.services.results import period_results_refresh_account
 from sla.services.retention import account_retention
@@ -34,10 +45,14 @@ DAY = dt.timedelta(days=1)
 HISTORY_DAYS = 200
 
 
+EVENT_RETENTION_DAYS = 402  # the smallest accepted with SLA_SNAPSHOT_MAX_DAYS=20
+
+
 @pytest.fixture
 def short_horizons(settings):
     settings.SLA_SNAPSHOT_MAX_DAYS = 20  # so that a month of snapshots has some to prune
     settings.SLA_SLO_HOUR_RETENTION_DAYS = 35
+    settings.SLA_EVENT_RETENTION_DAYS = EVENT_RETENTION_DAYS
 
 
 def _iso(instant: dt.datetime) -> str:
@@ -56,14 +71,31 @@ def _events(path: str, offset_hours: int, bad: str) -> list[dict]:
     return items
 
 
+def _item(path: str, at: dt.datetime, state: str) -> dict:
+    return {"service": path, "at": at.isoformat(), "state": state}
+
+
+def old_events() -> list[dict]:
+    """Before those 200 days: `web` CRIT for 30 minutes every 20 days from 480 days back,
+    `db` WARN for 54 days across the event horizon (an incident open across it)."""
+    start = NOW - 480 * DAY
+    items = [_item("web", start, "OK"), _item("db", start, "OK")]
+    for day in range(5, 280, 20):
+        bad = start + day * DAY + dt.timedelta(hours=day % 24)
+        items += [_item("web", bad, "CRIT"), _item("web", bad + dt.timedelta(minutes=30), "OK")]
+    items += [_item("db", NOW - 450 * DAY, "WARN"), _item("db", NOW - 396 * DAY, "OK")]
+    return items
+
+
 def _build(account, slug: str) -> None:
     """Services, a group, an SLA, three SLOs and a status page, with derived rows made the
     way the jobs make them: snapshots and SLO buckets first up to an earlier instant."""
     group = ServiceGroupFactory(account=account, name="all", aggregation="worst")
     for path in ("web", "db"):
         ServiceFactory(account=account, path=path, group=group)
-    with time_machine.travel(NOW, tick=False):
-        events_ingest(account=account, items=_events("web", 3, "CRIT") + _events("db", 7, "WARN"))
+    with time_machine.travel(NOW, tick=False), override_settings(SLA_EVENT_RETENTION_DAYS=0):
+        items = _events("web", 3, "CRIT") + _events("db", 7, "WARN") + old_events()
+        assert not events_ingest(account=account, items=items).errors
     AssignmentRuleFactory(account=account, sla=SLADefinitionFactory(account=account))
     web = Service.objects.for_account(account).get(path="web")
     SLOFactory(account=account, name="web 30d", service=web, window_days=30)
@@ -171,6 +203,47 @@ def _pks(model, account) -> list[int]:
     return list(model.objects.for_account(account).order_by("pk").values_list("pk", flat=True))
 
 
+def _result_urls(account) -> list[str]:
+    """SLA results reaching back past the event horizon (frozen periods among them)."""
+    since, until = _iso(NOW - 470 * DAY), _iso(NOW)
+    urls = ["/api/v1/incidents?page_size=500"]
+    for kind, model in (("services", Service), ("groups", ServiceGroup)):
+        for pk in _pks(model, account):
+            urls += [
+                f"/api/v1/{kind}/{pk}/sla?last=17",
+                f"/api/v1/{kind}/{pk}/sla?from={since}&to={until}",
+            ]
+    return urls
+
+
+def _result_figures(client, account) -> dict:
+    """The figures of each answer: every period's stored JSON; the spans behind a frozen
+    period (its events pruned) and the `frozen` flag are counted apart."""
+    figures = {"frozen periods": 0}
+    for url in _result_urls(account):
+        body = _json(client, url)
+        for period in body.get("periods", []) if isinstance(body, dict) else []:
+            figures["frozen periods"] += period.pop("frozen")
+            for requirement in period["requirements"]:
+                requirement.pop("spans", None), requirement.pop("spans_truncated", None)
+        figures[url] = body
+    return figures
+
+
+def carried_states(account) -> dict:
+    """The history every reader gets from starts around and after the event horizon."""
+    horizon = NOW - EVENT_RETENTION_DAYS * DAY
+    services = _pks(Service, account)
+    return {
+        offset: histories(account=account, starts=dict.fromkeys(services, horizon + offset * DAY))
+        for offset in (-2, 0, 1, 6, 30, 300)
+    }
+
+
+def _incidents() -> list[tuple]:
+    return sorted(Incident.objects.values_list("account", "started_at", "ended_at", "worst_state"))
+
+
 def _figures(tenants, api_a, api_b, client) -> dict:
     with time_machine.travel(NOW, tick=False):
         return {
@@ -182,6 +255,11 @@ def _figures(tenants, api_a, api_b, client) -> dict:
             "b charts": _chart_figures(tenants.b),
             "a page": _page_figures(client, "alpha-page"),
             "b page": _page_figures(client, "beta-page"),
+            "a results": _result_figures(api_a, tenants.a),
+            "b results": _result_figures(api_b, tenants.b),
+            "a history": carried_states(tenants.a),
+            "b history": carried_states(tenants.b),
+            "incidents": _incidents(),
         }
 
 
@@ -191,14 +269,32 @@ def test_pruning_changes_no_figure_the_product_shows(tenants, api_a, api_b, clie
     _build(tenants.a, "alpha-page")
     _build(tenants.b, "beta-page")
     before = _figures(tenants, api_a, api_b, client)
+    assert before["a results"]["frozen periods"] == 0
     counts = (UptimeSnapshot.objects.count(), SLOHourBucket.objects.count())
+    events = StatusEvent.objects.count()
     for account in (tenants.a, tenants.b):
         stats = account_retention(account=account, now=NOW)
-        assert stats.snapshots > 0 and stats.slo_hours > 0 and stats.complete
+        assert stats.snapshots > 0 and stats.slo_hours > 0 and stats.events > 0
+        assert stats.complete
     assert UptimeSnapshot.objects.count() < counts[0]
     assert SLOHourBucket.objects.count() < counts[1]
+    assert StatusEvent.objects.count() < events
     after = _figures(tenants, api_a, api_b, client)
+    for tenant in "ab":  # the oldest periods are frozen now, with the figures they had
+        assert after[f"{tenant} results"].pop("frozen periods") > 0
+        before[f"{tenant} results"].pop("frozen periods")
     for name in before:
         assert after[name] == before[name], name
-    # A second run finds nothing more to do.
-    assert account_retention(account=tenants.a, now=NOW).snapshots == 0
+    # The jobs change nothing either (frozen periods are not recomputed), and a second run
+    # finds nothing more to do.
+    with time_machine.travel(NOW, tick=False):
+        for account in (tenants.a, tenants.b):
+            period_results_refresh_account(account=account, now=NOW)
+            account_rollup(account=account, now=NOW)
+    with time_machine.travel(NOW, tick=False):
+        again = _result_figures(api_a, tenants.a)
+    again.pop("frozen periods")
+    assert again == after["a results"]
+    assert _incidents() == after["incidents"]
+    second = account_retention(account=tenants.a, now=NOW)
+    assert (second.snapshots, second.events) == (0, 0)

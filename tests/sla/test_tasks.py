@@ -2,6 +2,7 @@
 per-account units from one beat task, singleton locks, and ingest that survives Redis down."""
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -101,23 +102,60 @@ def test_redis_down_ingest_still_stores_and_the_rollup_catches_up_later(
     assert UptimeSnapshot.objects.for_account(account).count() == 12
 
 
-def test_a_dead_broker_is_caught_and_backs_off(not_eager, monkeypatch, caplog):
-    calls = []
+@pytest.fixture
+def debounce(settings, redis_url, monkeypatch):
+    """A real Redis for the debounce keys, this process's memory of windows cleared, and
+    the tasks it sends recorded instead of queued (no worker would take them)."""
+    import redis
 
-    class FakeRedis:
-        def set(self, *args, **kwargs):
-            calls.append(args)
-            return True
+    settings.REDIS_URL = redis_url
+    monkeypatch.setattr(tasks, "_dispatch_blocked_until", 0.0)
+    monkeypatch.setattr(tasks, "_local_window", {})
+    sent = []
+    monkeypatch.setattr(
+        tasks.incidents_refresh, "apply_async", lambda *args, **kwargs: sent.append(kwargs)
+    )
+    account_id = 10**12 + int(uuid.uuid4().int % 10**6)  # no other test's key
+    key = f"slaportal:debounce:incidents:{account_id}"
+    client = redis.Redis.from_url(redis_url)
+    yield account_id, key, client, sent
+    client.delete(key)
+
+
+def test_a_dead_broker_is_caught_and_backs_off(not_eager, debounce, monkeypatch, caplog):
+    account_id, key, client, _ = debounce
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to broker")
 
-    monkeypatch.setattr(tasks, "redis_client", lambda **kwargs: FakeRedis())
     monkeypatch.setattr(tasks.incidents_refresh, "apply_async", broker_down)
-    monkeypatch.setattr(tasks, "_dispatch_blocked_until", 0.0)
-    tasks.incidents_refresh_soon(account_id=1)
-    tasks.incidents_refresh_soon(account_id=1)  # backing off: not even tried
-    assert len(calls) == 1 and "Error 111" in caplog.text
+    tasks.incidents_refresh_soon(account_id=account_id)
+    assert "Error 111" in caplog.text and client.exists(key)
+    client.delete(key)
+    tasks.incidents_refresh_soon(account_id=account_id)  # backing off: not even tried
+    assert not client.exists(key)
+
+
+def test_one_refresh_per_window_and_its_processes_stop_asking(not_eager, debounce):
+    account_id, key, client, sent = debounce
+    tasks.incidents_refresh_soon(account_id=account_id)
+    assert [call["countdown"] for call in sent] == [tasks.DEBOUNCE_SECONDS]
+    assert 0 < client.pttl(key) <= tasks.DEBOUNCE_SECONDS * 1000
+    client.delete(key)  # were it asked again, a new window would start
+    tasks.incidents_refresh_soon(account_id=account_id)
+    assert len(sent) == 1 and not client.exists(key)
+
+
+def test_a_process_finding_another_s_window_open_sends_nothing_and_stops_asking(
+    not_eager, debounce
+):
+    account_id, key, client, sent = debounce
+    client.set(key, "1", px=tasks.DEBOUNCE_SECONDS * 1000)  # another web process's window
+    tasks.incidents_refresh_soon(account_id=account_id)
+    assert sent == []  # that process's task, after the window, covers this commit
+    client.delete(key)
+    tasks.incidents_refresh_soon(account_id=account_id)  # still inside the window
+    assert sent == [] and not client.exists(key)
 
 
 def test_the_api_stays_up_with_redis_down(

@@ -1,9 +1,15 @@
-"""Settings come from the environment; a bad value stops start-up naming the variable."""
+"""Settings come from the environment; a bad value stops start-up naming the variable.
+
+Most cases execute the settings module in this process with the given environment (an
+interpreter per case costs seconds of Django start-up); one bad value and the production
+start are real start-ups."""
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -27,6 +33,12 @@ def _start(**variables) -> subprocess.CompletedProcess:
     )
 
 
+def _settings(**variables) -> dict:
+    """The settings module's names as it computes them with `variables` in the environment."""
+    with mock.patch.dict(os.environ, variables):
+        return runpy.run_path(str(ROOT / "slaportal" / "settings.py"))
+
+
 @pytest.mark.parametrize(
     ("variables", "named"),
     [
@@ -34,6 +46,7 @@ def _start(**variables) -> subprocess.CompletedProcess:
         ({"DEBUG": "false", "SECRET_KEY": ""}, "SECRET_KEY"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
         ({"REDIS_URL": "http://localhost"}, "REDIS_URL"),
+        ({"REDIS_URL": "rediss://localhost/0?ssl_cert_reqs=sometimes"}, "REDIS_URL"),
         ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT"),
         ({"SLA_ENABLED": "perhaps"}, "SLA_ENABLED"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
@@ -47,9 +60,14 @@ def _start(**variables) -> subprocess.CompletedProcess:
     ],
 )
 def test_bad_values_fail_at_start_naming_the_variable(variables, named):
-    result = _start(**variables)
+    with pytest.raises(ImproperlyConfigured, match=f"{named}:"):
+        _settings(**variables)
+
+
+def test_a_bad_value_stops_a_real_start_up_naming_the_variable():
+    result = _start(EMAIL_PORT="twenty-five")
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr and f"{named}:" in result.stderr
+    assert "ImproperlyConfigured" in result.stderr and "EMAIL_PORT:" in result.stderr
 
 
 def test_production_start_with_secret_key_works():
@@ -57,23 +75,10 @@ def test_production_start_with_secret_key_works():
     assert result.returncode == 0, result.stderr
 
 
-def _printed(expression: str, **variables) -> str:
-    """What `expression` (over `settings`) prints in a fresh process with `variables`."""
-    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
-    environment = {**os.environ, **variables, "DJANGO_SETTINGS_MODULE": "slaportal.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
 def _prepared_setting(**variables) -> str:
-    return _printed(
-        "settings.DATABASE_PREPARED_STATEMENTS, "
-        "settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold')",
-        **variables,
-    )
+    computed = _settings(**variables)
+    threshold = computed["DATABASES"]["default"].get("OPTIONS", {}).get("prepare_threshold")
+    return f"{computed['DATABASE_PREPARED_STATEMENTS']} {threshold}"
 
 
 def test_hot_statements_are_prepared_unless_turned_off():
@@ -109,6 +114,20 @@ def test_time_is_utc(settings):
 
 def test_connections_are_kept_ten_minutes_unless_configured():
     url = "postgres://u@127.0.0.1:5432/sla"
-    conn_max_age = "settings.DATABASES['default']['CONN_MAX_AGE']"
-    assert _printed(conn_max_age, DATABASE_URL=url) == "600"
-    assert _printed(conn_max_age, DATABASE_URL=url, DATABASE_CONN_MAX_AGE="0") == "0"
+    assert _settings(DATABASE_URL=url)["DATABASES"]["default"]["CONN_MAX_AGE"] == 600
+    kept = _settings(DATABASE_URL=url, DATABASE_CONN_MAX_AGE="0")
+    assert kept["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+
+
+def test_plain_and_tls_brokers_use_the_project_transport():
+    import ssl
+
+    plain = _settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert plain["CELERY_BROKER_TRANSPORT"] == "slaportal.broker:Transport"
+    assert plain["CELERY_BROKER_USE_SSL"] is False
+    tls = _settings(REDIS_URL="rediss://redis.example:6380/0?ssl_ca_certs=/etc/ca.pem")
+    assert tls["CELERY_BROKER_TRANSPORT"] == "slaportal.broker:Transport"
+    assert tls["CELERY_BROKER_USE_SSL"] == {
+        "ssl_cert_reqs": ssl.CERT_REQUIRED,
+        "ssl_ca_certs": "/etc/ca.pem",
+    }

@@ -1,5 +1,6 @@
-"""Sources and query checks: the connection test, queries tried on the source before they
-are saved, the PromQL settings of an SLO saved with it."""
+"""Sources and query checks: saving a source (and switching the account's default), the
+connection test, queries tried on the source before they are saved, the PromQL settings of
+an SLO saved with it."""
 
 import datetime as dt
 from functools import partial
@@ -7,6 +8,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Account
 from integrations.prometheus.client import PrometheusError, PrometheusResultError, client_for_source
 from integrations.prometheus.models import PrometheusSource, PromQLSLI
 from integrations.prometheus.promql import WINDOW_PLACEHOLDER, counting_query
@@ -20,6 +22,25 @@ class QueryProblem(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def source_save(*, account, source: PrometheusSource) -> PrometheusSource:
+    """Validate and store ``source`` of ``account`` (new or changed). A source saved as the
+    default takes over: the account's previous default stops being one in the same
+    transaction, so there is never a moment with two (nor a refused switch)."""
+    assert source.account_id == account.pk
+    with transaction.atomic():
+        if source.is_default:
+            # Two switches at once would each clear the old default and then collide on the
+            # one-default constraint: take turns on the account row. NO KEY: rows being
+            # inserted elsewhere that point at the account are not held up.
+            list(Account.objects.select_for_update(no_key=True).filter(pk=account.pk))
+            PrometheusSource.objects.for_account(account).filter(is_default=True).exclude(
+                pk=source.pk
+            ).update(is_default=False, updated_at=timezone.now())
+        source.full_clean()
+        source.save()
+    return source
 
 
 def source_check(*, account, source: PrometheusSource, now: dt.datetime | None = None) -> dict:
