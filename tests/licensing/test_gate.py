@@ -199,10 +199,10 @@ def test_the_gate_is_judged_once_per_account_object_and_minute(keys, tenants, li
 
 
 def test_itops_name_switches_the_feature_off(monkeypatch):
-    from tests.slaportal.test_settings import _printed
+    from tests.slaportal.test_settings import _settings
 
-    assert _printed("settings.SLA_ENABLED", ITOPS_PLUGINS_SLA_ENABLED="false") == "False"
-    assert _printed("settings.SLA_ENABLED", ITOPS_PLUGINS_SLA_ENABLED="true") == "True"
+    assert _settings(ITOPS_PLUGINS_SLA_ENABLED="false")["SLA_ENABLED"] is False
+    assert _settings(ITOPS_PLUGINS_SLA_ENABLED="true")["SLA_ENABLED"] is True
 
 
 def test_start_up_survives_a_bad_licence(tmp_path):

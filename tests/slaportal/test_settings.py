@@ -75,6 +75,18 @@ def test_production_start_with_secret_key_works():
     assert result.returncode == 0, result.stderr
 
 
+def _printed(expression: str, **variables) -> str:
+    """What `expression` (over `settings`) prints in a fresh process with `variables` (a
+    real start-up: django.setup(), apps ready)."""
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    environment = {**os.environ, **variables, "DJANGO_SETTINGS_MODULE": "slaportal.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def _prepared_setting(**variables) -> str:
     computed = _settings(**variables)
     threshold = computed["DATABASES"]["default"].get("OPTIONS", {}).get("prepare_threshold")
