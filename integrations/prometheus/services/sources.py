@@ -24,11 +24,18 @@ class QueryProblem(Exception):
         self.message = message
 
 
+def _require_own(account, source: PrometheusSource) -> None:
+    """A source is only ever saved or checked through its own account (not an assert:
+    `python -O` would drop a tenancy check)."""
+    if source.account_id != account.pk:
+        raise ValueError("a Prometheus source belongs to another account")
+
+
 def source_save(*, account, source: PrometheusSource) -> PrometheusSource:
     """Validate and store ``source`` of ``account`` (new or changed). A source saved as the
     default takes over: the account's previous default stops being one in the same
     transaction, so there is never a moment with two (nor a refused switch)."""
-    assert source.account_id == account.pk
+    _require_own(account, source)
     with transaction.atomic():
         if source.is_default:
             # Two switches at once would each clear the old default and then collide on the
@@ -46,7 +53,7 @@ def source_save(*, account, source: PrometheusSource) -> PrometheusSource:
 def source_check(*, account, source: PrometheusSource, now: dt.datetime | None = None) -> dict:
     """Run ``vector(1)`` on the source: ``{"ok": True, "version"}`` or ``{"ok": False,
     "error"}``; the outcome is kept on the source (last check)."""
-    assert source.account_id == account.pk
+    _require_own(account, source)
     now = now or timezone.now()
     try:
         with client_for_source(source) as client:
