@@ -259,6 +259,7 @@ def open_loop(port: int, secret: str, args, seconds: float) -> dict:
     found["client_late_ms"] = max(late) * 1000
     slow = [(at, latency) for at, latency, _ in flat if latency * 1000 >= args.slow_ms]
     found["slow_at"] = slow
+    found["t0"] = t0
     return found
 
 
@@ -313,6 +314,7 @@ class Sampler:
         self.samples = 0
         self.cpu_first: dict[int, tuple[str, float]] = {}
         self.cpu_last: dict[int, float] = {}
+        self.timeline: list[tuple[float, dict[str, float], list[int]]] = []
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -377,12 +379,37 @@ class Sampler:
 
     def _cpu(self, pg_roles: dict[int, str]) -> None:
         roles = {**self.roles(), **pg_roles}
+        totals = Counter()
         for pid, role in roles.items():
             used = _cpu_seconds(pid)
             if used is None:
                 continue
             self.cpu_first.setdefault(pid, (role, used))
             self.cpu_last[pid] = used
+            totals[role] += used - self.cpu_first[pid][1]
+        self.timeline.append((time.perf_counter(), dict(totals), _cpu_ticks()))
+
+    def seconds_around(self, t0: float, seconds: set[int]) -> list[str]:
+        """Per slow second of the run: cores used by role, the machine's busy, iowait and
+        steal cores in the sample interval that covers it (timeline deltas)."""
+        lines = []
+        for before, after in zip(self.timeline, self.timeline[1:], strict=False):
+            start, end = before[0] - t0, after[0] - t0
+            if not any(start <= second + 0.5 < end for second in seconds):
+                continue
+            span = end - start
+            roles = {
+                role: (after[1].get(role, 0.0) - before[1].get(role, 0.0)) / span
+                for role in after[1]
+            }
+            ticks = [(b - a) / _TICKS / span for a, b in zip(before[2], after[2], strict=True)]
+            busy = sum(ticks[:8]) - ticks[3] - ticks[4]
+            lines.append(
+                f"    {start:6.1f}-{end:5.1f} s: "
+                + ", ".join(f"{r} {c:.2f}" for r, c in sorted(roles.items(), key=lambda x: -x[1]))
+                + f"; machine busy {busy:.2f}, iowait {ticks[4]:.2f}, steal {ticks[7]:.2f}"
+            )
+        return lines
 
     def cpu_by_role(self) -> dict[str, float]:
         """Cores in use per role over the run (CPU seconds / wall seconds)."""
@@ -417,6 +444,12 @@ def _roles(parents: dict[int, str]) -> dict[int, str]:
     for pid, role in parents.items():
         roles.update(dict.fromkeys(_children(pid), role))
     return roles
+
+
+def _cpu_ticks() -> list[int]:
+    """The machine's cumulative CPU ticks by kind (/proc/stat: user nice system idle iowait
+    irq softirq steal)."""
+    return [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
 
 
 def _machine_busy() -> float:
@@ -626,6 +659,9 @@ def main() -> int:
                     f"  requests over {args.slow_ms:.0f} ms: {len(slow)}, in seconds "
                     + ", ".join(f"{s}({n})" for s, n in sorted(seconds_with_slow.items())[:25])
                 )
+                worst = {s for s, _ in seconds_with_slow.most_common(8)}
+                for line in sampler.seconds_around(found["t0"], worst):
+                    print(line)
     finally:
         stop_gunicorn(server)
         log_path.unlink(missing_ok=True)

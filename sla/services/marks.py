@@ -150,6 +150,11 @@ def marks_propagate_to_groups(*, account, marks: Iterable[RollupMark]) -> int:
     return len(changed)
 
 
+# Marks cleared per statement by marks_finish. Every ingest statement upserts its services'
+# marks, so it waits for a clearing statement that holds one of them until that commits.
+FINISH_BATCH = 200
+
+
 def marks_finish(
     *,
     marks: Iterable[RollupMark],
@@ -157,9 +162,22 @@ def marks_finish(
     snapshots: bool,
     incidents: bool,
 ) -> None:
-    """After a unit derived what the marks asked for: advance `rolled_until` (never back) and
-    clear the handled fields of every mark whose `seq` did not change meanwhile."""
-    rows = [(mark.pk, mark.seq, rolled_until) for mark in marks]
+    """After a unit derived what the marks asked for and COMMITTED it: advance
+    `rolled_until` (never back) and clear the handled fields of every mark whose `seq` did
+    not change meanwhile.
+
+    Called outside the unit's transaction, so the mark rows are locked only for one short
+    statement per FINISH_BATCH marks (autocommit), never for a chunk's whole derivation and
+    commit: ingest upserts the same rows and would wait that long. That is safe because the
+    clear is conditional on `seq`: an ingest committing between the unit's commit and this
+    clear bumped `seq`, so its mark stays (and is carried to the groups by the next unit);
+    a crash in between leaves the marks set and the next unit redoes the chunk."""
+    rows = sorted((mark.pk, mark.seq, rolled_until) for mark in marks)  # lock in id order
+    for start in range(0, len(rows), FINISH_BATCH):
+        _finish_rows(rows[start : start + FINISH_BATCH], rolled_until, snapshots, incidents)
+
+
+def _finish_rows(rows: list[tuple], rolled_until, snapshots: bool, incidents: bool) -> None:
     if not rows:
         return
     table = MARK_TABLE

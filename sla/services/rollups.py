@@ -304,7 +304,9 @@ def account_rollup(
                 marks = _read_chunk(account, subject, ids[offset : offset + chunk_size])
                 seams.reached("rollup:chunk")
                 roll(account, marks, now, end, horizon, stats)
-                marks_finish(marks=marks, rolled_until=end, snapshots=True, incidents=True)
+                seams.reached("rollup:derived")
+            seams.reached("rollup:finish")
+            marks_finish(marks=marks, rolled_until=end, snapshots=True, incidents=True)
             elapsed = time.monotonic() - chunk_started
             stats.timings[subject] = stats.timings.get(subject, 0.0) + elapsed
             if between_chunks is not None:
@@ -332,5 +334,7 @@ def incidents_refresh_account(*, account, now: dt.datetime | None = None) -> int
                     incidents_rebuild_services if subject == "service" else incidents_rebuild_groups
                 )
                 written += rebuild(account=account, froms=froms, now=now)
-                marks_finish(marks=marks, rolled_until=None, snapshots=False, incidents=True)
+                seams.reached("incidents:derived")
+            seams.reached("incidents:finish")
+            marks_finish(marks=marks, rolled_until=None, snapshots=False, incidents=True)
     return written

@@ -5,6 +5,8 @@ events, stored rows) and before it writes what it derived: the window in which a
 concurrent ingest can commit. Production leaves it a no-op; the race tests replace it
 (monkeypatch) with a callable that commits an ingest from another connection at exactly
 that point. Points: "rollup:start", "rollup:chunk", "incidents:start", "incidents:chunk",
+"rollup:derived" / "incidents:derived" (a chunk derived, its transaction not committed),
+"rollup:finish" / "incidents:finish" (a chunk committed, its marks not cleared yet),
 "results:store", "results:bulk_store", "slo:store" (recent hours), "slo:store_range"
 (an older dirty range).
 """

@@ -126,6 +126,8 @@ def ingest_at(monkeypatch, point: str, account, items) -> list:
         ("rollup:chunk", EARLIER),
         ("incidents:start", EARLIER),
         ("incidents:chunk", EARLIER),
+        ("rollup:finish", EARLIER),
+        ("incidents:finish", EARLIER),
         ("results:store", LATER),
         ("results:bulk_store", [item("shop/web", 1441, "CRIT")]),
         ("slo:store_range", LATER),
@@ -153,3 +155,40 @@ def test_an_ingest_committed_between_read_and_write_reaches_every_derived_table(
     for table, rows in clean_rows.items():
         assert raced_rows[table] == rows, f"{table} differs from a clean rebuild"
     assert not RollupMark.objects.filter(account=raced, dirty_from__isnull=False).exists()
+
+
+@pytest.mark.parametrize("point", ["rollup:derived", "incidents:derived"])
+def test_an_ingest_does_not_wait_for_a_chunk_to_commit(monkeypatch, point):
+    """A chunk's transaction holds no row an ingest writes: the marks it handled are cleared
+    after it commits (marks_finish), so an ingest of the same services goes through while
+    the chunk is still open (here: paused just before its commit)."""
+    monkeypatch.setattr(tasks, "incidents_refresh_soon", lambda **kwargs: None)
+    raced = setup_account()
+    run_jobs(raced)
+    ingest(raced, LATE)
+
+    def ingest_without_waiting():
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        ingest(raced, same_service)
+
+    fired = []
+
+    def seam(reached: str) -> None:
+        if reached == point and not fired:
+            fired.append(reached)
+            in_another_connection(ingest_without_waiting)
+
+    # The same service as the chunk's pending mark (LATE), so the same mark row.
+    same_service = [item("shop/db", 60, "CRIT"), item("shop/db", 70, "OK")]
+
+    monkeypatch.setattr(seams, "between_read_and_write", seam)
+    run_jobs(raced)
+    assert fired == [point]
+    monkeypatch.setattr(seams, "between_read_and_write", seams._nothing)
+    run_jobs(raced)
+
+    clean = setup_account()
+    ingest(clean, LATE + same_service)
+    run_jobs(clean)
+    assert derived_rows(raced) == derived_rows(clean)
