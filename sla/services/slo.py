@@ -48,7 +48,8 @@ def slo_create(*, account, **fields) -> SLO:
 
 def slo_update(*, account, slo: SLO, **fields) -> SLO:
     """Apply changes; a change of subject, SLI or window rebuilds the buckets."""
-    assert slo.account_id == account.pk
+    if slo.account_id != account.pk:  # not an assert: `python -O` would drop it
+        raise ValueError("an SLO is only ever changed through its own account")
     extra = _plugin_data(fields)
     rebuild = False
     for name, value in fields.items():
