@@ -392,14 +392,15 @@ class Sampler:
 
     def _cpu(self, pg_roles: dict[int, str]) -> None:
         roles = {**self.roles(), **pg_roles}
-        totals = Counter()
         for pid, role in roles.items():
             used = _cpu_seconds(pid)
             if used is None:
                 continue
             self.cpu_first.setdefault(pid, (role, used))
             self.cpu_last[pid] = used
-            totals[role] += used - self.cpu_first[pid][1]
+        totals = Counter()  # every process seen so far (one that ended keeps its last figure)
+        for pid, (role, first) in self.cpu_first.items():
+            totals[role] += self.cpu_last[pid] - first
         self.timeline.append((time.perf_counter(), dict(totals), _cpu_ticks()))
 
     def seconds_around(self, t0: float, seconds: set[int]) -> list[str]:
