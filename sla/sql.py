@@ -183,12 +183,19 @@ def upsert(
 
 
 def update_from_rows(
-    *, table: str, columns: Sequence[Column], rows: Sequence[Sequence], sets: dict[str, str]
+    *,
+    table: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence],
+    sets: dict[str, str],
+    skip_locked: bool = False,
 ) -> None:
     """UPDATE <table> SET ... for each row, matched on the first column (`id`).
 
     Expressions use `v.<column>` for the row's values and `{table}.<column>` for the stored
-    ones (SQLite evaluates the same expressions row by row).
+    ones (SQLite evaluates the same expressions row by row). `skip_locked` (PostgreSQL):
+    rows another transaction holds are left as they are instead of waited for, so the
+    statement never waits and never holds the rows it got while it waits for others.
     """
     if not rows:
         return
@@ -196,8 +203,14 @@ def update_from_rows(
     with bulk_cursor() as cursor:
         if is_postgres():
             assignments = ", ".join(f"{name} = {expression}" for name, expression in sets.items())
+            source = _pg_source(columns)
+            if skip_locked:
+                source = (
+                    f"(SELECT v.* FROM {source} JOIN {table} AS held ON held.{key} = v.{key} "  # noqa: S608
+                    f"ORDER BY v.{key} FOR UPDATE OF held SKIP LOCKED) AS v"
+                )
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM {_pg_source(columns)} "  # noqa: S608
+                f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
                 f"WHERE {table}.{key} = v.{key}",
                 _pg_arrays(columns, rows),
             )

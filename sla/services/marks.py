@@ -152,7 +152,7 @@ def marks_propagate_to_groups(*, account, marks: Iterable[RollupMark]) -> int:
 
 # Marks cleared per statement by marks_finish. Every ingest statement upserts its services'
 # marks, so it waits for a clearing statement that holds one of them until that commits.
-FINISH_BATCH = 200
+FINISH_BATCH = 100
 
 
 def marks_finish(
@@ -171,7 +171,12 @@ def marks_finish(
     commit: ingest upserts the same rows and would wait that long. That is safe because the
     clear is conditional on `seq`: an ingest committing between the unit's commit and this
     clear bumped `seq`, so its mark stays (and is carried to the groups by the next unit);
-    a crash in between leaves the marks set and the next unit redoes the chunk."""
+    a crash in between leaves the marks set and the next unit redoes the chunk.
+
+    A mark an ingest holds right now is skipped (PostgreSQL: SKIP LOCKED), not waited for:
+    that ingest bumps its `seq`, so it would not be cleared anyway, and its `rolled_until`
+    not advancing only makes the next unit start a little earlier. Waiting instead held the
+    batch's other rows meanwhile, and every ingest touching them queued behind."""
     rows = sorted((mark.pk, mark.seq, rolled_until) for mark in marks)  # lock in id order
     for start in range(0, len(rows), FINISH_BATCH):
         _finish_rows(rows[start : start + FINISH_BATCH], rolled_until, snapshots, incidents)
@@ -198,4 +203,5 @@ def _finish_rows(rows: list[tuple], rolled_until, snapshots: bool, incidents: bo
         columns=[Column("id", "bigint"), Column("seq", "bigint"), Column("until", "timestamptz")],
         rows=rows,
         sets=sets,
+        skip_locked=True,
     )

@@ -28,7 +28,7 @@ from sla.selectors.history import histories
 from sla.selectors.slo_windows import DAY, EPOCH, HOUR, SLOT, floor_to, slo_window
 from sla.services import seams
 from sla.sli_kinds import plugin_for
-from sla.sql import bulk_cursor, is_postgres, prepared
+from sla.sql import Column, bulk_cursor, is_postgres, prepared, update_from_rows
 
 MICROSECOND = dt.timedelta(microseconds=1)
 SLOT_US = 300_000_000
@@ -369,7 +369,17 @@ def _claim_dirty(slos) -> None:
 
 
 def _mark_computed(slos, now: dt.datetime) -> None:
-    SLO.objects.filter(pk__in=[slo.pk for slo in slos]).update(buckets_computed_to=now)
+    """Record how far the buckets are computed. An SLO an ingest holds right now (marking it
+    dirty) is skipped rather than waited for: its older `buckets_computed_to` only makes
+    the next run recompute a little more, while waiting held every other SLO row and
+    queued each ingest that marks one of them."""
+    update_from_rows(
+        table=SLO._meta.db_table,
+        columns=[Column("id", "bigint"), Column("computed_to", "timestamptz")],
+        rows=sorted((slo.pk, now) for slo in slos),
+        sets={"buckets_computed_to": "v.computed_to"},
+        skip_locked=True,
+    )
 
 
 def slos_mark_dirty(*, account, since: dt.datetime, service_ids=(), group_ids=(), kind=None):
