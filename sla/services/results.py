@@ -228,6 +228,7 @@ def period_results_ensure(
                 overtaken = history_seqs(account, subject) != seqs
                 if not overtaken or attempt == STORE_ATTEMPTS:
                     changed = _store(account, sla, subject, results, stored, overtaken)
+                    seams.reached("results:stored")
                     break
         except IntegrityError:
             # A concurrent unit stored the same periods first; its rows are as good as ours.
@@ -404,6 +405,7 @@ def _store_many(
                     row.stale = True  # overtaken by a change: the next refresh redoes it
             PeriodResult.objects.filter(pk__in=[pk for pk, _ in previous.values()]).delete()
             PeriodResult.objects.bulk_create(rows, batch_size=1000)
+            seams.reached("results:bulk_stored")
     except IntegrityError:
         return  # a concurrent unit stored the same periods from the same data first
     for service, row, previous_state in changed:
