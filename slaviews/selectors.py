@@ -138,7 +138,7 @@ SELECT r.service_id, r.sla_id,
 FROM {result} AS r
 JOIN unnest(%s::bigint[], %s::bigint[]) AS s(id, revision)
   ON r.sla_id = s.id AND r.sla_revision = s.revision
-LEFT JOIN {mark} AS m ON m.service_id = r.service_id
+LEFT JOIN {mark} AS m ON m.account_id = r.account_id AND m.service_id = r.service_id
 WHERE r.account_id = %s AND r.service_id = ANY(%s::bigint[])
   AND r.period_start >= %s AND r.period_start <= %s
   AND NOT r.stale
@@ -187,7 +187,9 @@ def _stored_rows(account, wanted, service_ids, first, last, now):
             return cursor.fetchall()
     revisions = {sla.pk: sla.revision for sla in slas}
     pending = RollupMark.objects.filter(
-        service_id=OuterRef("service_id"), results_from__lt=OuterRef("period_end")
+        account_id=OuterRef("account_id"),
+        service_id=OuterRef("service_id"),
+        results_from__lt=OuterRef("period_end"),
     )
     rows = (
         PeriodResult.objects.for_account(account)

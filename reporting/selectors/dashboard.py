@@ -326,7 +326,9 @@ def _fill_missing(account, sla, services, periods, meta: dict, now) -> bool:
 def _period_meta(account, sla, starts) -> dict:
     """(service id, period start) -> (state, complete, stale, sla_revision, results_from
     of the service's mark)."""
-    mark = RollupMark.objects.filter(service_id=OuterRef("service_id"))
+    mark = RollupMark.objects.filter(
+        account_id=OuterRef("account_id"), service_id=OuterRef("service_id")
+    )
     rows = (
         PeriodResult.objects.for_account(account)
         .filter(sla=sla, service__isnull=False, period_start__in=starts)

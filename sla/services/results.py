@@ -536,7 +536,9 @@ def _pending(groups_pending: dict[int, dt.datetime]) -> Q:
     """Completed rows ending after a pending `results_from` of their subject's marks (a
     service's own; per group, `groups_results_from`)."""
     later_change = RollupMark.objects.filter(
-        service_id=OuterRef("service_id"), results_from__lt=OuterRef("period_end")
+        account_id=OuterRef("account_id"),
+        service_id=OuterRef("service_id"),
+        results_from__lt=OuterRef("period_end"),
     )
     pending = Q(service__isnull=False) & Exists(later_change)
     for group_id, since in groups_pending.items():

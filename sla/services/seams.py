@@ -6,7 +6,9 @@ concurrent ingest can commit. Production leaves it a no-op; the race tests repla
 (monkeypatch) with a callable that commits an ingest from another connection at exactly
 that point. Points: "rollup:start", "rollup:chunk", "incidents:start", "incidents:chunk",
 "results:store", "results:bulk_store", "slo:store" (recent hours), "slo:store_range"
-(an older dirty range).
+(an older dirty range); and, inside the results writers' store transaction after their
+sequence check, "results:stored" and "results:bulk_stored"; between the results refresh's
+stale marking and its compare-and-clear of `results_from`, "results:clear".
 """
 
 
