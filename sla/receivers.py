@@ -15,7 +15,7 @@ from sla.models import (
 from sla.selectors.event_horizon import events_pruned_before
 from sla.services.definitions import slas_bump_revision, slas_using_time_period
 from sla.services.ingest import INGEST_SENDER
-from sla.services.results import period_results_mark_stale
+from sla.services.results import period_results_mark_services_stale, period_results_mark_stale
 from sla.signals import status_history_changed
 
 
@@ -53,8 +53,11 @@ def _requirement_changed(sender, instance: Requirement, raw=False, **kwargs):
 def _time_period_changed(sender, instance: TimePeriod, raw=False, **kwargs):
     if not raw:
         slas_bump_revision(sla_ids=slas_using_time_period(time_period=instance))
-        users = Q(service__service_period=instance) | Q(service__notification_period=instance)
-        PeriodResult.objects.filter(users, stale=False).update(stale=True)
+        users = Q(service_period=instance) | Q(notification_period=instance)
+        services = Service.objects.for_account(instance.account).filter(users)
+        period_results_mark_services_stale(
+            account=instance.account, service_ids=services.values_list("id", flat=True)
+        )
 
 
 _SERVICE_TIME = ("service_period_id", "notification_period_id")
@@ -75,7 +78,7 @@ def _service_time_changed(sender, instance: Service, raw=False, **kwargs):
     previous = getattr(instance, "_previous_service_time", None)
     current = tuple(getattr(instance, name) for name in _SERVICE_TIME)
     if not raw and previous is not None and previous != current:
-        PeriodResult.objects.filter(service=instance, stale=False).update(stale=True)
+        period_results_mark_services_stale(account=instance.account, service_ids=[instance.pk])
 
 
 @receiver(status_history_changed)

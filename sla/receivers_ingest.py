@@ -33,7 +33,8 @@ def _mark_history_changed(sender, account, changes, **kwargs):
     marks_upsert(
         account=account,
         subject="service",
-        marks={service_id: (None, since, since) for service_id, since in changes.items()},
+        # results_from: sla.receivers marks the stored results stale for the same change
+        marks={service_id: (None, since, since, since) for service_id, since in changes.items()},
     )
 
 

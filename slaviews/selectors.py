@@ -21,11 +21,11 @@ from fnmatch import fnmatchcase
 from itertools import chain
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from sla.engine import RESULT_BADNESS, iter_periods
 from sla.engine.instants import to_micros
-from sla.models import PeriodResult, Service, SLADefinition
+from sla.models import PeriodResult, RollupMark, Service, SLADefinition
 from sla.selectors.definitions import ordered_rules, sla_for_service
 from sla.selectors.groups import group_and_descendant_ids
 from sla.selectors.results import last_periods
@@ -130,15 +130,20 @@ def _runs(periods: list[tuple]) -> list[list[tuple]]:
 
 # --------------------------------------------------------------------------- stored rows
 
+# A completed row ending after a change still pending in its service's mark is not fresh
+# (see sla.services.results_marks).
 _PG_STORED = """
 SELECT r.service_id, r.sla_id,
        (extract(epoch FROM r.period_start) * 1000000)::bigint, r.state
 FROM {result} AS r
 JOIN unnest(%s::bigint[], %s::bigint[]) AS s(id, revision)
   ON r.sla_id = s.id AND r.sla_revision = s.revision
+LEFT JOIN {mark} AS m ON m.account_id = r.account_id AND m.service_id = r.service_id
 WHERE r.account_id = %s AND r.service_id = ANY(%s::bigint[])
   AND r.period_start >= %s AND r.period_start <= %s
-  AND NOT r.stale AND (r.complete OR r.period_end > %s)
+  AND NOT r.stale
+  AND ((r.complete AND (m.results_from IS NULL OR r.period_end <= m.results_from))
+       OR r.period_end > %s)
 """
 
 
@@ -171,7 +176,7 @@ def _stored(account, wanted: dict, service_ids: list[int], now) -> dict:
 def _stored_rows(account, wanted, service_ids, first, last, now):
     slas = list(wanted)
     if is_postgres():
-        sql = _PG_STORED.format(result=PeriodResult._meta.db_table)
+        sql = _PG_STORED.format(result=PeriodResult._meta.db_table, mark=RollupMark._meta.db_table)
         params = [
             [sla.pk for sla in slas], [sla.revision for sla in slas], account.pk,
             service_ids, first, last, now,
@@ -181,13 +186,18 @@ def _stored_rows(account, wanted, service_ids, first, last, now):
             cursor.execute(sql, params)
             return cursor.fetchall()
     revisions = {sla.pk: sla.revision for sla in slas}
+    pending = RollupMark.objects.filter(
+        account_id=OuterRef("account_id"),
+        service_id=OuterRef("service_id"),
+        results_from__lt=OuterRef("period_end"),
+    )
     rows = (
         PeriodResult.objects.for_account(account)
         .filter(
             sla_id__in=list(revisions), service_id__in=service_ids, stale=False,
             period_start__gte=first, period_start__lte=last,
         )
-        .filter(Q(complete=True) | Q(period_end__gt=now))
+        .filter((Q(complete=True) & ~Exists(pending)) | Q(period_end__gt=now))
         .values_list("service_id", "sla_id", "period_start", "state", "sla_revision")
     )  # fmt: skip
     return [

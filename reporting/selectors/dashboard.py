@@ -15,13 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
 
 from reporting.selectors.report_sla import requirement_budget_json
 from sla.display import format_percent
 from sla.engine import RESULT_BADNESS, STATE_BADNESS, period_bounds
-from sla.models import Incident, PeriodResult, Requirement, Service, SLADefinition
+from sla.models import Incident, PeriodResult, Requirement, RollupMark, Service, SLADefinition
 from sla.selectors.definitions import ordered_rules, sla_for_service
 from sla.selectors.results import last_periods
 from sla.selectors.slo import slo_list, slo_statuses
@@ -289,11 +289,15 @@ class SLATable:
 
 
 def _needs_fill(sla, meta: dict, key, period_end, now) -> bool:
-    """No row, a "current" row of an ended period, or an outdated row (see `_outdated`)."""
+    """No row, a "current" row of an ended period, an outdated row (see `_outdated`), or a
+    completed row ending after a change still pending in its service's mark (see
+    sla.services.results_marks)."""
     row = meta.get(key)
     if row is None:
         return True
-    _state, complete, stale, sla_revision = row
+    _state, complete, stale, sla_revision, results_from = row
+    if complete and results_from is not None and period_end > results_from:
+        return True
     return (not complete and period_end <= now) or _outdated(sla, stale, sla_revision)
 
 
@@ -320,11 +324,24 @@ def _fill_missing(account, sla, services, periods, meta: dict, now) -> bool:
 
 
 def _period_meta(account, sla, starts) -> dict:
-    """(service id, period start) -> (state, complete, stale, sla_revision)."""
+    """(service id, period start) -> (state, complete, stale, sla_revision, results_from
+    of the service's mark)."""
+    mark = RollupMark.objects.filter(
+        account_id=OuterRef("account_id"), service_id=OuterRef("service_id")
+    )
     rows = (
         PeriodResult.objects.for_account(account)
         .filter(sla=sla, service__isnull=False, period_start__in=starts)
-        .values_list("service_id", "period_start", "state", "complete", "stale", "sla_revision")
+        .annotate(results_from=Subquery(mark.values("results_from")[:1]))
+        .values_list(
+            "service_id",
+            "period_start",
+            "state",
+            "complete",
+            "stale",
+            "sla_revision",
+            "results_from",
+        )
     )
     return {(row[0], row[1]): row[2:] for row in rows}
 

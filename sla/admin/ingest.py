@@ -201,6 +201,7 @@ class RollupMarkAdmin(ReadOnlyTenantAdmin):
         "history_start",
         "dirty_from",
         "incidents_from",
+        "results_from",
         "rolled_until",
     ]
     list_select_related = ["service", "group"]

@@ -18,6 +18,13 @@ class RollupMark(TenantModel):
     (bumped by every marking) is unchanged, so a mark set meanwhile is never lost.
     `history_start` is the earliest event instant (of any member, for a group): snapshots
     begin at its bucket.
+
+    `results_from` is the stored period results' counterpart of `dirty_from`: every change
+    that marks results stale also moves it back, in the same transaction. A completed stored
+    result ending after it may miss that change (a row inserted while the change committed
+    is invisible to its stale marking), so readers recompute it; the results refresh marks
+    such rows stale and then clears the instant if `seq` did not move (see
+    sla.services.results_marks).
     """
 
     service = models.ForeignKey(
@@ -35,6 +42,11 @@ class RollupMark(TenantModel):
     )
     rolled_until = models.DateTimeField(
         null=True, blank=True, help_text="Snapshots are complete up to this bucket edge"
+    )
+    results_from = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Stored period results ending after this instant may miss a change",
     )
     seq = models.BigIntegerField(default=0, help_text="Bumped by every marking")
     updated_at = models.DateTimeField(auto_now=True)

@@ -483,7 +483,7 @@ def _mark_derived(account, earliest: dict[int, dt.datetime]) -> None:
     marks_upsert(
         account=account,
         subject="service",
-        marks={sid: (instant, instant, instant) for sid, instant in earliest.items()},
+        marks={sid: (instant,) * 4 for sid, instant in earliest.items()},
     )
     period_results_mark_stale(account=account, changes=earliest)
     slos_mark_dirty_each(account=account, changes=earliest, kind=SLIKind.TIME)

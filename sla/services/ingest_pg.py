@@ -1,13 +1,13 @@
 """PostgreSQL fast path of `events_ingest`: the whole write as one statement.
 
 Looking up the services, inserting the events (ON CONFLICT DO NOTHING on the dedup key),
-moving the rollup marks back, marking the stored SLA results of the services and of their
-groups stale and the time SLOs' buckets dirty are data-modifying CTEs of a single
-statement, atomic on its own: no BEGIN/COMMIT round trips and no bookkeeping statements
-after the commit, which is most of a single-event push's database time, and no crash
-between the events and their marks can leave a derived figure unmarked. If a path is not
-a known service the statement's guard writes nothing and says so, and the caller takes the
-general path, which creates services on first sight.
+moving the rollup marks back (`results_from` too: see RollupMark), marking the stored SLA
+results of the services and of their groups stale and the time SLOs' buckets dirty are
+data-modifying CTEs of a single statement, atomic on its own: no BEGIN/COMMIT round trips
+and no bookkeeping statements after the commit, which is most of a single-event push's
+database time, and no crash between the events and their marks can leave a derived
+figure unmarked. If a path is not a known service the statement's guard writes nothing
+and says so, and the caller takes the general path, which creates services on first sight.
 
 The statement is prepared once per connection (DATABASE_PREPARED_STATEMENTS). It must not
 fail as a matter of course: psycopg forgets a statement whose first run fails while the
@@ -49,13 +49,16 @@ WITH RECURSIVE v AS (
 ), grouped AS (
     SELECT service_id, min(at) AS first_at, count(*) AS new FROM ins GROUP BY service_id
 ), marks AS (
+    -- results_from: the stale marking below cannot see a result row being inserted now
     INSERT INTO {mark} (account_id, service_id, history_start, dirty_from, incidents_from,
-                        seq, updated_at)
-    SELECT %s, service_id, first_at, first_at, first_at, 1, %s FROM grouped ORDER BY service_id
+                        results_from, seq, updated_at)
+    SELECT %s, service_id, first_at, first_at, first_at, first_at, 1, %s
+    FROM grouped ORDER BY service_id
     ON CONFLICT (service_id) WHERE service_id IS NOT NULL DO UPDATE SET
         history_start = LEAST({mark}.history_start, EXCLUDED.history_start),
         dirty_from = LEAST({mark}.dirty_from, EXCLUDED.dirty_from),
         incidents_from = LEAST({mark}.incidents_from, EXCLUDED.incidents_from),
+        results_from = LEAST({mark}.results_from, EXCLUDED.results_from),
         seq = {mark}.seq + 1,
         updated_at = EXCLUDED.updated_at
 ), stale_services AS (

@@ -24,23 +24,25 @@ def marks_upsert(
     *,
     account,
     subject: str,
-    marks: dict[int, tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None]],
+    marks: dict[int, tuple],
 ) -> None:
     """Mark services (subject="service") or groups ("group") by id:
-    `{id: (history_start, dirty_from, incidents_from)}`, each moved back to the given instant
-    (None leaves it). Creates missing marks. Rows are written in id order so concurrent
-    ingests lock them in one order."""
+    `{id: (history_start, dirty_from, incidents_from[, results_from])}`, each moved back to
+    the given instant (None, or a value left out, leaves it). `results_from` is given by
+    every caller whose change also makes stored period results stale (see RollupMark).
+    Creates missing marks. Rows are written in id order so concurrent ingests lock them in
+    one order."""
     if not marks:
         return
     column = _SUBJECT_COLUMN[subject]
     now = timezone.now()
     rows = [
-        (account.pk, subject_id, history, dirty, incidents, 1, now)
-        for subject_id, (history, dirty, incidents) in sorted(marks.items())
+        (account.pk, subject_id, *(tuple(values) + (None,) * 4)[:4], 1, now)
+        for subject_id, values in sorted(marks.items())
     ]
     updates = {
         name: least_sql(f"{MARK_TABLE}.{name}", f"excluded.{name}")
-        for name in ("history_start", "dirty_from", "incidents_from")
+        for name in ("history_start", "dirty_from", "incidents_from", "results_from")
     }
     updates["seq"] = f"{MARK_TABLE}.seq + 1"
     updates["updated_at"] = "excluded.updated_at"
@@ -52,6 +54,7 @@ def marks_upsert(
             Column("history_start", "timestamptz"),
             Column("dirty_from", "timestamptz"),
             Column("incidents_from", "timestamptz"),
+            Column("results_from", "timestamptz"),
             Column("seq", "bigint"),
             Column("updated_at", "timestamptz"),
         ],
@@ -66,12 +69,17 @@ def _move_back(field: str, instant: dt.datetime):
 
 
 def marks_dirty_existing(*, account, subjects: Q, since: dt.datetime) -> int:
-    """Move `dirty_from` of existing marks matching `subjects` back to `since` (downtime
-    changes: subjects without a mark have no history, so nothing to recompute)."""
+    """Move `dirty_from` (and `results_from`: stored results are marked stale for the same
+    change) of existing marks matching `subjects` back to `since` (downtime changes:
+    subjects without a mark have no history, so nothing to recompute)."""
     return (
         RollupMark.objects.for_account(account)
         .filter(subjects)
-        .update(dirty_from=_move_back("dirty_from", since), seq=F("seq") + 1)
+        .update(
+            dirty_from=_move_back("dirty_from", since),
+            results_from=_move_back("results_from", since),
+            seq=F("seq") + 1,
+        )
     )
 
 

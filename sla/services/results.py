@@ -1,16 +1,17 @@
 """Materialised period results: computed by the engine once, stored, recomputed when stale.
 
-A stored row is *fresh* when it is complete, not marked stale, and computed from the SLA's
-current revision. Everything else (missing rows, the current period, stale rows) is
-recomputed by `period_results_ensure`, which evaluates one contiguous range per subject so
-each service's events are read once.
+A stored row is *fresh* when it is complete, not marked stale, computed from the SLA's
+current revision, and ends no later than the pending `results_from` of its subject's marks
+(see sla.services.results_marks). Everything else (missing rows, the current period, stale
+rows) is recomputed by `period_results_ensure`, which evaluates one contiguous range per
+subject so each service's events are read once.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from sla.engine import PeriodResult as EnginePeriodResult
 from sla.engine import evaluate, inputs_start, period_bounds
@@ -20,6 +21,16 @@ from sla.selectors.event_horizon import events_pruned_before, period_frozen
 from sla.selectors.groups import group_engine_inputs
 from sla.selectors.inputs import downtime_intervals, service_events
 from sla.services import seams
+from sla.services.marks import marks_upsert
+from sla.services.results_marks import (
+    ALL_HISTORY,
+    SubjectMarks,
+    groups_results_from,
+    results_lock,
+    results_marks_apply,
+    services_marks,
+    subject_marks,
+)
 from sla.signals import sla_state_changed
 from sla.sql import bulk_cursor, is_postgres, prepared
 from slaportal.gcpause import collector_paused
@@ -55,15 +66,20 @@ class Subject:
         return events, downtimes
 
 
-def _is_fresh(row: PeriodResult, sla: SLADefinition) -> bool:
-    return row.complete and not row.stale and row.sla_revision == sla.revision
+def _is_fresh(row: PeriodResult, sla: SLADefinition, marks: SubjectMarks) -> bool:
+    return (
+        row.complete
+        and not row.stale
+        and row.sla_revision == sla.revision
+        and marks.fresh(row.period_end)
+    )
 
 
-def _periods_to_compute(sla, periods, stored: dict, now: dt.datetime) -> list[tuple]:
+def _periods_to_compute(sla, periods, stored: dict, now, marks: SubjectMarks) -> list[tuple]:
     return [
         (start, end)
         for start, end in periods
-        if start < now and not (start in stored and _is_fresh(stored[start], sla))
+        if start < now and not (start in stored and _is_fresh(stored[start], sla, marks))
     ]
 
 
@@ -101,31 +117,9 @@ def _outage_still_running(result: EnginePeriodResult) -> bool:
     return result.complete and any(requirement.still_running for requirement in result.requirements)
 
 
-def history_seqs(account, subject: Subject) -> tuple:
-    """The rollup-mark sequences of everything the subject's history is read from (its own
-    mark; a group's mark and its members'). Every ingest, downtime or membership change
-    bumps one of them in the transaction that commits the change, so reading them before
-    the inputs and again when storing tells whether an evaluation may have missed a change
-    that committed meanwhile (which the ingest's own stale marking cannot see: the row it
-    would mark was stale already, or not written yet)."""
-    marks = RollupMark.objects.for_account(account)
-    if subject.service is not None:
-        marks = marks.filter(service_id=subject.service.pk)
-    else:
-        marks = marks.filter(Q(group_id=subject.group.pk) | Q(service__group_id=subject.group.pk))
-    return tuple(marks.order_by("id").values_list("id", "seq"))
-
-
-def _service_seqs(account, service_ids) -> dict[int, int]:
-    marks = RollupMark.objects.for_account(account).filter(service_id__in=list(service_ids))
-    return dict(marks.values_list("service_id", "seq"))
-
-
-def _row_for(
-    account, sla, subject: Subject, result: EnginePeriodResult, overtaken: bool = False
-) -> PeriodResult:
-    """The row of one result; `overtaken`: its inputs may miss a change committed after
-    they were read, so a completed period is stored stale (the next refresh redoes it)."""
+def _row_for(account, sla, subject: Subject, result: EnginePeriodResult) -> PeriodResult:
+    """The row of one result (a completed period whose last outage still runs is stored
+    stale: each refresh redoes it)."""
     return PeriodResult(
         account=account,
         sla=sla,
@@ -135,7 +129,7 @@ def _row_for(
         state=result.state,
         result=result.to_json(),
         sla_revision=sla.revision,
-        stale=_outage_still_running(result) or (overtaken and result.complete),
+        stale=_outage_still_running(result),
         **subject.filter_kwargs(),
     )
 
@@ -149,13 +143,11 @@ def _state_change(previous_state: str | None, row: PeriodResult) -> bool:
     return previous_state != row.state
 
 
-def _store(
-    account, sla, subject, results, stored: dict, overtaken: bool = False
-) -> list[tuple[PeriodResult, str]]:
+def _store(account, sla, subject, results, stored: dict) -> list[tuple[PeriodResult, str]]:
     """Upsert rows; return (row, previous state or None) for the state changes to announce."""
     changed, new_rows, updated_rows = [], [], []
     for result in results:
-        row = _row_for(account, sla, subject, result, overtaken)
+        row = _row_for(account, sla, subject, result)
         previous = stored.get(result.start)
         if previous is None:
             new_rows.append(row)
@@ -200,6 +192,37 @@ def _answerable(rows: dict, periods, frozen: set) -> dict:
     }
 
 
+class _Overtaken(Exception):
+    """A change committed after the inputs were read: roll the store back and evaluate
+    again."""
+
+
+def _store_checked(
+    account, sla, subject, results, stored: dict, seqs: tuple, last: bool
+) -> list[tuple[PeriodResult, str]]:
+    """Store under the results lock, then compare the subject's mark sequences with those
+    read before the inputs (see sla.services.results_marks): a change committed meanwhile
+    may be missing. Then roll back and evaluate again, or on the `last` attempt keep the
+    completed rows stale (the next refresh redoes them)."""
+    with transaction.atomic():
+        results_lock(account)  # before any row lock of this transaction
+        # The retention job records its horizon before it removes events: a period
+        # frozen meanwhile may have been read half pruned and is not stored.
+        evaluated = [(result.start, result.end) for result in results]
+        now_frozen = _frozen_starts(sla, evaluated, events_pruned_before(account=account))
+        results = [result for result in results if result.start not in now_frozen]
+        changed = _store(account, sla, subject, results, stored)
+        if subject_marks(account, subject).seqs != seqs:
+            if not last:
+                raise _Overtaken()
+            starts = [result.start for result in results if result.complete]
+            PeriodResult.objects.for_account(account).filter(
+                sla=sla, period_start__in=starts, **subject.filter_kwargs()
+            ).update(stale=True)
+        seams.reached("results:stored")
+    return changed
+
+
 def period_results_ensure(
     *, account, sla: SLADefinition, subject: Subject, periods: list[tuple], now: dt.datetime
 ) -> dict:
@@ -207,7 +230,8 @@ def period_results_ensure(
     Frozen periods (their events pruned) are never computed: their stored row, stale or of
     an older revision, is the answer, and without one they are left out (no data)."""
     stored = _stored_rows(account, sla, subject, periods)
-    todo = _periods_to_compute(sla, periods, stored, now)
+    marks = subject_marks(account, subject)  # after the rows, before the inputs
+    todo = _periods_to_compute(sla, periods, stored, now, marks)
     if not todo:
         return stored
     frozen = _frozen_starts(sla, periods, events_pruned_before(account=account))
@@ -216,19 +240,16 @@ def period_results_ensure(
     for attempt in range(1, STORE_ATTEMPTS + 1):
         if not todo:
             break
-        seqs = history_seqs(account, subject)  # before the inputs: see history_seqs
+        if attempt > 1:
+            marks = subject_marks(account, subject)
         results = _evaluate(account, sla, subject, todo, now)
         seams.reached("results:store")
         try:
-            with transaction.atomic():
-                # The retention job records its horizon before it removes events: a period
-                # frozen meanwhile may have been read half pruned and is not stored.
-                now_frozen = _frozen_starts(sla, todo, events_pruned_before(account=account))
-                results = [result for result in results if result.start not in now_frozen]
-                overtaken = history_seqs(account, subject) != seqs
-                if not overtaken or attempt == STORE_ATTEMPTS:
-                    changed = _store(account, sla, subject, results, stored, overtaken)
-                    break
+            last = attempt == STORE_ATTEMPTS
+            changed = _store_checked(account, sla, subject, results, stored, marks.seqs, last)
+            break
+        except _Overtaken:
+            continue
         except IntegrityError:
             # A concurrent unit stored the same periods first; its rows are as good as ours.
             return _answerable(_stored_rows(account, sla, subject, periods), periods, frozen)
@@ -253,11 +274,14 @@ def _announce_change(account, sla, subject: Subject, row: PeriodResult, previous
 def period_results_refresh_current(
     *, account, sla: SLADefinition, subject: Subject, now: dt.datetime
 ) -> dict:
-    """Refresh the current period and every stale or outdated stored period of a subject."""
+    """Refresh the current period and every stale or outdated stored period of a subject
+    (completed rows ending after a pending `results_from` included)."""
+    results_from = subject_marks(account, subject).results_from
+    pending = Q() if results_from is None else Q(complete=True, period_end__gt=results_from)
     outdated = (
         PeriodResult.objects.for_account(account)
         .filter(sla=sla, **subject.filter_kwargs())
-        .filter(Q(stale=True) | Q(complete=False) | ~Q(sla_revision=sla.revision))
+        .filter(Q(stale=True) | Q(complete=False) | ~Q(sla_revision=sla.revision) | pending)
         .filter(_not_frozen(account))
         .values_list("period_start", "period_end")
     )
@@ -357,6 +381,18 @@ def _groups_changed_since(account, changes: dict) -> dict[int, dt.datetime]:
     return since
 
 
+def period_results_mark_services_stale(*, account, service_ids) -> int:
+    """Every stored result of these services is stale (the time they measure changed)."""
+    ids = sorted(set(service_ids))
+    if not ids:
+        return 0
+    # As for groups below: a row being inserted now escapes the UPDATE, the marks tell.
+    everything = (None, None, None, ALL_HISTORY)
+    marks_upsert(account=account, subject="service", marks=dict.fromkeys(ids, everything))
+    scoped = PeriodResult.objects.for_account(account).filter(service_id__in=ids, stale=False)
+    return scoped.update(stale=True)
+
+
 def period_results_mark_group_stale(*, account, group_ids) -> int:
     """Every stored result of these groups, and of every group above them, is stale
     (membership, aggregation or tree changed)."""
@@ -365,6 +401,10 @@ def period_results_mark_group_stale(*, account, group_ids) -> int:
     ids = group_and_ancestor_ids(account=account, group_ids=group_ids)
     if not ids:
         return 0
+    # Rows a concurrent writer is inserting escape the UPDATE: readers and the refresh
+    # learn it from the marks (see sla.services.results_marks).
+    marks = dict.fromkeys(ids, (None, None, None, ALL_HISTORY))
+    marks_upsert(account=account, subject="group", marks=marks)
     scoped = PeriodResult.objects.for_account(account).filter(group_id__in=ids, stale=False)
     return scoped.update(stale=True)
 
@@ -374,8 +414,9 @@ def _store_many(
 ) -> None:
     """Replace many (service, period) rows: read the old states (not the old JSON), delete,
     insert. Two statements per batch instead of a per-row UPDATE. `seqs`: the services'
-    history sequences read before their inputs; a service whose sequence moved since is
-    stored stale (see history_seqs)."""
+    mark sequences read before their inputs, checked after the write under the results
+    lock; the completed rows of a service whose sequence moved since are kept stale (see
+    sla.services.results_marks)."""
     if not results:
         return
     seams.reached("results:bulk_store")
@@ -398,16 +439,30 @@ def _store_many(
             changed.append((service, row, previous_state))
     try:
         with transaction.atomic():
-            now_seqs = _service_seqs(account, {service.pk for service, _ in results})
-            for (service, _), row in zip(results, rows, strict=True):
-                if row.complete and now_seqs.get(service.pk) != seqs.get(service.pk):
-                    row.stale = True  # overtaken by a change: the next refresh redoes it
+            results_lock(account)  # before any row lock of this transaction
             PeriodResult.objects.filter(pk__in=[pk for pk, _ in previous.values()]).delete()
             PeriodResult.objects.bulk_create(rows, batch_size=1000)
+            _keep_overtaken_stale(account, sla, results, seqs)
+            seams.reached("results:bulk_stored")
     except IntegrityError:
         return  # a concurrent unit stored the same periods from the same data first
     for service, row, previous_state in changed:
         _announce_change(account, sla, Subject(service), row, previous_state)
+
+
+def _keep_overtaken_stale(account, sla, results, seqs: dict[int, int]) -> None:
+    """The rows just written of services whose mark moved since `seqs` were read: stale."""
+    now_marks = services_marks(account, {service.pk for service, _ in results})
+    moved = {
+        service.pk
+        for service, _ in results
+        if now_marks.get(service.pk, (None,))[0] != seqs.get(service.pk)
+    }
+    if moved:
+        starts = {result.start for _, result in results if result.complete}
+        PeriodResult.objects.for_account(account).filter(
+            sla=sla, service_id__in=moved, period_start__in=starts, complete=True
+        ).update(stale=True)
 
 
 def period_results_compute_bulk(
@@ -421,7 +476,8 @@ def period_results_compute_bulk(
     range_from, range_to = periods[0][0], min(periods[-1][1], now)
     computed, batch = 0, []
     start = inputs_start(spec, range_from)
-    seqs = _service_seqs(account, [service.pk for service in services])  # before the inputs
+    marks = services_marks(account, [service.pk for service in services])  # before the inputs
+    seqs = {service_id: seq for service_id, (seq, _) in marks.items()}
     periods_of = services_periods(account=account, services=services)
     with collector_paused():
         inputs = services_inputs(
@@ -476,14 +532,30 @@ def _not_frozen(account) -> Q:
     return Q() if pruned_before is None else Q(period_start__gte=pruned_before)
 
 
-def _refresh_outdated(account, sla: SLADefinition, now) -> None:
+def _pending(groups_pending: dict[int, dt.datetime]) -> Q:
+    """Completed rows ending after a pending `results_from` of their subject's marks (a
+    service's own; per group, `groups_results_from`)."""
+    later_change = RollupMark.objects.filter(
+        account_id=OuterRef("account_id"),
+        service_id=OuterRef("service_id"),
+        results_from__lt=OuterRef("period_end"),
+    )
+    pending = Q(service__isnull=False) & Exists(later_change)
+    for group_id, since in groups_pending.items():
+        pending |= Q(group_id=group_id, period_end__gt=since)
+    return Q(complete=True) & pending
+
+
+def _refresh_outdated(account, sla: SLADefinition, now, groups_pending: dict) -> None:
     """Rows of ended periods that need computing again: made stale by late events or a
-    definition change, or stored while their period was still running (the rare path)."""
+    definition change, stored while their period was still running (the rare path), or
+    ending after a change still pending in the marks."""
     ended = Q(period_end__lte=now)
+    redo = Q(stale=True) | ~Q(sla_revision=sla.revision) | Q(complete=False)
     outdated = (
         PeriodResult.objects.for_account(account)
         .filter(sla=sla)
-        .filter(ended & (Q(stale=True) | ~Q(sla_revision=sla.revision) | Q(complete=False)))
+        .filter(ended & (redo | _pending(groups_pending)))
         .filter(_not_frozen(account))
         .select_related("service", "group")
     )
@@ -498,8 +570,11 @@ def _refresh_outdated(account, sla: SLADefinition, now) -> None:
 
 
 def period_results_refresh_account(*, account, now: dt.datetime) -> int:
-    """The periodic unit: the current period of every rule-assigned service (in bulk, per
-    SLA) and group, then any stale ended periods. Returns how many subjects were refreshed."""
+    """The periodic unit: first the pending `results_from` of the marks (rows marked stale,
+    instants cleared), then the current period of every rule-assigned service (in bulk,
+    per SLA) and group, then any stale ended periods. Returns how many subjects were
+    refreshed."""
+    results_marks_apply(account=account)
     services_by_sla, groups_by_sla = _assigned_by_sla(account)
     pruned_before = events_pruned_before(account=account) if services_by_sla else None
     for sla, services in services_by_sla.items():
@@ -514,6 +589,8 @@ def period_results_refresh_account(*, account, now: dt.datetime) -> int:
             period_results_refresh_current(
                 account=account, sla=sla, subject=Subject(group=group), now=now
             )
+    # Left pending: marks an ingest moved during this run (their rows are redone anyway).
+    groups_pending = groups_results_from(account)
     for sla in {*services_by_sla, *groups_by_sla}:
-        _refresh_outdated(account, sla, now)
+        _refresh_outdated(account, sla, now, groups_pending)
     return sum(map(len, services_by_sla.values())) + sum(map(len, groups_by_sla.values()))

@@ -8,7 +8,9 @@ that point. Points: "rollup:start", "rollup:chunk", "incidents:start", "incident
 "rollup:derived" / "incidents:derived" (a chunk derived, its transaction not committed),
 "rollup:finish" / "incidents:finish" (a chunk committed, its marks not cleared yet),
 "results:store", "results:bulk_store", "slo:store" (recent hours), "slo:store_range"
-(an older dirty range).
+(an older dirty range); and, inside the results writers' store transaction after their
+sequence check, "results:stored" and "results:bulk_stored"; between the results refresh's
+stale marking and its compare-and-clear of `results_from`, "results:clear".
 """
 
 
