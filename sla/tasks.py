@@ -31,6 +31,9 @@ ROLLUP_BUDGET = ROLLUP_SOFT_LIMIT - 40
 LOCK_TIMEOUT = 60  # refreshed between chunks; a killed worker's lock is free within a minute
 DEBOUNCE_SECONDS = 2
 DISPATCH_BACKOFF_SECONDS = 10
+# How long the number of an account's latest incidents refresh is kept (renewed by each
+# dispatch). Should it lapse, numbers restart low and older queued tasks simply run.
+DISPATCH_NUMBER_SECONDS = 86400
 
 _dispatch_blocked_until = 0.0
 _local_window: dict[int, float] = {}
@@ -95,13 +98,38 @@ def rollup_account(account_id: int) -> dict:
 
 
 @shared_task(name="sla.incidents_refresh", soft_time_limit=60, time_limit=90, acks_late=True)
-def incidents_refresh(account_id: int) -> dict:
+def incidents_refresh(account_id: int, dispatch: int | None = None) -> dict:
+    """Rebuild the account's changed incidents. `dispatch`: the number incidents_refresh_soon
+    gave this task; a task dispatched later for the same account makes this one redundant
+    (see _superseded)."""
     from sla.services.rollups import incidents_refresh_account
 
+    if dispatch is not None and _superseded(account_id, dispatch):
+        return {"skipped": "superseded"}
     account = Account.objects.filter(pk=account_id).first()
     if account is None:
         return {"skipped": "no such account"}
     return {"incidents": incidents_refresh_account(account=account)}
+
+
+def _latest_dispatch_key(account_id: int) -> str:
+    return f"slaportal:incidents:latest:{account_id}"
+
+
+def _superseded(account_id: int, dispatch: int) -> bool:
+    """Whether a later refresh of the account was dispatched after this one. That task
+    starts after this one would and sees every commit this one would, so this one can
+    stop: a worker catching up on a backlog (after being down while ingest went on) runs
+    the last queued refresh, not each of them in turn, each as costly as a full one under
+    load. If Redis cannot say, the refresh runs (running is always safe)."""
+    try:
+        latest = redis_client(socket_connect_timeout=0.5, socket_timeout=0.5).get(
+            _latest_dispatch_key(account_id)
+        )
+    except Exception as error:  # Redis unreachable: run, as before
+        logger.warning("incidents refresh: latest dispatch unknown (%s); running", error)
+        return False
+    return latest is not None and int(latest) > dispatch
 
 
 def incidents_refresh_soon(*, account_id: int) -> None:
@@ -135,8 +163,12 @@ def incidents_refresh_soon(*, account_id: int) -> None:
         pipeline.pttl(key)
         created, left_ms = pipeline.execute()
         if created:
+            numbering = client.pipeline(transaction=False)
+            numbering.incr(_latest_dispatch_key(account_id))
+            numbering.expire(_latest_dispatch_key(account_id), DISPATCH_NUMBER_SECONDS)
+            number = numbering.execute()[0]
             incidents_refresh.apply_async(
-                args=(account_id,), countdown=DEBOUNCE_SECONDS, retry=False
+                args=(account_id, number), countdown=DEBOUNCE_SECONDS, retry=False
             )
         # Until shortly before the window's task starts (this process's or another's: with
         # several web processes most commits find the window open), a commit here is

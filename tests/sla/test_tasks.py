@@ -168,3 +168,56 @@ def test_the_api_stays_up_with_redis_down(
         response = api_a.post("/api/v1/events", data=body, format="json")
     assert response.status_code == 200 and response.json()["new"] == 2
     assert len(callbacks) == 1 and "not dispatched" in caplog.text
+
+
+def test_each_dispatched_refresh_carries_a_higher_number(not_eager, debounce):
+    account_id, key, client, sent = debounce
+    latest = tasks._latest_dispatch_key(account_id)
+    try:
+        tasks.incidents_refresh_soon(account_id=account_id)
+        client.delete(key)  # the window ends
+        assert tasks._local_window.pop(account_id, None) is not None  # this process's too
+        tasks.incidents_refresh_soon(account_id=account_id)
+        numbers = [call["args"][1] for call in sent]
+        assert numbers == [1, 2] and int(client.get(latest)) == 2
+        assert 0 < client.ttl(latest) <= tasks.DISPATCH_NUMBER_SECONDS
+    finally:
+        client.delete(latest)
+
+
+def test_a_queued_refresh_overtaken_by_a_later_one_stops_and_the_latest_runs(
+    settings, redis_url, monkeypatch
+):
+    import redis
+
+    settings.REDIS_URL = redis_url
+    account = AccountFactory()
+    ran = []
+    monkeypatch.setattr(
+        "sla.services.rollups.incidents_refresh_account", lambda **kwargs: ran.append(1) or 0
+    )
+    client = redis.Redis.from_url(redis_url)
+    latest = tasks._latest_dispatch_key(account.pk)
+    client.set(latest, 7)
+    try:
+        assert tasks.incidents_refresh.apply(args=(account.pk, 6)).get() == {
+            "skipped": "superseded"
+        }
+        assert ran == []
+        assert tasks.incidents_refresh.apply(args=(account.pk, 7)).get() == {"incidents": 0}
+        assert tasks.incidents_refresh.apply(args=(account.pk,)).get() == {"incidents": 0}
+        client.delete(latest)  # the number lapsed: an older task runs
+        assert tasks.incidents_refresh.apply(args=(account.pk, 6)).get() == {"incidents": 0}
+        assert len(ran) == 3
+    finally:
+        client.delete(latest)
+
+
+def test_a_refresh_runs_when_redis_cannot_tell_whether_it_was_overtaken(
+    settings, monkeypatch, caplog
+):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    account = AccountFactory()
+    monkeypatch.setattr("sla.services.rollups.incidents_refresh_account", lambda **kwargs: 0)
+    assert tasks.incidents_refresh.apply(args=(account.pk, 1)).get() == {"incidents": 0}
+    assert "latest dispatch unknown" in caplog.text
