@@ -116,20 +116,28 @@ def _latest_dispatch_key(account_id: int) -> str:
     return f"slaportal:incidents:latest:{account_id}"
 
 
+def _latest_due_key(account_id: int) -> str:
+    return f"slaportal:incidents:latest-due:{account_id}"
+
+
 def _superseded(account_id: int, dispatch: int) -> bool:
-    """Whether a later refresh of the account was dispatched after this one. That task
-    starts after this one would and sees every commit this one would, so this one can
+    """Whether a refresh of the account dispatched after this one is already due. That task
+    runs right after this one would and sees every commit this one would, so this one can
     stop: a worker catching up on a backlog (after being down while ingest went on) runs
     the last queued refresh, not each of them in turn, each as costly as a full one under
-    load. If Redis cannot say, the refresh runs (running is always safe)."""
+    load. A later task not yet due (the next debounce window's) does not count: skipping
+    for it would delay this window's changes by another window. If Redis cannot say, the
+    refresh runs (running is always safe)."""
     try:
-        latest = redis_client(socket_connect_timeout=0.5, socket_timeout=0.5).get(
-            _latest_dispatch_key(account_id)
+        latest, due = redis_client(socket_connect_timeout=0.5, socket_timeout=0.5).mget(
+            _latest_dispatch_key(account_id), _latest_due_key(account_id)
         )
     except Exception as error:  # Redis unreachable: run, as before
         logger.warning("incidents refresh: latest dispatch unknown (%s); running", error)
         return False
-    return latest is not None and int(latest) > dispatch
+    if latest is None or due is None or int(latest) <= dispatch:
+        return False
+    return float(due) <= time.time()
 
 
 def incidents_refresh_soon(*, account_id: int) -> None:
@@ -163,9 +171,14 @@ def incidents_refresh_soon(*, account_id: int) -> None:
         pipeline.pttl(key)
         created, left_ms = pipeline.execute()
         if created:
+            # Only the process that opened the window gets here: one dispatch at a time.
             numbering = client.pipeline(transaction=False)
             numbering.incr(_latest_dispatch_key(account_id))
             numbering.expire(_latest_dispatch_key(account_id), DISPATCH_NUMBER_SECONDS)
+            numbering.set(
+                _latest_due_key(account_id), time.time() + DEBOUNCE_SECONDS,
+                ex=DISPATCH_NUMBER_SECONDS,
+            )  # fmt: skip
             number = numbering.execute()[0]
             incidents_refresh.apply_async(
                 args=(account_id, number), countdown=DEBOUNCE_SECONDS, retry=False

@@ -2,6 +2,7 @@
 per-account units from one beat task, singleton locks, and ingest that survives Redis down."""
 
 import datetime as dt
+import time
 import uuid
 
 import pytest
@@ -181,8 +182,10 @@ def test_each_dispatched_refresh_carries_a_higher_number(not_eager, debounce):
         numbers = [call["args"][1] for call in sent]
         assert numbers == [1, 2] and int(client.get(latest)) == 2
         assert 0 < client.ttl(latest) <= tasks.DISPATCH_NUMBER_SECONDS
+        due = float(client.get(tasks._latest_due_key(account_id)))
+        assert time.time() < due <= time.time() + tasks.DEBOUNCE_SECONDS
     finally:
-        client.delete(latest)
+        client.delete(latest, tasks._latest_due_key(account_id))
 
 
 def test_a_queued_refresh_overtaken_by_a_later_one_stops_and_the_latest_runs(
@@ -197,8 +200,9 @@ def test_a_queued_refresh_overtaken_by_a_later_one_stops_and_the_latest_runs(
         "sla.services.rollups.incidents_refresh_account", lambda **kwargs: ran.append(1) or 0
     )
     client = redis.Redis.from_url(redis_url)
-    latest = tasks._latest_dispatch_key(account.pk)
+    latest, due = tasks._latest_dispatch_key(account.pk), tasks._latest_due_key(account.pk)
     client.set(latest, 7)
+    client.set(due, time.time() - 1)  # task 7 is due: a backlog
     try:
         assert tasks.incidents_refresh.apply(args=(account.pk, 6)).get() == {
             "skipped": "superseded"
@@ -206,11 +210,13 @@ def test_a_queued_refresh_overtaken_by_a_later_one_stops_and_the_latest_runs(
         assert ran == []
         assert tasks.incidents_refresh.apply(args=(account.pk, 7)).get() == {"incidents": 0}
         assert tasks.incidents_refresh.apply(args=(account.pk,)).get() == {"incidents": 0}
+        client.set(due, time.time() + 2)  # task 7 is the next window's, not due yet
+        assert tasks.incidents_refresh.apply(args=(account.pk, 6)).get() == {"incidents": 0}
         client.delete(latest)  # the number lapsed: an older task runs
         assert tasks.incidents_refresh.apply(args=(account.pk, 6)).get() == {"incidents": 0}
-        assert len(ran) == 3
+        assert len(ran) == 4
     finally:
-        client.delete(latest)
+        client.delete(latest, due)
 
 
 def test_a_refresh_runs_when_redis_cannot_tell_whether_it_was_overtaken(
