@@ -336,7 +336,12 @@ def slo_buckets_refresh(*, account, now: dt.datetime, slos=None) -> int:
     near = [slo for slo in slos if starts[slo.pk] >= near_start]
     far = [slo for slo in slos if starts[slo.pk] < near_start]
     if near:
-        results = _compute_batch(account, near, near_start, now, starts)
+        # One shared read from the earliest start among them (each SLO computes from its
+        # own start), not from `near_start`: in the per-minute advance every start is the
+        # current hour, so this reads half an hour of events on average instead of two
+        # to three hours for every service.
+        shared_start = min(starts[slo.pk] for slo in near)
+        results = _compute_batch(account, near, shared_start, now, starts)
         seams.reached("slo:store")
         buckets_replace(account=account, results=results)
     for slo in far:
