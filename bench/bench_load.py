@@ -14,7 +14,8 @@ event every 30 minutes per service, now and then a CRIT), rolled up in-process o
 
 Servers: gunicorn on 127.0.0.1 with the flags bench_ingest.py uses (``--worker-class
 sync --workers <2 x nproc + 1>``), and for the run with jobs a real Celery worker as the
-README runs it (``celery -A slaportal worker -Q slaportal --concurrency 2``). Instead of
+README runs it (``nice -n 19 celery -A slaportal worker -Q slaportal --concurrency 2``, the
+systemd unit's ``Nice=19``). Instead of
 beat (whose rollup comes once every 5 minutes) this script sends the periodic jobs on a
 compressed schedule: ``sla.rollups_dispatch`` every ``--rollup-every`` s (30) and
 ``sla.slo_minutely`` every ``--slo-every`` s (60, its real cadence), the first a few
@@ -623,7 +624,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads")
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument(
-        "--worker-nice", type=int, default=0, help="CPU niceness of the Celery worker"
+        "--worker-nice", type=int, default=19, help="CPU niceness of the Celery worker (the unit's)"
     )
     parser.add_argument(
         "--only-jobs", action="store_true", help="skip the run without jobs (experiments)"

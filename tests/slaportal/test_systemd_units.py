@@ -63,3 +63,15 @@ def test_systemd_accepts_the_units():
         if line.strip() and "is not executable: No such file or directory" not in line
     ]
     assert complaints == []
+
+
+def test_the_worker_yields_the_cpus_to_the_web_server():
+    """Jobs always catch up, ingest answers do not wait: where both share the CPUs the
+    worker runs at the lowest priority (Nice without a CPU controller, CPUWeight with one),
+    as bench/bench_load.py runs it by default."""
+    worker = unit("slaportal-worker.service")["Service"]
+    assert worker["Nice"] == "19"
+    assert int(worker["CPUWeight"]) < 100  # systemd's default weight, the web unit's
+    assert "Nice" not in unit("slaportal-web.service")["Service"]
+    bench = (ROOT / "bench" / "bench_load.py").read_text()
+    assert '"--worker-nice", type=int, default=19' in bench
