@@ -14,6 +14,7 @@ Routes (see slaportal/api/urls.py):
 
 from django.db import transaction
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.generics import get_object_or_404
@@ -163,7 +164,11 @@ class PublishIncidentView(AccountScopedMixin, APIView):
 
     tenant_model = PublicIncident
 
-    @extend_schema(request=FromIncidentSerializer, responses={201: PublicIncidentSerializer})
+    @extend_schema(
+        request=FromIncidentSerializer,
+        # One public incident per page that shows the incident's subject: always a list.
+        responses={201: PublicIncidentSerializer(many=True), 400: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
         serializer = FromIncidentSerializer(data=request.data, context={"account": self.account})
         serializer.is_valid(raise_exception=True)
