@@ -11,7 +11,6 @@ mark the ingest had not moved (it moves marks only back) and never counted the e
 """
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
@@ -33,7 +32,7 @@ from tests.factories import (
     SLOFactory,
 )
 from tests.sla.derived_rows import derived_rows
-from tests.sla.helpers import T0, item
+from tests.sla.helpers import T0, in_another_connection, item
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 NOW = T0 + dt.timedelta(days=1, minutes=2)  # 2024-03-05 00:02: the 4th has ended
@@ -85,26 +84,6 @@ def read_results(account):
         sla_results_for_range(
             account=account, sla=sla, subject=subject, range_from=T0, range_to=NOW, now=NOW
         )
-
-
-def in_another_connection(work) -> None:
-    """Run `work` in a thread (its own database connection, committed on return)."""
-    failures = []
-
-    def target():
-        try:
-            work()
-        except BaseException as error:  # re-raised in the test's thread
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the ingest behind the seam hangs (a lock the job holds?)"
-    if failures:
-        raise failures[0]
 
 
 def ingest_at(monkeypatch, point: str, account, items) -> list:

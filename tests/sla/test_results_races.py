@@ -35,7 +35,7 @@ from tests.factories import (
     SLADefinitionFactory,
 )
 from tests.sla.derived_rows import derived_rows
-from tests.sla.helpers import T0, item
+from tests.sla.helpers import T0, in_another_connection, item
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 NOW = T0 + dt.timedelta(days=1, minutes=2)  # 2024-03-05 00:02 UTC: the 4th (Berlin) ended
@@ -95,26 +95,6 @@ def served(account, kind: str) -> list[tuple]:
 def refresh(account):
     with time_machine.travel(NOW, tick=False):
         period_results_refresh_account(account=account, now=NOW)
-
-
-def in_another_connection(work) -> None:
-    """Run `work` in a thread (its own database connection, committed on return)."""
-    failures = []
-
-    def target():
-        try:
-            work()
-        except BaseException as error:  # re-raised in the test's thread
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the ingest behind the seam hangs (a lock the job holds?)"
-    if failures:
-        raise failures[0]
 
 
 def ingest_at(monkeypatch, point: str, account, items) -> list:
