@@ -6,7 +6,10 @@ count good (class OK, or DOWNTIME with `downtimes: honor`) and considered micros
 5-minute slot. Request SLIs add up the request counts whose bucket starts in the slot;
 latency SLIs count the successful requests at or under the threshold as good; time-slice
 SLIs count the microseconds of the minutes whose percentile is at or under it.
-A recompute always covers whole hours: from the hour of the earliest change to `now`.
+A recompute runs from the 5-minute slot of the earliest change (or of the last computed
+instant) to `now`, keeping the stored slots before it in that hour, when every instant's
+class depends only on what is in force then (`slot_exact`); otherwise (short-interval
+melting, flap detection, plugin SLIs) it covers whole hours from the hour of that instant.
 """
 
 import datetime as dt
@@ -151,22 +154,60 @@ def _hour_row(account, slo_id: int, hour: dt.datetime, values: list[int]) -> SLO
 
 
 def buckets_replace(*, account, results: dict[int, tuple[dt.datetime, Slots]]) -> None:
-    """Replace the hour rows of each SLO from its recompute start on, then its day rows."""
+    """Replace the hour rows of each SLO from the hour of its recompute start on (the
+    slots before a start inside an hour are kept as stored), then its day rows."""
     by_start: dict[dt.datetime, list[int]] = defaultdict(list)
-    new_rows = []
-    for slo_id, (start, slots) in results.items():
-        by_start[start].append(slo_id)
-        new_rows.extend(
-            _hour_row(account, slo_id, hour, values)
-            for hour, values in slots.items()
-            if hour >= start and any(values)
-        )
     with transaction.atomic():
+        _keep_slots_before_start(account, results)
+        new_rows = []
+        for slo_id, (start, slots) in results.items():
+            first_hour = floor_to(start, HOUR)
+            by_start[first_hour].append(slo_id)
+            new_rows.extend(
+                _hour_row(account, slo_id, hour, values)
+                for hour, values in slots.items()
+                if hour >= first_hour and any(values)
+            )
         hours = SLOHourBucket.objects.for_account(account)
-        for start, slo_ids in by_start.items():
-            hours.filter(slo_id__in=slo_ids, hour_start__gte=start).delete()
+        for first_hour, slo_ids in by_start.items():
+            hours.filter(slo_id__in=slo_ids, hour_start__gte=first_hour).delete()
         SLOHourBucket.objects.bulk_create(new_rows, batch_size=2000)
         _days_rebuild(account, by_start)
+
+
+_SLOT_COLUMNS = [f"good_{index}" for index in range(SLOTS_PER_HOUR)] + [
+    f"total_{index}" for index in range(SLOTS_PER_HOUR)
+]
+
+
+def _keep_slots_before_start(account, results: dict[int, tuple[dt.datetime, Slots]]) -> None:
+    """Fill the slots before each start that lies inside an hour with the stored ones
+    (the recompute left them at zero), so that hour's row can be replaced whole."""
+    inside = {
+        slo_id: start for slo_id, (start, _) in results.items() if start != floor_to(start, HOUR)
+    }
+    if not inside:
+        return
+    stored = {
+        (slo_id, hour): values
+        for slo_id, hour, *values in SLOHourBucket.objects.for_account(account)
+        .filter(
+            slo_id__in=list(inside),
+            hour_start__in={floor_to(start, HOUR) for start in inside.values()},
+        )
+        .values_list("slo_id", "hour_start", *_SLOT_COLUMNS)
+    }
+    for slo_id, start in inside.items():
+        hour = floor_to(start, HOUR)
+        kept = (start - hour) // SLOT
+        before = stored.get((slo_id, hour))
+        if before is None:
+            continue  # no row: every slot of the hour was zero
+        slots = results[slo_id][1]
+        values = slots.get(hour) or [0] * (2 * SLOTS_PER_HOUR)
+        for offset in (0, SLOTS_PER_HOUR):  # good, then total
+            values[offset : offset + kept] = before[offset : offset + kept]
+        slots[hour] = values
 
 
 def _days_rebuild(account, by_start: dict[dt.datetime, list[int]]) -> None:
@@ -198,11 +239,29 @@ def _days_rebuild(account, by_start: dict[dt.datetime, list[int]]) -> None:
 # --------------------------------------------------------------------------- planning
 
 
-def recompute_start(slo: SLO, now: dt.datetime) -> dt.datetime:
+def slot_exact(slo: SLO, spec: SLASpec | None = None) -> bool:
+    """Does a recompute starting at a 5-minute slot inside an hour give the slots one
+    starting at the hour gives? Yes when the class of every instant depends only on what is
+    in force then (state, flap flag, downtimes, time periods): request, latency and
+    time-slice SLIs, and time SLIs without short-interval melting (an event can change the
+    class of the spans before it) or flap detection (it reads changes before the start).
+    Plugin SLIs compute whole hours."""
+    if slo.sli_kind in ("requests", *LATENCY_SLI_KINDS):
+        return True
+    if slo.sli_kind != "time":
+        return False
+    options = (spec or slo_engine_spec(slo)).options
+    return options.short_interval_seconds == 0 and options.lookback_micros == 0
+
+
+def recompute_start(slo: SLO, now: dt.datetime, spec: SLASpec | None = None) -> dt.datetime:
     """Where the next recompute of `slo` starts: the earliest dirty instant or the last
-    computed one (first time: two windows back, for the reports), floored to the hour, or
-    to the UTC day when that day's hours may have been pruned (sla.services.retention): its
-    day row is then summed from hours that are all recomputed."""
+    computed one (first time: two windows back, for the reports), floored to the 5-minute
+    slot (`slot_exact` SLOs; the per-minute advance then reads minutes of events, not up to
+    an hour) or to the hour, or to the UTC day when that day's hours may have been pruned
+    (sla.services.retention): its day row is then summed from hours that are all
+    recomputed."""
+    unit = HOUR
     if slo.buckets_computed_to is None:
         window = slo_window(slo, now)
         start = window.end - 2 * dt.timedelta(seconds=max(window.seconds, 3 * 86400))
@@ -210,7 +269,9 @@ def recompute_start(slo: SLO, now: dt.datetime) -> dt.datetime:
         start = slo.buckets_computed_to
         if slo.buckets_dirty_from is not None:
             start = min(start, slo.buckets_dirty_from)
-    start = floor_to(max(start, now - MAX_RECOMPUTE), HOUR)
+        if slot_exact(slo, spec):
+            unit = SLOT
+    start = floor_to(max(start, now - MAX_RECOMPUTE), unit)
     if start < now - dt.timedelta(days=settings.SLA_SLO_HOUR_RETENTION_DAYS):
         start = floor_to(start, DAY)
     return start
@@ -228,7 +289,9 @@ def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) 
     latency_slos = [slo for slo in slos if slo.sli_kind in LATENCY_SLI_KINDS]
     results = {}
     if time_slos:
-        events = histories(account=account, starts=dict.fromkeys(service_ids, start), end=now)
+        events = histories(
+            account=account, starts=_service_starts(time_slos, members, starts), end=now
+        )
         downtimes = downtime_index(account=account, start=start, end=now)
         group_of = dict(
             Service.objects.for_account(account)
@@ -243,7 +306,7 @@ def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) 
                 group = slo.group
                 member_events = [events.get(sid, []) for sid in members.get(group.pk, [])]
                 slo_events = group_events_from_members(
-                    group=group, member_events=member_events, start=start, end=now
+                    group=group, member_events=member_events, start=starts[slo.pk], end=now
                 )
                 slo_downtimes = downtimes.for_group(group.pk)
             slots = time_slots(
@@ -276,6 +339,19 @@ def _compute_batch(account, slos, start: dt.datetime, now: dt.datetime, starts) 
         )
     _plugin_slots(account, slos, now, starts, results)
     return results
+
+
+def _service_starts(slos, members, starts) -> dict[int, dt.datetime]:
+    """Per service: the earliest recompute start of the SLOs reading it (its own, its
+    groups'), so each service's events are read only from where they are needed."""
+    service_starts: dict[int, dt.datetime] = {}
+    for slo in slos:
+        sources = [slo.service_id] if slo.service_id else members.get(slo.group_id, [])
+        for service_id in sources:
+            known = service_starts.get(service_id)
+            if known is None or starts[slo.pk] < known:
+                service_starts[service_id] = starts[slo.pk]
+    return service_starts
 
 
 def _latency_results(account, slos, members, service_ids, start, now, starts) -> dict:

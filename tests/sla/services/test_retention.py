@@ -190,8 +190,8 @@ def test_a_recompute_starting_in_a_pruned_day_starts_at_the_day(settings):
     settings.SLA_SLO_HOUR_RETENTION_DAYS = 35
     slo = SLOFactory(buckets_computed_to=NOW - DAY, buckets_dirty_from=utc("2026-10-01 05:13"))
     assert recompute_start(slo, NOW) == utc("2026-10-01 00:00")
-    slo.buckets_dirty_from = utc("2026-11-01 05:13")  # inside the retention: the hour
-    assert recompute_start(slo, NOW) == utc("2026-11-01 05:00")
+    slo.buckets_dirty_from = utc("2026-11-01 05:13")  # inside the retention: its slot
+    assert recompute_start(slo, NOW) == utc("2026-11-01 05:10")
 
 
 # --------------------------------------------------------------------------- outbox
