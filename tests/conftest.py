@@ -9,16 +9,29 @@ from rest_framework.test import APIClient
 from tests.factories import AccountFactory, ApiTokenFactory, MembershipFactory, UserFactory
 from tests.proxy_server import forward_proxy  # noqa: F401 - a fixture for every test module
 
+SLOW_MARKERS = ("slow", "browser")
 
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's ordering, which it keeps within
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` (concurrent connections, row locks, prepared statements)
-    are skipped when the suite runs on SQLite (no DATABASE_URL)."""
+    """Files with a slow or browser test run first, so `--dist loadfile` hands them out
+    while the rest still balances the workers (the suite ends on short files, not on one
+    worker running a two-minute file alone). Tests marked `postgres` (concurrent
+    connections, row locks, prepared statements) are skipped on SQLite (no DATABASE_URL)."""
+    _slow_files_first(items)
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(skip)
+
+
+def _slow_files_first(items) -> None:
+    slow_files = {
+        item.path for item in items if any(item.get_closest_marker(name) for name in SLOW_MARKERS)
+    }
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within
 
 
 def pytest_configure(config):

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Account, ApiToken, Membership
 from tests.conftest import client_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def _run(*args) -> str:

@@ -17,6 +17,8 @@ from agreements.tasks import dispatch_run
 from tests.agreements.conftest import unique_metric
 from tests.redis_server import free_port
 
+pytestmark = pytest.mark.slow
+
 CASE = Path(__file__).resolve().parents[1] / "data" / "agreements" / "a1_worked_example.json"
 
 

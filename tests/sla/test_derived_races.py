@@ -34,7 +34,7 @@ from tests.factories import (
 from tests.sla.derived_rows import derived_rows
 from tests.sla.helpers import T0, in_another_connection, item
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.slow]
 NOW = T0 + dt.timedelta(days=1, minutes=2)  # 2024-03-05 00:02: the 4th has ended
 
 FIRST = [item("shop/web", 0, "OK"), item("shop/db", 0, "OK")]

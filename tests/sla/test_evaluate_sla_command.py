@@ -16,6 +16,8 @@ from unittest import mock
 import pytest
 from django.core.management import ManagementUtility
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted((ROOT / "tests" / "data" / "engine").glob("*.json"))
 

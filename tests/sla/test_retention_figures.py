@@ -39,7 +39,7 @@ from tests.factories import (
     StatusPageFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 NOW = dt.datetime(2026, 11, 20, 12, 7, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
 HISTORY_DAYS = 200

@@ -23,7 +23,7 @@ from tests.factories import (
     SLOFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 START = dt.datetime(2026, 11, 10, 11, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)

@@ -16,7 +16,7 @@ from sla.signals import status_history_changed
 from sla.slo_tasks import slo_minutely_run
 from tests.factories import ServiceFactory, SLOFactory, WebhookEndpointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 OUTAGE_START = dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC)
 OUTAGE = dt.timedelta(minutes=2)  # long enough for 14.4x over 1 h, too short for 6x over 6 h

@@ -20,6 +20,8 @@ from slaportal.env import redis_tls_options
 from tests.redis_server import _wait_for, free_port
 from tests.sla.worker_process import Worker, require_postgres
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Opens the app's own broker connection (as a worker or a web process does), sends a

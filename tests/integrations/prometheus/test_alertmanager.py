@@ -13,6 +13,8 @@ from sla.services.rollups import incidents_refresh_account
 from tests.conftest import client_for
 from tests.factories import ApiTokenFactory
 
+pytestmark = pytest.mark.slow
+
 URL = "/api/v1/integrations/alertmanager"
 
 # As Alertmanager 0.25 sends it (webhook_config, version 4).

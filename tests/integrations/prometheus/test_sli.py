@@ -22,7 +22,7 @@ from tests.integrations.prometheus.conftest import promql_slo, wait_clear_of_slo
 from tests.redis_server import free_port
 from tests.reporting.receiver import Receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 HISTORY = "sla_test_history_requests"
 RESET_MINUTE = 7  # minutes after a slot start where the "reset" counter restarts
 
