@@ -239,7 +239,7 @@ def _days_rebuild(account, by_start: dict[dt.datetime, list[int]]) -> None:
 # --------------------------------------------------------------------------- planning
 
 
-def slot_exact(slo: SLO, spec: SLASpec | None = None) -> bool:
+def slot_exact(slo: SLO) -> bool:
     """Does a recompute starting at a 5-minute slot inside an hour give the slots one
     starting at the hour gives? Yes when the class of every instant depends only on what is
     in force then (state, flap flag, downtimes, time periods): request, latency and
@@ -250,11 +250,11 @@ def slot_exact(slo: SLO, spec: SLASpec | None = None) -> bool:
         return True
     if slo.sli_kind != "time":
         return False
-    options = (spec or slo_engine_spec(slo)).options
+    options = slo_engine_spec(slo).options
     return options.short_interval_seconds == 0 and options.lookback_micros == 0
 
 
-def recompute_start(slo: SLO, now: dt.datetime, spec: SLASpec | None = None) -> dt.datetime:
+def recompute_start(slo: SLO, now: dt.datetime) -> dt.datetime:
     """Where the next recompute of `slo` starts: the earliest dirty instant or the last
     computed one (first time: two windows back, for the reports), floored to the 5-minute
     slot (`slot_exact` SLOs; the per-minute advance then reads minutes of events, not up to
@@ -269,7 +269,7 @@ def recompute_start(slo: SLO, now: dt.datetime, spec: SLASpec | None = None) -> 
         start = slo.buckets_computed_to
         if slo.buckets_dirty_from is not None:
             start = min(start, slo.buckets_dirty_from)
-        if slot_exact(slo, spec):
+        if slot_exact(slo):
             unit = SLOT
     start = floor_to(max(start, now - MAX_RECOMPUTE), unit)
     if start < now - dt.timedelta(days=settings.SLA_SLO_HOUR_RETENTION_DAYS):
