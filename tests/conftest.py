@@ -1,6 +1,7 @@
 """Shared fixtures: two accounts and three users, API clients per token."""
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
@@ -14,10 +15,11 @@ SLOW_MARKERS = ("slow", "browser")
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's ordering, which it keeps within
 def pytest_collection_modifyitems(config, items):
-    """Files with a slow or browser test run first, so `--dist loadfile` hands them out
-    while the rest still balances the workers (the suite ends on short files, not on one
-    worker running a two-minute file alone). Tests marked `postgres` (concurrent
-    connections, row locks, prepared statements) are skipped on SQLite (no DATABASE_URL)."""
+    """Files with a slow or browser test first, then the others by size: `make test`
+    hands files out in this order (`--dist loadfile --no-loadscope-reorder`; xdist's own
+    order, by test count, would start a two-minute file of one test last and end the
+    suite on one busy worker). Tests marked `postgres` (concurrent connections, row
+    locks, prepared statements) are skipped on SQLite (no DATABASE_URL)."""
     _slow_files_first(items)
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         return
@@ -31,7 +33,9 @@ def _slow_files_first(items) -> None:
     slow_files = {
         item.path for item in items if any(item.get_closest_marker(name) for name in SLOW_MARKERS)
     }
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: order kept within
+    sizes = Counter(item.path for item in items)
+    # Stable: the order within a file (pytest-django's) is kept.
+    items.sort(key=lambda item: (item.path not in slow_files, -sizes[item.path], item.path))
 
 
 def pytest_configure(config):
