@@ -20,7 +20,9 @@ def _dispatch(task, argument) -> None:
     try:
         task.delay(argument)
     except Exception:  # broker down: the periodic job announces it within minutes
-        logger.warning("could not queue %s(%s); the periodic job will", task.name, argument)
+        logger.warning(
+            "could not queue %s(%s); the periodic job will", task.name, argument, exc_info=True
+        )
 
 
 @receiver(post_save, sender=IncidentUpdate, dispatch_uid="subscribers_incident_update")

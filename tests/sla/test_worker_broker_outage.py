@@ -56,7 +56,9 @@ def worker(tmp_path, broker):
 
 
 def sender_for(broker) -> Celery:
-    sender = Celery("sender", broker=broker.url)
+    # Not the current app: shared tasks (`.delay()` in later tests of this process) must
+    # keep resolving to the project's app, not to this broker that is gone after the test.
+    sender = Celery("sender", broker=broker.url, set_as_current=False)
     sender.conf.broker_transport = settings.CELERY_BROKER_TRANSPORT
     sender.conf.broker_connection_retry = False
     return sender
