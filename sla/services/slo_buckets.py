@@ -431,22 +431,31 @@ def slo_buckets_refresh(*, account, now: dt.datetime, slos=None) -> int:
 def _claim_dirty(slos) -> None:
     """Take over the dirty marks of the SLOs before reading their inputs: clear
     `buckets_dirty_from` and move `buckets_computed_to` back to it, in one committed
-    statement per SLO (only if the mark is still what was read: an earlier one that arrived
+    statement (per SLO only if the mark is still what was read: an earlier one that arrived
     meanwhile stays for the next run). A change committing after this claim finds the mark
     clear and sets it again, so it is recomputed next time even when it is later than the
     claimed instant (an ingest moves the mark only back); clearing after the recompute
     instead would forget such a change for good. A crash after the claim loses nothing:
-    the recompute then starts at the moved-back `buckets_computed_to`."""
-    for slo in slos:
-        dirty = slo.buckets_dirty_from
-        if dirty is None:
-            continue
-        back = {}
-        if slo.buckets_computed_to is not None and dirty < slo.buckets_computed_to:
-            back["buckets_computed_to"] = dirty
-        SLO.objects.filter(pk=slo.pk, buckets_dirty_from=dirty).update(
-            buckets_dirty_from=None, **back
-        )
+    the recompute then starts at the moved-back `buckets_computed_to`. An SLO an ingest
+    holds right now is skipped, not waited for: its mark stays set, so the next run
+    recomputes from it again."""
+    table = SLO._meta.db_table
+    claimed = f"{table}.buckets_dirty_from = v.dirty"
+    update_from_rows(
+        table=table,
+        columns=[Column("id", "bigint"), Column("dirty", "timestamptz")],
+        rows=sorted((slo.pk, slo.buckets_dirty_from) for slo in slos if slo.buckets_dirty_from),
+        sets={
+            "buckets_dirty_from": (
+                f"CASE WHEN {claimed} THEN NULL ELSE {table}.buckets_dirty_from END"
+            ),
+            "buckets_computed_to": (
+                f"CASE WHEN {claimed} AND {table}.buckets_computed_to > v.dirty THEN v.dirty "
+                f"ELSE {table}.buckets_computed_to END"
+            ),
+        },
+        skip_locked=True,
+    )
 
 
 def _mark_computed(slos, now: dt.datetime) -> None:
