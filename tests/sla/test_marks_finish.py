@@ -1,10 +1,12 @@
 """Clearing rollup marks never waits for an ingest (PostgreSQL row locks).
 
 An ingest holds its services' marks from its upsert to its commit. `marks_finish` and the
-SLO job's `_mark_computed` skip rows held like that instead of waiting: waiting held the
-rest of their batch meanwhile, and every later ingest of those services queued behind it.
+SLO job's `_claim_dirty` and `_mark_computed` skip rows held like that instead of waiting:
+waiting held the rest of their batch meanwhile, and every later ingest of those services
+queued behind it.
 """
 
+import datetime as dt
 import threading
 
 import pytest
@@ -12,7 +14,7 @@ from django.db import connection, transaction
 
 from sla.models import SLO, RollupMark
 from sla.services.marks import marks_finish
-from sla.services.slo_buckets import _mark_computed
+from sla.services.slo_buckets import _claim_dirty, _mark_computed
 from tests.factories import AccountFactory, ServiceFactory, SLOFactory
 from tests.sla.helpers import T0 as NOW
 
@@ -79,3 +81,27 @@ def test_recording_slo_progress_skips_an_slo_an_ingest_holds():
     while_held(SLO, slos[0].pk, lambda: _mark_computed(slos, NOW))
     assert SLO.objects.get(pk=slos[0].pk).buckets_computed_to != NOW
     assert SLO.objects.get(pk=slos[1].pk).buckets_computed_to == NOW
+
+
+def test_claiming_slo_marks_skips_a_held_slo_and_only_claims_marks_as_read():
+    account = AccountFactory()
+    service = ServiceFactory(account=account, path="svc/a")
+    computed, dirty = NOW, NOW - dt.timedelta(minutes=30)
+    slos = [
+        SLOFactory(
+            account=account,
+            name=f"slo {n}",
+            service=service,
+            buckets_computed_to=computed,
+            buckets_dirty_from=dirty,
+        )
+        for n in range(3)
+    ]
+    earlier = dirty - dt.timedelta(minutes=5)  # an ingest moved this mark back after the read
+    SLO.objects.filter(pk=slos[2].pk).update(buckets_dirty_from=earlier)
+    while_held(SLO, slos[0].pk, lambda: _claim_dirty(slos))
+    stored = {slo.pk: slo for slo in SLO.objects.filter(account=account)}
+    held, claimed, moved = (stored[slo.pk] for slo in slos)
+    assert (held.buckets_dirty_from, held.buckets_computed_to) == (dirty, computed)
+    assert (claimed.buckets_dirty_from, claimed.buckets_computed_to) == (None, dirty)
+    assert (moved.buckets_dirty_from, moved.buckets_computed_to) == (earlier, computed)
