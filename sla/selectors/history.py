@@ -14,9 +14,10 @@ from sla.models import Incident, StatusEvent
 from sla.sql import BADNESS_SQL, bulk_cursor, is_postgres
 
 EVENT_TABLE = StatusEvent._meta.db_table
-# BINARY: results come in PostgreSQL's binary format, read by psycopg's C loaders. In text
-# format a timestamptz goes through the Python loader Django registers (about 10 us each,
-# 7x slower), and the jobs read tens of thousands of events a run. Same values, in UTC.
+# BINARY: results come in PostgreSQL's binary format, read by psycopg's C loaders: the jobs
+# read tens of thousands of event instants a run, and binary timestamps load faster than
+# text even with the C text loader (slaportal.db): 0.18 s against 0.31 s for 100,000. Same
+# values, in UTC.
 INCIDENT_TABLE = Incident._meta.db_table
 
 

@@ -19,9 +19,10 @@ logger = logging.getLogger(__name__)
 def _dispatch(task, argument) -> None:
     try:
         task.delay(argument)
-    except Exception:  # broker down: the periodic job announces it within minutes
+    except Exception as error:  # broker down: the periodic job announces it within minutes
+        # The cause in one line: a traceback per dispatch would flood the log of an outage.
         logger.warning(
-            "could not queue %s(%s); the periodic job will", task.name, argument, exc_info=True
+            "could not queue %s(%s); the periodic job will: %r", task.name, argument, error
         )
 
 
