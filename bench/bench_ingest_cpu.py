@@ -7,9 +7,11 @@ BENCH_REDIS_URL (default redis://127.0.0.1:6379/15, emptied before and after) as
 broker, as in production (rate limits counted there, the incident refresh queued there; no
 worker is started).
 
-No HTTP server and no client: the requests go through Django's WSGI handler in this process
-(every middleware, DRF authentication and throttling, parsing, the ingest statement,
-the post-commit work, rendering), so ``time.process_time()`` around each call is the CPU
+No HTTP server and no client: the requests go through the WSGI application gunicorn serves
+(`slaportal.wsgi.application`: the ingest edge, which takes a well-formed push of known
+services itself, then Django with every middleware, DRF authentication and throttling,
+parsing, the ingest statement, the post-commit work, rendering) in this process, and each
+kind also through Django alone (`django_application`) beside it, so ``time.process_time()`` around each call is the CPU
 one gunicorn worker spends on it, minus only the HTTP parsing gunicorn does. The
 PostgreSQL backend's CPU (from /proc, when PostgreSQL runs on this machine) is printed
 beside it.
@@ -200,12 +202,18 @@ def main() -> int:
     parser.add_argument("--profile", help="cProfile this kind (single, batch10, counts)")
     parser.add_argument("--top", type=int, default=60, help="functions the profile prints")
     parser.add_argument("--profile-out", default="", help="also save the profile (pstats)")
+    parser.add_argument(
+        "--handler", default="served", choices=["served", "django"],
+        help="what --profile calls: the served application or Django alone",
+    )  # fmt: skip
     args = parser.parse_args()
 
     django_on_postgres(DATABASE, redis=True)
-    from django.core.wsgi import get_wsgi_application
+    from slaportal.wsgi import application, django_application
 
-    handler = get_wsgi_application()
+    # What gunicorn serves (the ingest edge in front) and, beside it, Django alone.
+    handlers = {"served": application, "django": django_application}
+    handler = handlers[args.handler]
     secret = seed()
     print(machine())
     bodies = Bodies()
@@ -215,13 +223,16 @@ def main() -> int:
         return 0
     figures = {}
     for kind in args.kinds.split(","):
-        run(handler, secret, kind, args.warmup, bodies)
-        figures[kind] = found = run(handler, secret, kind, args.requests, bodies)
-        print(
-            f"{kind:8} {args.requests} requests: web CPU median {found['cpu_median']:.2f} ms, "
-            f"mean {found['cpu_mean']:.2f} ms; PostgreSQL backend {found['pg_mean']:.2f} ms; "
-            f"wall mean {found['wall_mean']:.2f} ms"
-        )
+        for name, each in handlers.items():
+            run(each, secret, kind, args.warmup, bodies)
+            found = run(each, secret, kind, args.requests, bodies)
+            figures[name, kind] = found
+            print(
+                f"{kind:8} {name:6} {args.requests} requests: web CPU median "
+                f"{found['cpu_median']:.2f} ms, mean {found['cpu_mean']:.2f} ms; PostgreSQL "
+                f"backend {found['pg_mean']:.2f} ms; wall mean {found['wall_mean']:.2f} ms"
+            )
+    figures = {kind: found for (name, kind), found in figures.items() if name == "served"}
     targets = Targets("ingest CPU")
     if "single" in figures and "batch10" in figures:
         mix = 0.9 * figures["single"]["cpu_mean"] + 0.1 * figures["batch10"]["cpu_mean"]

@@ -1,7 +1,8 @@
 """WSGI entry point (gunicorn slaportal.wsgi).
 
-`application` answers cached public status page documents before Django (see
-statuspage.edge); `django_application` is the bare Django application.
+`application` takes well-formed status pushes of known services (sla.api.edge) and answers
+cached public status page documents (statuspage.edge) before Django; everything else, and
+any of those it does not take, goes to `django_application`, the bare Django application.
 """
 
 import gc
@@ -14,10 +15,11 @@ django_application = get_wsgi_application()
 
 from django.urls import get_resolver  # noqa: E402 - needs the configured settings
 
+from sla.api.edge import IngestEdge  # noqa: E402
 from slaportal.celery import warm_up_publishing  # noqa: E402
 from statuspage.edge import StatusPageEdge  # noqa: E402
 
-application = StatusPageEdge(django_application)
+application = IngestEdge(StatusPageEdge(django_application))
 
 # Load every view now (the URLconf imports them), then move everything loaded so far -
 # modules, classes, settings, about 120,000 objects - out of the collector's reach: a

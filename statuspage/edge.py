@@ -88,7 +88,7 @@ def hsts_header(environ) -> str | None:
     is set. The other security headers are stored with the entry (documents.py); this one
     depends on the request, so the edge adds it to each answer."""
     seconds = settings.SECURE_HSTS_SECONDS
-    if not seconds or not _is_secure(environ):
+    if not seconds or not is_secure(environ):
         return None
     value = f"max-age={seconds}"
     if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
@@ -98,7 +98,7 @@ def hsts_header(environ) -> str | None:
     return value
 
 
-def _is_secure(environ) -> bool:
+def is_secure(environ) -> bool:
     proxy_header = settings.SECURE_PROXY_SSL_HEADER
     if proxy_header:
         name, secure_value = proxy_header

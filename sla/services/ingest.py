@@ -328,8 +328,14 @@ def _earliest_new(new_events: list[tuple[int, ValidEvent]]) -> dict[int, dt.date
 
 
 @counted_ingest
-def events_ingest(*, account, items: list, now: dt.datetime | None = None) -> IngestResult:
-    """Store a batch of raw items (dicts as agents send them); see the module docstring."""
+def events_ingest(
+    *, account, items: list, now: dt.datetime | None = None, known_services_only: bool = False
+) -> IngestResult:
+    """Store a batch of raw items (dicts as agents send them); see the module docstring.
+
+    `known_services_only` (PostgreSQL, the ingest edge): raise UnknownService, having
+    written nothing, instead of taking the general path when a path names no service yet,
+    so that a caller without the request's full context (audit) can hand the push on."""
     now = now or timezone.now()
     result = IngestResult(received=len(items))
     valid, errors = events_validate(items, now=now)
@@ -341,7 +347,9 @@ def events_ingest(*, account, items: list, now: dt.datetime | None = None) -> In
         try:
             found = ingest_statement(account=account, valid=valid, received_at=now)
         except UnknownService:
-            pass  # new services: the general path below creates them
+            if known_services_only:
+                raise
+            # new services: the general path below creates them
         else:
             result.new = sum(new for _, new in found.values())
             if result.new < len(valid):  # repeats or conflicts: only then look them up

@@ -27,10 +27,14 @@ logger = logging.getLogger(__name__)
 KEY_PREFIX = "api-rate"
 
 
+# Where a request's count is kept in its WSGI environ (request.META): the ingest edge
+# (sla.api.edge) counts a push before it hands it on to Django, and DRF's throttle then
+# uses that count instead of counting the same request twice.
+COUNTED_KEY = "slaportal.rate_counted"
+
+
 class TokenRateThrottle(BaseThrottle):
     """The request's token within its scope's limit for the current window."""
-
-    _cache_down_logged = False
 
     def allow_request(self, request, view) -> bool:
         self.wait_seconds = None
@@ -38,35 +42,52 @@ class TokenRateThrottle(BaseThrottle):
         if token is None:
             return True  # no token: authentication answers (401), nothing to count
         scope = scope_needed(view, request.method)
-        limit = settings.API_RATE_LIMITS.get(scope)
-        if not limit:
-            return True  # 0 or None: no limit for this scope
-        window = settings.API_RATE_LIMIT_WINDOW_SECONDS
-        now = time.time()
-        window_start = int(now // window) * window
-        count = self._count(f"{KEY_PREFIX}:{scope}:{token.pk}:{window_start}", window)
-        if count is None or count <= limit:
-            return True
-        self.wait_seconds = max(1, int(window_start + window - now + 0.999))
-        return False
+        allowed, self.wait_seconds = rate_check(token_id=token.pk, scope=scope, meta=request.META)
+        return allowed
 
     def wait(self):
         return self.wait_seconds
 
-    def _count(self, key: str, window: int) -> int | None:
-        """This request's number in the window (None when the cache cannot count)."""
-        try:
-            count = _increment(key, timeout=window + 5)
-        except ValueError:  # expired between add and incr: this is the window's first
-            cache.set(key, 1, timeout=window + 5)
-            return 1
-        except Exception:  # the cache (Redis) is down: never refuse for that
-            if not TokenRateThrottle._cache_down_logged:
-                TokenRateThrottle._cache_down_logged = True
-                logger.warning("API rate limits not enforced: the cache is unreachable")
-            return None
-        TokenRateThrottle._cache_down_logged = False
-        return count
+
+def rate_check(*, token_id: int, scope: str, meta: dict) -> tuple[bool, int | None]:
+    """Count this request against token `token_id`'s limit for `scope`: (allowed, seconds
+    to wait when not). A request already counted (`meta[COUNTED_KEY]`, same token, scope
+    and window) is not counted again."""
+    limit = settings.API_RATE_LIMITS.get(scope)
+    if not limit:
+        return True, None  # 0 or None: no limit for this scope
+    window = settings.API_RATE_LIMIT_WINDOW_SECONDS
+    now = time.time()
+    window_start = int(now // window) * window
+    counted = meta.get(COUNTED_KEY)
+    if counted is not None and counted[:3] == (scope, token_id, window_start):
+        count = counted[3]
+    else:
+        count = _count(f"{KEY_PREFIX}:{scope}:{token_id}:{window_start}", window)
+        meta[COUNTED_KEY] = (scope, token_id, window_start, count)
+    if count is None or count <= limit:
+        return True, None
+    return False, max(1, int(window_start + window - now + 0.999))
+
+
+_cache_down_logged = False
+
+
+def _count(key: str, window: int) -> int | None:
+    """This request's number in the window (None when the cache cannot count)."""
+    global _cache_down_logged
+    try:
+        count = _increment(key, timeout=window + 5)
+    except ValueError:  # expired between add and incr: this is the window's first
+        cache.set(key, 1, timeout=window + 5)
+        return 1
+    except Exception:  # the cache (Redis) is down: never refuse for that
+        if not _cache_down_logged:
+            _cache_down_logged = True
+            logger.warning("API rate limits not enforced: the cache is unreachable")
+        return None
+    _cache_down_logged = False
+    return count
 
 
 def _increment(key: str, *, timeout: int) -> int:
