@@ -11,8 +11,9 @@ No HTTP server and no client: the requests go through the WSGI application gunic
 (`slaportal.wsgi.application`: the ingest edge, which takes a well-formed push of known
 services itself, then Django with every middleware, DRF authentication and throttling,
 parsing, the ingest statement, the post-commit work, rendering) in this process, and each
-kind also through Django alone (`django_application`) beside it, so ``time.process_time()`` around each call is the CPU
-one gunicorn worker spends on it, minus only the HTTP parsing gunicorn does. The
+kind also through Django alone (`django_application`) beside it, so
+``time.process_time()`` around each call is the CPU one gunicorn worker spends on it,
+minus only the HTTP parsing gunicorn does. The
 PostgreSQL backend's CPU (from /proc, when PostgreSQL runs on this machine) is printed
 beside it.
 

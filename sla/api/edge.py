@@ -77,6 +77,8 @@ class IngestEdge:
             answer = push_answer(environ)
         except DatabaseError:
             answer = None  # Django answers it (503 when the database is unreachable)
+        except OSError:
+            answer = None  # the client went away mid-body: Django meets the same stream
         except Exception:  # never worse than Django: it answers, and logs what it finds
             logger.exception("ingest edge failed; handing the request to Django")
             answer = None
@@ -118,6 +120,8 @@ def _eligible(environ) -> bool:
 
 
 def _app_host(environ) -> bool:
+    if getattr(settings, "USE_X_FORWARDED_HOST", False):
+        return False  # Django's own host rules apply (X-Forwarded-Host)
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     domain, _ = split_domain_port(host)
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):

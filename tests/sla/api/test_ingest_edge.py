@@ -256,11 +256,30 @@ def test_a_database_error_hands_the_push_to_django(pushing, monkeypatch):
     assert json.loads(body)["new"] == 1
 
 
-def test_other_requests_and_sqlite_go_to_django(pushing, monkeypatch):
+def test_other_requests_and_sqlite_go_to_django(pushing, monkeypatch, settings):
     token, django, edge = pushing
     call(edge, environ_for(event(), secret=token.secret, REQUEST_METHOD="GET", CONTENT_LENGTH=""))
     call(edge, environ_for(event(), secret=token.secret, path="/api/v1/requests"))
     assert django.calls == 2
+    settings.USE_X_FORWARDED_HOST = True  # Django's host rules then read another header
+    call(edge, environ_for(event(), secret=token.secret, HTTP_X_FORWARDED_HOST="testserver"))
+    assert django.calls == 3
+    settings.USE_X_FORWARDED_HOST = False
     monkeypatch.setattr(edge_module, "is_postgres", lambda: False)
     status, _, _ = call(edge, environ_for(event(), secret=token.secret))
-    assert status == 200 and django.calls == 3
+    assert status == 200 and django.calls == 4
+
+
+class BrokenStream(io.BytesIO):
+    def read(self, *args):
+        raise OSError("client went away")
+
+
+@postgres_only
+def test_a_client_gone_mid_body_is_handed_on_without_a_traceback(pushing, caplog):
+    token, django, edge = pushing
+    environ = environ_for(event(), secret=token.secret)
+    environ["wsgi.input"] = BrokenStream()
+    call(edge, environ)
+    assert django.calls == 1
+    assert "ingest edge failed" not in caplog.text
