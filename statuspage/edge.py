@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 PREFIX = "/status/"
 
 
-def _host(environ) -> str | None:
+def allowed_host(environ) -> str | None:
+    """The request's host, normalised, when ALLOWED_HOSTS admits it (else None: Django
+    answers it, 400 for a disallowed host)."""
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     domain, _ = split_domain_port(host)
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
@@ -33,7 +35,7 @@ def _host(environ) -> str | None:
 def document_for(environ) -> tuple[str, str] | None:
     """(slug, variant) when the request names a status page document, else None."""
     path = environ.get("PATH_INFO", "")
-    host = _host(environ)
+    host = allowed_host(environ)
     if host is None:
         return None
     # The app's own names first, exactly like StatusPageHostMiddleware: a custom domain

@@ -23,7 +23,7 @@ a new service (created by the general path, with the audit context the middlewar
 a rate limit reached, a push with nothing accepted (Django builds the error answer), a
 database error, SQLite. Every such answer therefore stays Django's own.
 
-Installed in slaportal/wsgi.py (inside the status page edge).
+Installed in slaportal/wsgi.py, in front of the status page edge.
 """
 
 import io
@@ -32,7 +32,6 @@ import logging
 from django.conf import settings
 from django.core import signals
 from django.db import DatabaseError
-from django.http.request import split_domain_port, validate_host
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 
@@ -47,7 +46,7 @@ from sla.services.ingest_pg import UnknownService
 from slaportal.api.throttling import rate_check
 from slaportal.db import is_postgres
 from statuspage import hosts
-from statuspage.edge import hsts_header, is_secure
+from statuspage.edge import allowed_host, hsts_header, is_secure
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +69,12 @@ class IngestEdge:
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") not in PATHS:
             return self.application(environ, start_response)
-        if not _eligible(environ):
+        credentials = _eligible(environ)
+        if credentials is None:
             return self.application(environ, start_response)
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            answer = push_answer(environ)
+            answer = push_answer(environ, *credentials)
         except DatabaseError:
             answer = None  # Django answers it (503 when the database is unreachable)
         except OSError:
@@ -101,32 +101,31 @@ class _Answer(list):
         signals.request_finished.send(sender=self.sender)
 
 
-def _eligible(environ) -> bool:
-    """What can be decided from the headers alone, before any I/O."""
+def _eligible(environ) -> tuple[str, int] | None:
+    """(token secret, body length) when the headers alone admit the push (no I/O yet),
+    else None."""
     if not is_postgres():
-        return False  # SQLite: the general path (one writer) is all there is
+        return None  # SQLite: the general path (one writer) is all there is
     if settings.SECURE_SSL_REDIRECT and not is_secure(environ):
-        return False  # Django redirects it
+        return None  # Django redirects it
     if environ.get("HTTP_TRANSFER_ENCODING") or environ.get("HTTP_EXPECT"):
-        return False
+        return None
     media = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
     if media != "application/json":
-        return False
+        return None
     if environ.get("HTTP_ACCEPT", "").strip().lower() not in PLAIN_ACCEPT:
-        return False
-    if _bearer_secret(environ) is None or _content_length(environ) is None:
-        return False
-    return _app_host(environ)
+        return None
+    secret, length = _bearer_secret(environ), _content_length(environ)
+    if secret is None or length is None or not _app_host(environ):
+        return None
+    return secret, length
 
 
 def _app_host(environ) -> bool:
     if getattr(settings, "USE_X_FORWARDED_HOST", False):
         return False  # Django's own host rules apply (X-Forwarded-Host)
-    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-    domain, _ = split_domain_port(host)
-    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
-        return False  # Django answers 400
-    return hosts.is_app_host(hosts.normalise_host(domain))
+    host = allowed_host(environ)
+    return host is not None and hosts.is_app_host(host)
 
 
 def _bearer_secret(environ) -> str | None:
@@ -146,15 +145,14 @@ def _content_length(environ) -> int | None:
     return length
 
 
-def push_answer(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+def push_answer(environ, secret: str, length: int) -> tuple[str, list, bytes] | None:
     """(status, headers, body) of a push this layer takes, or None to hand it to Django
     (with the body put back for it to read)."""
-    length = _content_length(environ)
     data = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(data)
     if len(data) != length:
         return None
-    token = token_for_secret(secret=_bearer_secret(environ))
+    token = token_for_secret(secret=secret)
     if token is None or not _permitted(token):
         return None
     token_touch(token=token)
