@@ -321,6 +321,14 @@ WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
 """
 
 
+WAL_SQL = """
+SELECT wal_records, wal_fpi, wal_bytes, wal_write, wal_sync,
+       (SELECT count(*) FROM pg_ls_waldir()), pg_current_wal_lsn()
+FROM pg_stat_wal
+"""
+WAL_FIELDS = ("records", "full pages", "bytes", "writes", "syncs")
+
+
 def _statement(query: str) -> str:
     """A short name for a statement: its marker comment or its first words."""
     marker = re.search(r"/\* slaportal: ([^*]+) \*/", query or "")
@@ -342,7 +350,9 @@ class Sampler:
         self.samples = 0
         self.cpu_first: dict[int, tuple[str, float]] = {}
         self.cpu_last: dict[int, float] = {}
-        self.timeline: list[tuple[float, dict[str, float], list[int]]] = []
+        self.timeline: list[tuple[float, dict[str, float], list[int], tuple[int, int]]] = []
+        # per sample: (instant, web backends by state, worker statements running)
+        self.moments: list[tuple[float, Counter, Counter]] = []
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -373,6 +383,7 @@ class Sampler:
             application_name="bench-sampler",
         ) as db:
             next_cpu = 0.0
+            wal_first = db.execute(WAL_SQL).fetchone()
             while not self.stopping.is_set():
                 rows = db.execute(SAMPLE_SQL).fetchall()
                 self._take(rows)
@@ -381,13 +392,26 @@ class Sampler:
                     next_cpu = time.monotonic() + 1.0
                 self.stopping.wait(self.interval)
             self._cpu({})
+            wal_last = db.execute(WAL_SQL).fetchone()
+            # What the cluster wrote to its WAL in the run (pg_stat_wal), and the WAL
+            # segment files it added (a new one is zero-filled under the WAL write lock).
+            deltas = [b - a for a, b in zip(wal_first[:5], wal_last[:5], strict=True)]
+            self.wal = dict(zip(WAL_FIELDS, deltas, strict=True))
+            self.wal["segment files added"] = wal_last[5] - wal_first[5]
+            self.wal["bytes (lsn)"] = db.execute(
+                "SELECT pg_wal_lsn_diff(%s, %s)", (wal_last[6], wal_first[6])
+            ).fetchone()[0]
 
     def _take(self, rows) -> None:
         self.samples += 1
         by_pid = {row[0]: row for row in rows}
+        web_now, worker_now = Counter(), Counter()
+        self.moments.append((time.perf_counter(), web_now, worker_now))
         for _pid, app, state, wait_type, wait, query, blocking, xact, locks in rows:
             if app == WORKER_APP and state != "idle":
                 self.worker_active[_statement(query)] += 1
+                worker_now[f"{wait_type}:{wait} " if wait_type else ""] += 1
+                worker_now[_statement(query)[:40]] += 1
                 if xact and xact > self.longest_worker_xact[0]:
                     self.longest_worker_xact = (xact, _statement(query))
             if app != WEB_APP:
@@ -396,7 +420,9 @@ class Sampler:
                 # idle: the web process is in Python (or waits for a CPU, or for a request)
                 self.web[f"not in PostgreSQL ({state})"] += 1
                 continue
-            self.web[f"{wait_type}:{wait}" if wait_type else "CPU (no wait event)"] += 1
+            waits_on = f"{wait_type}:{wait}" if wait_type else "CPU (no wait event)"
+            self.web[waits_on] += 1
+            web_now[waits_on] += 1
             for blocker_pid in blocking or []:
                 blocker = by_pid.get(blocker_pid)
                 if blocker is None:
@@ -416,7 +442,7 @@ class Sampler:
         totals = Counter()  # every process seen so far (one that ended keeps its last figure)
         for pid, (role, first) in self.cpu_first.items():
             totals[role] += self.cpu_last[pid] - first
-        self.timeline.append((time.perf_counter(), dict(totals), _cpu_ticks()))
+        self.timeline.append((time.perf_counter(), dict(totals), _cpu_ticks(), _disk_state()))
 
     def seconds_around(self, t0: float, seconds: set[int]) -> list[str]:
         """Per slow second of the run: cores used by role, the machine's busy, iowait and
@@ -433,12 +459,29 @@ class Sampler:
             }
             ticks = [(b - a) / _TICKS / span for a, b in zip(before[2], after[2], strict=True)]
             busy = sum(ticks[:8]) - ticks[3] - ticks[4]
+            written = (after[3][0] - before[3][0]) / span / 2**20
+            dirty = after[3][1] / 1024
             lines.append(
                 f"    {start:6.1f}-{end:5.1f} s: "
                 + ", ".join(f"{r} {c:.2f}" for r, c in sorted(roles.items(), key=lambda x: -x[1]))
                 + f"; machine busy {busy:.2f}, iowait {ticks[4]:.2f}, steal {ticks[7]:.2f}"
+                + f"; disk writes {written:.1f} MiB/s, dirty {dirty:.0f} MiB"
             )
+            lines.append("      " + self.states_between(before[0], after[0]))
         return lines
+
+    def states_between(self, start: float, end: float) -> str:
+        """What the web backends were doing in the samples between two instants (active
+        statements by wait event, summed over samples), and what the worker ran."""
+        web, worker, samples = Counter(), Counter(), 0
+        for at, web_now, worker_now in self.moments:
+            if start <= at < end:
+                samples += 1
+                web.update(web_now)
+                worker.update(worker_now)
+        shown_web = ", ".join(f"{k} {n}" for k, n in web.most_common(4)) or "none active"
+        shown_worker = ", ".join(f"{k.strip() or 'CPU'} {n}" for k, n in worker.most_common(4))
+        return f"{samples} samples; web backends active: {shown_web}; worker: {shown_worker or '-'}"
 
     def cpu_by_role(self) -> dict[str, float]:
         """Cores in use per role over the run (CPU seconds / wall seconds)."""
@@ -479,6 +522,26 @@ def _cpu_ticks() -> list[int]:
     """The machine's cumulative CPU ticks by kind (/proc/stat: user nice system idle iowait
     irq softirq steal)."""
     return [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+
+
+def _disk_state() -> tuple[int, int]:
+    """Bytes the machine's disks have written since boot (/proc/diskstats, whole disks:
+    the kernel's writeback of dirty pages shows here, not in any process's CPU), and the
+    dirty page cache waiting to be written (KiB)."""
+    disks = {entry.name for entry in Path("/sys/block").iterdir()}
+    sectors = 0
+    for line in Path("/proc/diskstats").read_text().splitlines():
+        fields = line.split()
+        if fields[2] in disks and not fields[2].startswith(("loop", "ram")):
+            sectors += int(fields[9])
+    return sectors * 512, _meminfo_kib("Dirty")
+
+
+def _meminfo_kib(name: str) -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
+    return 0
 
 
 def _machine_busy() -> float:
@@ -601,6 +664,12 @@ def describe_waits(sampler: Sampler) -> None:
     )
     for (lock, role, statement, state), count in sampler.blockers.most_common(5):
         print(f"  blocked x{count} on {lock} by {role} ({state}): {statement}")
+    wal = sampler.wal
+    print(
+        f"  WAL written: {wal['bytes (lsn)'] / 2**20:.1f} MiB, {wal['records']:,} records, "
+        f"{wal['full pages']:,} full pages, {wal['writes']:,} writes, {wal['syncs']:,} syncs, "
+        f"{wal['segment files added']} segment files added"
+    )
     cpu = sampler.cpu_by_role()
     print(
         "  cores in use: "

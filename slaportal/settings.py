@@ -464,6 +464,12 @@ CELERY_BROKER_USE_SSL = redis_tls_options("REDIS_URL", REDIS_URL) or False
 # instead of finishing with an acknowledgement nobody can receive (Celery 6's default).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Celery's Django fixup closes every database connection before and after every task unless
+# this says after how many tasks; a new PostgreSQL backend per task (fork, authentication,
+# cold catalog cache, no prepared statements) cost more than a short job's own queries.
+# Worker tasks keep their connection as requests do instead: slaportal/celery.py checks it
+# before each task and closes it after one when it is broken or older than CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = 2**31
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "slaportal")
 
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
