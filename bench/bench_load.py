@@ -47,7 +47,11 @@ idle between statements (its request is in gunicorn's Python, or waits for a CPU
 second it also reads the CPU time of the gunicorn, Celery and PostgreSQL processes (by role,
 pool processes included) from /proc, printed as cores in use beside the rest of the
 machine's busy time (/proc/stat: other sessions, PostgreSQL's background processes), so a
-shared machine shows; the worker's log gives the jobs' run times. For experiments:
+shared machine shows; the worker's log gives the jobs' run times. Per run it also prints the
+WAL the cluster wrote (pg_stat_wal), and per slow second the disks' writes (/proc/diskstats),
+the dirty page cache, and what the web backends and the worker were doing in that second's
+samples (a commit waiting for its WAL flush shows as LWLock:WALWrite or IO:WALSync). For
+experiments:
 ``--worker-nice``, ``--worker-concurrency``, ``--only-jobs``, ``--rate``.
 
 Target (issue 12): with the jobs running, p99 < 50 ms and no error. Exit code 1 if missed.
@@ -322,11 +326,10 @@ WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
 
 
 WAL_SQL = """
-SELECT wal_records, wal_fpi, wal_bytes, wal_write, wal_sync,
-       (SELECT count(*) FROM pg_ls_waldir()), pg_current_wal_lsn()
+SELECT wal_records, wal_fpi, wal_bytes, wal_write, wal_sync, (SELECT count(*) FROM pg_ls_waldir())
 FROM pg_stat_wal
 """
-WAL_FIELDS = ("records", "full pages", "bytes", "writes", "syncs")
+WAL_FIELDS = ("records", "full pages", "bytes", "writes", "syncs", "segment files added")
 
 
 def _statement(query: str) -> str:
@@ -351,7 +354,8 @@ class Sampler:
         self.cpu_first: dict[int, tuple[str, float]] = {}
         self.cpu_last: dict[int, float] = {}
         self.timeline: list[tuple[float, dict[str, float], list[int], tuple[int, int]]] = []
-        # per sample: (instant, web backends by state, worker statements running)
+        # per sample: (instant, web backends' active statements by wait, the worker's active
+        # statements by wait and by statement)
         self.moments: list[tuple[float, Counter, Counter]] = []
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -395,12 +399,8 @@ class Sampler:
             wal_last = db.execute(WAL_SQL).fetchone()
             # What the cluster wrote to its WAL in the run (pg_stat_wal), and the WAL
             # segment files it added (a new one is zero-filled under the WAL write lock).
-            deltas = [b - a for a, b in zip(wal_first[:5], wal_last[:5], strict=True)]
+            deltas = [b - a for a, b in zip(wal_first, wal_last, strict=True)]
             self.wal = dict(zip(WAL_FIELDS, deltas, strict=True))
-            self.wal["segment files added"] = wal_last[5] - wal_first[5]
-            self.wal["bytes (lsn)"] = db.execute(
-                "SELECT pg_wal_lsn_diff(%s, %s)", (wal_last[6], wal_first[6])
-            ).fetchone()[0]
 
     def _take(self, rows) -> None:
         self.samples += 1
@@ -410,7 +410,7 @@ class Sampler:
         for _pid, app, state, wait_type, wait, query, blocking, xact, locks in rows:
             if app == WORKER_APP and state != "idle":
                 self.worker_active[_statement(query)] += 1
-                worker_now[f"{wait_type}:{wait} " if wait_type else ""] += 1
+                worker_now[f"{wait_type}:{wait}" if wait_type else "CPU"] += 1
                 worker_now[_statement(query)[:40]] += 1
                 if xact and xact > self.longest_worker_xact[0]:
                     self.longest_worker_xact = (xact, _statement(query))
@@ -480,7 +480,7 @@ class Sampler:
                 web.update(web_now)
                 worker.update(worker_now)
         shown_web = ", ".join(f"{k} {n}" for k, n in web.most_common(4)) or "none active"
-        shown_worker = ", ".join(f"{k.strip() or 'CPU'} {n}" for k, n in worker.most_common(4))
+        shown_worker = ", ".join(f"{k} {n}" for k, n in worker.most_common(4))
         return f"{samples} samples; web backends active: {shown_web}; worker: {shown_worker or '-'}"
 
     def cpu_by_role(self) -> dict[str, float]:
@@ -666,7 +666,7 @@ def describe_waits(sampler: Sampler) -> None:
         print(f"  blocked x{count} on {lock} by {role} ({state}): {statement}")
     wal = sampler.wal
     print(
-        f"  WAL written: {wal['bytes (lsn)'] / 2**20:.1f} MiB, {wal['records']:,} records, "
+        f"  WAL written: {float(wal['bytes']) / 2**20:.1f} MiB, {wal['records']:,} records, "
         f"{wal['full pages']:,} full pages, {wal['writes']:,} writes, {wal['syncs']:,} syncs, "
         f"{wal['segment files added']} segment files added"
     )
