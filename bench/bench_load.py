@@ -331,6 +331,21 @@ FROM pg_stat_wal
 """
 WAL_FIELDS = ("records", "full pages", "bytes", "writes", "syncs", "segment files added")
 
+# WAL of a run by the relation of each record's first block and the record's type
+# (pg_walinspect, --wal-by-relation): which tables and indexes the run's writes went to and
+# how (an insert, an update, a row lock of a foreign key check), full-page images included.
+WAL_BY_RELATION_SQL = """
+SELECT coalesce(
+           pg_filenode_relation(0, substring(block_ref from 'rel \\d+/\\d+/(\\d+)')::oid)::text,
+           '-') AS relation,
+       resource_manager || ' ' || record_type,
+       count(*), sum(record_length), sum(fpi_length), count(*) FILTER (WHERE fpi_length > 0)
+FROM pg_get_wal_records_info(%s, %s)
+WHERE block_ref IS NULL OR block_ref LIKE '%% rel 1663/' || (
+    SELECT oid FROM pg_database WHERE datname = current_database()) || '/%%'
+GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 25
+"""
+
 
 def _statement(query: str) -> str:
     """A short name for a statement: its marker comment or its first words."""
@@ -344,8 +359,10 @@ class Sampler:
     """Samples what the web backends wait on and the worker's transactions (pg_stat_activity,
     pg_blocking_pids, pg_locks), and CPU time by role (/proc), in a thread."""
 
-    def __init__(self, sample_ms: int):
+    def __init__(self, sample_ms: int, wal_by_relation: bool = False):
         self.interval = sample_ms / 1000
+        self.wal_by_relation = wal_by_relation
+        self.wal_relations: list[tuple] = []
         self.web = Counter()  # what an active web statement waits on
         self.blockers = Counter()  # (lock, blocker role, blocker statement, state)
         self.longest_worker_xact = (0.0, "")
@@ -388,6 +405,7 @@ class Sampler:
         ) as db:
             next_cpu = 0.0
             wal_first = db.execute(WAL_SQL).fetchone()
+            lsn_first = db.execute("SELECT pg_current_wal_flush_lsn()").fetchone()[0]
             while not self.stopping.is_set():
                 rows = db.execute(SAMPLE_SQL).fetchall()
                 self._take(rows)
@@ -401,6 +419,12 @@ class Sampler:
             # segment files it added (a new one is zero-filled under the WAL write lock).
             deltas = [b - a for a, b in zip(wal_first, wal_last, strict=True)]
             self.wal = dict(zip(WAL_FIELDS, deltas, strict=True))
+            if self.wal_by_relation:
+                lsn_last = db.execute("SELECT pg_current_wal_flush_lsn()").fetchone()[0]
+                db.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
+                self.wal_relations = db.execute(
+                    WAL_BY_RELATION_SQL, [lsn_first, lsn_last]
+                ).fetchall()
 
     def _take(self, rows) -> None:
         self.samples += 1
@@ -670,6 +694,11 @@ def describe_waits(sampler: Sampler) -> None:
         f"{wal['full pages']:,} full pages, {wal['writes']:,} writes, {wal['syncs']:,} syncs, "
         f"{wal['segment files added']} segment files added"
     )
+    for relation, kind, records, length, fpi_bytes, fpis in sampler.wal_relations:
+        print(
+            f"    WAL of {relation} ({kind}): {length / 2**20:.2f} MiB in {records:,} records "
+            f"({fpis:,} full pages, {fpi_bytes / 2**20:.2f} MiB)"
+        )
     cpu = sampler.cpu_by_role()
     print(
         "  cores in use: "
@@ -699,6 +728,11 @@ def main() -> int:
         "--only-jobs", action="store_true", help="skip the run without jobs (experiments)"
     )
     parser.add_argument("--sample-ms", type=int, default=100)
+    parser.add_argument(
+        "--wal-by-relation",
+        action="store_true",
+        help="print each run's WAL by table and index (pg_walinspect; a superuser role)",
+    )
     parser.add_argument("--slow-ms", type=float, default=TARGET_P99_MS)
     args = parser.parse_args()
 
@@ -730,7 +764,8 @@ def main() -> int:
                 worker = start_worker(log_path, args)
                 parents[worker.pid] = "celery"
                 sender = JobSender(args).start()
-            sampler = Sampler(args.sample_ms).start(lambda parents=parents: _roles(parents))
+            sampler = Sampler(args.sample_ms, args.wal_by_relation)
+            sampler.start(lambda parents=parents: _roles(parents))
             found = open_loop(port, secret, args, args.seconds)
             found["load"] = os.getloadavg()[0]
             sampler.stop()

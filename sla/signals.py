@@ -10,6 +10,11 @@
     kwargs: account, sla, service (or None), group (or None), period_start, old_state,
     new_state. Receivers raise alerts / notifications on level changes.
 
+`incidents_ended`: sent when a rebuild of derived incidents closes stored ones (an open
+    incident whose subject returned to OK keeps its row and id and gets its end).
+    kwargs: account, incident_ids: list[int]. Sent inside the rebuild's transaction.
+    Receivers follow the end (e.g. public incidents published from one resolve).
+
 `slo_statuses_evaluated`: sent after the minutely alert evaluation of an account.
     kwargs: account, statuses: dict[int, SLOStatus] (budgets and burn rates of every SLO),
     now. Receivers reuse the figures instead of computing them again (e.g. /metrics).
@@ -20,3 +25,4 @@ from django.dispatch import Signal
 status_history_changed = Signal()
 sla_state_changed = Signal()
 slo_statuses_evaluated = Signal()
+incidents_ended = Signal()

@@ -13,6 +13,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from sla.models import Downtime, Incident
+from sla.signals import incidents_ended
 from statuspage import cache, hosts
 from statuspage.models import (
     UNRESOLVED_STATUSES,
@@ -103,19 +104,36 @@ def _maintenance_changed(sender, instance, **kwargs):
     bump_slugs(_slugs_of_account(instance.account_id))
 
 
-@receiver(post_save, sender=Incident)
-def _automatic_incident_saved(sender, instance, **kwargs):
-    """Public incidents published from an automatic one resolve when it ends."""
-    if instance.ended_at is None:
-        return
-    followers = PublicIncident.objects.filter(
-        source_incident_id=instance.pk, follow_source=True, status__in=UNRESOLVED_STATUSES
+def _follow_ended(account, incident_ids) -> None:
+    """Resolve the public incidents published from these automatic ones, which ended."""
+    followed = set(
+        PublicIncident.objects.filter(
+            account=account,
+            source_incident_id__in=incident_ids,
+            follow_source=True,
+            status__in=UNRESOLVED_STATUSES,
+        ).values_list("source_incident_id", flat=True)
     )
-    if not followers.exists():
+    if not followed:
         return
     from statuspage.services import public_incidents_follow_source
 
-    try:
-        public_incidents_follow_source(account=instance.account, incident=instance)
-    except Exception:  # never fail ingestion because of the public page
-        logger.exception("could not resolve public incidents following incident %s", instance.pk)
+    for incident in Incident.objects.for_account(account).filter(pk__in=followed):
+        try:
+            with transaction.atomic():  # a failure must not abort the caller's transaction
+                public_incidents_follow_source(account=account, incident=incident)
+        except Exception:  # never fail ingestion because of the public page
+            logger.exception("could not resolve public incidents following %s", incident.pk)
+
+
+@receiver(post_save, sender=Incident)
+def _automatic_incident_saved(sender, instance, **kwargs):
+    """Public incidents published from an automatic one resolve when it ends (a save)."""
+    if instance.ended_at is not None:
+        _follow_ended(instance.account, [instance.pk])
+
+
+@receiver(incidents_ended, dispatch_uid="statuspage_follow_incidents")
+def _automatic_incidents_ended(sender, account, incident_ids, **kwargs):
+    """The same when the incidents refresh closes them (rows written in bulk, no save)."""
+    _follow_ended(account, incident_ids)

@@ -154,6 +154,39 @@ def histories(
     return result
 
 
+def incidents_stored_from(*, account, field: str, starts: dict[int, dt.datetime]) -> dict:
+    """Per service (field="service") or group id: its stored incidents starting at or after
+    its instant, as (id, started_at, ended_at, worst_state, state) tuples in start order
+    (what a rebuild from the instant derives again)."""
+    if not starts:
+        return {}
+    column = f"{field}_id"
+    found: dict[int, list[tuple]] = {subject_id: [] for subject_id in starts}
+    if is_postgres():
+        ids, instants = _split(starts)
+        with bulk_cursor() as cursor:
+            # Per subject an index range (LATERAL): a join may scan the whole table.
+            cursor.execute(
+                f"SELECT v.sid, i.id, i.started_at, i.ended_at, i.worst_state, i.state "  # noqa: S608
+                f"FROM unnest(%b::bigint[], %b::timestamptz[]) AS v(sid, t) "
+                f"CROSS JOIN LATERAL (SELECT id, started_at, ended_at, worst_state, state "
+                f"FROM {INCIDENT_TABLE} WHERE {column} = v.sid AND started_at >= v.t "
+                f"AND account_id = %s) AS i ORDER BY v.sid, i.started_at, i.id",
+                [ids, instants, account.pk],
+            )
+            for subject_id, *row in cursor.fetchall():
+                found[subject_id].append(tuple(row))
+        return found
+    scoped = Incident.objects.for_account(account)
+    for subject_id, start in starts.items():
+        found[subject_id] = list(
+            scoped.filter(**{column: subject_id, "started_at__gte": start})
+            .order_by("started_at", "id")
+            .values_list("id", "started_at", "ended_at", "worst_state", "state")
+        )
+    return found
+
+
 def incident_starts_from(*, account, field: str, starts: dict[int, dt.datetime]) -> dict:
     """Per service (field="service") or group id: the start of its incident that is open or
     ends at or after its instant and began before it, if any (a rebuild from the instant

@@ -1,22 +1,26 @@
 """Incidents are derived rows: rebuilt from the state timeline whenever history changes.
 
 An incident opens when a service (or group) leaves OK for WARN, UNKNOWN or CRIT, tracks its
-worst and latest state, and closes when it returns to OK. A rebuild from instant T deletes
-the subject's incidents that are open or end at or after T, and derives them again from
-the earliest of those (or T) on, so late, duplicate and out-of-order events end up with
-exactly the incidents an in-order history gives.
+worst and latest state, and closes when it returns to OK. A rebuild from instant T derives
+the subject's incidents again from the earliest start of those open or ending at or after
+T (or from T) and makes the stored ones from there equal to them, so late, duplicate and
+out-of-order events end up with exactly the incidents an in-order history gives. Rows that
+already hold what was derived are left alone; an incident whose start holds keeps its id.
 """
 
 import datetime as dt
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from sla.engine import OK, STATE_BADNESS, Span, state_timeline
 from sla.engine.states import STATES
 from sla.models import Incident, Service
 from sla.selectors.event_horizon import events_pruned_before
 from sla.selectors.groups import group_histories
-from sla.selectors.history import histories, incident_starts_from
-from sla.sql import BADNESS_SQL, Column, bulk_cursor, is_postgres, update_from_rows
+from sla.selectors.history import histories, incident_starts_from, incidents_stored_from
+from sla.signals import incidents_ended
+from sla.sql import BADNESS_SQL, Column, update_from_rows
 
 INCIDENT_TABLE = Incident._meta.db_table
 SERVICE_TABLE = Service._meta.db_table
@@ -69,26 +73,6 @@ def _horizon(now: dt.datetime, events_by_subject: dict) -> dt.datetime:
     return latest + _MICROSECOND
 
 
-def _delete_from(account, field: str, starts: dict[int, dt.datetime]) -> None:
-    """Delete each subject's incidents starting at or after its instant."""
-    column = f"{field}_id"
-    if is_postgres():
-        ids = sorted(starts)
-        with bulk_cursor() as cursor:
-            # Per subject an index range (LATERAL): a join may scan the whole table.
-            cursor.execute(
-                f"DELETE FROM {INCIDENT_TABLE} WHERE id IN (SELECT i.id "  # noqa: S608
-                f"FROM unnest(%b::bigint[], %b::timestamptz[]) AS v(sid, t) "
-                f"CROSS JOIN LATERAL (SELECT id FROM {INCIDENT_TABLE} WHERE {column} = v.sid "
-                f"AND started_at >= v.t AND account_id = %s) AS i)",
-                [ids, [starts[subject_id] for subject_id in ids], account.pk],
-            )
-        return
-    scoped = Incident.objects.for_account(account)
-    for subject_id, start in starts.items():
-        scoped.filter(**{column: subject_id, "started_at__gte": start}).delete()
-
-
 def _clamped(account, froms: dict[int, dt.datetime]) -> dict[int, dt.datetime]:
     """Rebuilds never start before the recorded event horizon: incidents wholly before it
     stay as derived from the whole history. One open across it is still rebuilt from its
@@ -108,21 +92,75 @@ def _rebuild_starts(account, field: str, froms: dict[int, dt.datetime]) -> dict:
     }
 
 
-def _save(account, field: str, derived: dict[int, list[DerivedIncident]]) -> int:
-    rows = [
-        Incident(
-            account=account,
-            started_at=incident.started_at,
-            ended_at=incident.ended_at,
-            worst_state=incident.worst_state,
-            state=incident.state,
-            **{f"{field}_id": subject_id},
-        )
-        for subject_id, incidents in derived.items()
-        for incident in incidents
-    ]
-    Incident.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+def incident_changes(
+    stored: list[tuple], derived: list[DerivedIncident]
+) -> tuple[list[int], list[tuple], list[DerivedIncident]]:
+    """What turns a subject's stored incidents (id, started_at, ended_at, worst_state, state)
+    into the derived ones: ids to delete, (id, ended_at, worst_state, state) rows to update
+    and incidents to insert. An incident keeps its row (and id) while its start holds, and
+    a row that already says what was derived is not written at all: a refresh after every
+    push rewrites only what changed (WAL and index churn beside ingest)."""
+    by_start: dict[dt.datetime, tuple] = {}
+    deletes = []
+    for row in stored:
+        if row[1] in by_start:
+            deletes.append(row[0])  # a second row at one start cannot be right
+        else:
+            by_start[row[1]] = row
+    updates, inserts = [], []
+    for incident in derived:
+        row = by_start.pop(incident.started_at, None)
+        if row is None:
+            inserts.append(incident)
+        elif tuple(row[2:]) != (incident.ended_at, incident.worst_state, incident.state):
+            updates.append((row[0], incident.ended_at, incident.worst_state, incident.state))
+    deletes.extend(row[0] for row in by_start.values())
+    return deletes, updates, inserts
+
+
+def _store(account, field: str, starts: dict, derived: dict[int, list[DerivedIncident]]) -> int:
+    """Make each subject's stored incidents from its start on equal the derived ones (a
+    subject without derived ones keeps none from its start); returns rows written."""
+    stored = incidents_stored_from(account=account, field=field, starts=starts)
+    deletes, updates, inserts = [], [], []
+    for subject_id in sorted(starts):
+        gone, changed, new = incident_changes(stored[subject_id], derived.get(subject_id, []))
+        deletes.extend(gone)
+        updates.extend(changed)
+        inserts.extend((subject_id, incident) for incident in new)
+    if deletes:
+        Incident.objects.for_account(account).filter(pk__in=deletes).delete()
+    now = timezone.now()
+    update_from_rows(
+        table=INCIDENT_TABLE,
+        columns=[
+            Column("id", "bigint"),
+            Column("ended_at", "timestamptz"),
+            Column("worst_state", "text"),
+            Column("state", "text"),
+            Column("updated_at", "timestamptz"),
+        ],
+        rows=[(*row, now) for row in sorted(updates)],
+        sets={name: f"v.{name}" for name in ("ended_at", "worst_state", "state", "updated_at")},
+    )
+    Incident.objects.bulk_create(
+        [
+            Incident(
+                account=account,
+                started_at=incident.started_at,
+                ended_at=incident.ended_at,
+                worst_state=incident.worst_state,
+                state=incident.state,
+                **{f"{field}_id": subject_id},
+            )
+            for subject_id, incident in inserts
+        ],
+        batch_size=1000,
+    )
+    ended = [row[0] for row in updates if row[1] is not None]
+    if ended:
+        incidents_ended.send(sender=Incident, account=account, incident_ids=sorted(ended))
+    return len(updates) + len(inserts)
 
 
 def _latest(events) -> tuple[dt.datetime, str] | None:
@@ -181,7 +219,6 @@ def incidents_rebuild_services(*, account, froms: dict[int, dt.datetime], now: d
     if not froms:
         return 0
     starts = _rebuild_starts(account, "service", froms)
-    _delete_from(account, "service", starts)
     events = histories(account=account, starts=starts)
     current_states_advance(account=account, events=events)
     horizon = _horizon(now, events)
@@ -189,7 +226,7 @@ def incidents_rebuild_services(*, account, froms: dict[int, dt.datetime], now: d
         service_id: derive_incidents(state_timeline(events[service_id], start, horizon))
         for service_id, start in starts.items()
     }
-    return _save(account, "service", derived)
+    return _store(account, "service", starts, derived)
 
 
 def incidents_rebuild_groups(*, account, froms: dict[int, dt.datetime], now: dt.datetime) -> int:
@@ -197,7 +234,6 @@ def incidents_rebuild_groups(*, account, froms: dict[int, dt.datetime], now: dt.
     if not froms:
         return 0
     starts = _rebuild_starts(account, "group", froms)
-    _delete_from(account, "group", starts)
     found = group_histories(account=account, starts=starts)
     horizon = _horizon(now, found.events)
     derived = {}
@@ -205,4 +241,4 @@ def incidents_rebuild_groups(*, account, froms: dict[int, dt.datetime], now: dt.
         timeline = found.timeline(group_id, start, horizon)
         if timeline is not None:  # None: the group was deleted meanwhile
             derived[group_id] = derive_incidents(timeline)
-    return _save(account, "group", derived)
+    return _store(account, "group", starts, derived)

@@ -1,13 +1,15 @@
 """Incidents derived from the state timeline, rebuilt correctly for late and duplicate events."""
 
 import datetime as dt
+import itertools
+from collections import Counter
 
 import pytest
 import time_machine
 
 from sla.engine import Event, state_timeline
 from sla.models import Incident, RollupMark
-from sla.services.incidents import DerivedIncident, derive_incidents
+from sla.services.incidents import DerivedIncident, derive_incidents, incident_changes
 from sla.services.ingest import events_ingest
 from sla.services.rollups import incidents_refresh_account
 from tests.factories import AccountFactory, ServiceGroupFactory
@@ -104,3 +106,89 @@ def test_group_incidents_follow_the_derived_group_timeline(account):
     push(account, item("shop/a", 40, "OK"))
     assert incidents(account, group=group) == [(at(15), at(25), "CRIT", "OK")]
     assert len(incidents(account, service__isnull=False)) == 2
+
+
+# --- a rebuild writes only what changed ---------------------------------------------------
+
+
+def rows_by_start(account):
+    return {
+        row.started_at: (row.pk, row.updated_at)
+        for row in Incident.objects.for_account(account).filter(service__isnull=False)
+    }
+
+
+def test_a_refresh_keeps_rows_that_did_not_change_and_the_id_of_one_that_did(account):
+    push(account, item("web", 0, "OK"), item("web", 10, "CRIT"), item("web", 20, "OK"))
+    push(account, item("web", 30, "WARN"))
+    first = rows_by_start(account)
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        push(account, item("web", 35, "WARN"))  # changes nothing stored
+        assert rows_by_start(account) == first
+        push(account, item("web", 40, "CRIT"))  # the open one gets worse: same row
+        push(account, item("web", 50, "OK"))  # and closes: same row
+    now = rows_by_start(account)
+    assert now[at(10)] == first[at(10)]  # untouched, updated_at included
+    assert now[at(30)][0] == first[at(30)][0] and now[at(30)][1] > first[at(30)][1]
+    assert incidents(account) == [(at(10), at(20), "CRIT", "OK"), (at(30), at(50), "CRIT", "OK")]
+
+
+def test_a_late_event_that_moves_a_start_replaces_the_row(account):
+    push(account, item("web", 0, "OK"), item("web", 10, "CRIT"), item("web", 20, "OK"))
+    old = rows_by_start(account)[at(10)][0]
+    push(account, item("web", 5, "WARN"))  # the outage began earlier
+    assert incidents(account) == [(at(5), at(20), "CRIT", "OK")]
+    assert not Incident.objects.filter(pk=old).exists()
+
+
+def _changes_applied(stored, derived):
+    deletes, updates, inserts = incident_changes(stored, derived)
+    rows = {row[0]: row for row in stored if row[0] not in deletes}
+    for row_id, ended_at, worst, state in updates:
+        rows[row_id] = (row_id, rows[row_id][1], ended_at, worst, state)
+    kept = Counter(row[1:] for row in rows.values())
+    kept_new = Counter((i.started_at, i.ended_at, i.worst_state, i.state) for i in inserts)
+    return kept + kept_new, deletes, updates, inserts
+
+
+def _incident_lists(size):
+    """Every list of up to `size` incidents on a 4-minute grid (start, optional end, worst,
+    state), as the stored rows of one subject may be (a second row at a start included)."""
+    shapes = [
+        (start, end, worst)
+        for start in range(3)
+        for end in (None, start + 1)
+        for worst in ("WARN", "CRIT")
+    ]
+    lists = [[]]
+    for length in range(1, size + 1):
+        lists += [list(combo) for combo in itertools.product(shapes, repeat=length)]
+    return [
+        [
+            DerivedIncident(at(s), None if e is None else at(e), w, w if e is None else "OK")
+            for s, e, w in combo
+        ]
+        for combo in lists
+    ]
+
+
+def test_incident_changes_turn_every_stored_list_into_every_derived_one():
+    lists = _incident_lists(2)
+    for stored_list in lists:
+        stored = [
+            (100 + n, i.started_at, i.ended_at, i.worst_state, i.state)
+            for n, i in enumerate(stored_list)
+        ]
+        for derived in lists:
+            if len({i.started_at for i in derived}) < len(derived):
+                continue  # a derived timeline never starts two incidents at one instant
+            result, deletes, updates, inserts = _changes_applied(stored, derived)
+            assert result == Counter(
+                (i.started_at, i.ended_at, i.worst_state, i.state) for i in derived
+            )
+            # nothing written when nothing changed; a start that holds keeps its row
+            if Counter(row[1:] for row in stored) == result:
+                assert (deletes, updates, inserts) == ([], [], [])
+            starts = {i.started_at for i in derived}
+            kept_rows = [row for row in stored if row[0] not in deletes]
+            assert len(inserts) == len(starts - {row[1] for row in kept_rows})
