@@ -45,9 +45,9 @@ lock and the blocking backend's role and statement), and for the worker's backen
 (``bench-load-worker``) the longest transaction seen; "not in PostgreSQL" is a web backend
 idle between statements (its request is in gunicorn's Python, or waits for a CPU). Every
 second it also reads the CPU time of the gunicorn, Celery and PostgreSQL processes (by role,
-pool processes included) from /proc, printed as cores in use beside the rest of the
-machine's busy time (/proc/stat: other sessions, PostgreSQL's background processes), so a
-shared machine shows; the worker's log gives the jobs' run times. Per run it also prints the
+pool processes included) from /proc, printed as cores in use beside the time the hypervisor
+took from this VM (steal: a busy host) and the rest of the machine's busy time (/proc/stat:
+other sessions, PostgreSQL's background processes), so a shared machine shows; the worker's log gives the jobs' run times. Per run it also prints the
 WAL the cluster wrote (pg_stat_wal), and per slow second the disks' writes (/proc/diskstats),
 the dirty page cache, and what the web backends and the worker were doing in that second's
 samples (a commit waiting for its WAL flush shows as LWLock:WALWrite or IO:WALSync). For
@@ -381,6 +381,7 @@ class Sampler:
         self.roles = roles  # callable: {pid: role} of the servers' processes
         self.started = time.monotonic()
         self.machine_first = _machine_busy()
+        self.steal_first = _steal_seconds()
         self.thread.start()
         return self
 
@@ -389,6 +390,7 @@ class Sampler:
         self.thread.join()
         self.seconds = time.monotonic() - self.started
         self.machine_busy = (_machine_busy() - self.machine_first) / self.seconds
+        self.steal = (_steal_seconds() - self.steal_first) / self.seconds
 
     def _run(self) -> None:
         import psycopg
@@ -513,6 +515,9 @@ class Sampler:
         for pid, (role, first) in self.cpu_first.items():
             totals[role] += self.cpu_last[pid] - first
         cores = {role: used / self.seconds for role, used in totals.items()}
+        # Steal: time the hypervisor gave this VM's virtual CPUs to someone else while they
+        # had work (a busy host); it counts as busy in /proc/stat, but no process here used it.
+        cores["steal (the hypervisor)"] = self.steal
         cores["other processes of the machine"] = max(0.0, self.machine_busy - sum(cores.values()))
         return cores
 
@@ -566,6 +571,11 @@ def _meminfo_kib(name: str) -> int:
         if line.startswith(name + ":"):
             return int(line.split()[1])
     return 0
+
+
+def _steal_seconds() -> float:
+    """CPU seconds the hypervisor took from this machine since boot (/proc/stat steal)."""
+    return _cpu_ticks()[7] / _TICKS
 
 
 def _machine_busy() -> float:
