@@ -47,12 +47,13 @@ idle between statements (its request is in gunicorn's Python, or waits for a CPU
 second it also reads the CPU time of the gunicorn, Celery and PostgreSQL processes (by role,
 pool processes included) from /proc, printed as cores in use beside the time the hypervisor
 took from this VM (steal: a busy host) and the rest of the machine's busy time (/proc/stat:
-other sessions, PostgreSQL's background processes), so a shared machine shows; the worker's log gives the jobs' run times. Per run it also prints the
-WAL the cluster wrote (pg_stat_wal), and per slow second the disks' writes (/proc/diskstats),
-the dirty page cache, and what the web backends and the worker were doing in that second's
-samples (a commit waiting for its WAL flush shows as LWLock:WALWrite or IO:WALSync). For
-experiments:
-``--worker-nice``, ``--worker-concurrency``, ``--only-jobs``, ``--rate``.
+other sessions, PostgreSQL's background processes), so a shared machine shows; the worker's
+log gives the jobs' run times. Per run it also prints the WAL the cluster wrote
+(pg_stat_wal; by table, index and record type with ``--wal-by-relation``), and per slow
+second the disks' writes (/proc/diskstats), the dirty page cache, and what the web backends
+and the worker were doing in that second's samples (a commit waiting for its WAL flush
+shows as LWLock:WALWrite or IO:WALSync). For experiments: ``--worker-nice``,
+``--worker-concurrency``, ``--only-jobs``, ``--rate``, ``--wal-by-relation``.
 
 Target (issue 12): with the jobs running, p99 < 50 ms and no error. Exit code 1 if missed.
 """
